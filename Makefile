@@ -1,0 +1,60 @@
+# The README's two commands: `make run` and `make test`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+PIP     := $(PY) -m pip
+DATA    ?= $(or $(CAPTURE_DATA_DIR),instance)
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test install test-deps system-deps translations bench clean
+
+$(VENV)/bin/python:
+	python3 -m venv $(VENV)
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(VENV)/bin/python
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	CAPTURE_DATA_DIR=$(DATA) $(VENV)/bin/capture init
+	CAPTURE_DATA_DIR=$(DATA) $(VENV)/bin/capture demo
+	@echo
+	@echo "  Open http://$(HOST):$(PORT)/login and sign in with one of these demo accounts"
+	@echo "  (role, username, password; kept in $(DATA)/demo-credentials.txt):"
+	@sed 's/^/    /' $(DATA)/demo-credentials.txt
+	@echo
+	CAPTURE_DATA_DIR=$(DATA) CAPTURE_ENV=development $(PY) run.py --host $(HOST) --port $(PORT)
+
+# Chromium and a CJK font for the browser tests, from Debian's packages, only when missing.
+system-deps:
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	fi
+
+test-deps: $(VENV)/.test-installed system-deps
+
+test: test-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+translations: $(VENV)/.test-installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o capture/translations/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel update -i capture/translations/messages.pot -d capture/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel compile -d capture/translations
+
+bench: $(VENV)/.test-installed
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,76 @@
+"""Records capture for temporary bodies: the Flask application factory."""
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_babel import Babel
+from flask_login import current_user
+from flask_wtf.csrf import CSRFProtect
+
+from . import config as config_module
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+LANGUAGES = ("zh_Hans", "en")
+csrf = CSRFProtect()
+babel = Babel()
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "media-src 'self' blob:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
+       "form-action 'self'")
+
+
+def template_folder():
+    """The templates: inside the installed package, else beside it in the source tree."""
+    installed = PACKAGE_DIR / "templates"
+    return str(installed if installed.is_dir() else PACKAGE_DIR.parent / "templates")
+
+
+def select_locale():
+    """The user's chosen language, else the session's, else the configured default."""
+    from flask import current_app
+    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
+        return current_user.language
+    if session.get("language") in LANGUAGES:
+        return session["language"]
+    return current_app.config["LANGUAGE"]
+
+
+def create_app(test_config=None):
+    """Build the application: config → db → auth → blueprints → cli."""
+    app = Flask(__name__, template_folder=template_folder(), instance_relative_config=False)
+    settings = config_module.resolve(test_config)
+    app.config.update(settings)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings["COOKIE_SECURE"],
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings["COOKIE_SECURE"],
+        WTF_CSRF_TIME_LIMIT=None,  # a long form filled in the field must still submit
+        BABEL_DEFAULT_LOCALE=settings["LANGUAGE"],
+        BABEL_DEFAULT_TIMEZONE=settings["TIMEZONE"],
+        BABEL_TRANSLATION_DIRECTORIES=str(PACKAGE_DIR / "translations"),
+    )
+    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    from . import db, auth, storage, web
+    db.init_app(app)
+    auth.login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.extensions["store"] = storage.Store(Path(app.config["DATA_DIR"]) / "store")
+    web.register(app)
+
+    from . import cli
+    cli.init_app(app)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    return app

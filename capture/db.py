@@ -1,0 +1,40 @@
+"""The database: one peewee proxy, bound from a URL; connect and close per request."""
+from peewee import DatabaseProxy
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000,
+                  "synchronous": "normal", "cache_size": -32000}
+
+
+def bind(url):
+    """Bind the proxy to the database at `url` (sqlite:///… or postgresql://…)."""
+    if url.startswith("sqlite"):
+        # IMMEDIATE: a transaction takes the write lock when it begins. A deferred one that
+        # reads and then writes fails at once with "database is locked" when another writer
+        # got in between; an immediate one waits for busy_timeout instead.
+        database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=30, lock_type="IMMEDIATE")
+    else:
+        database = connect(url, autorollback=True)
+    db.initialize(database)
+    return database
+
+
+def is_postgres():
+    """True when the bound database is PostgreSQL."""
+    return db.obj is not None and db.obj.__class__.__name__.startswith("Postgres")
+
+
+def init_app(app):
+    """Bind the database and open/close a connection around each request."""
+    bind(app.config["DATABASE_URL"])
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc):
+        if not db.is_closed():
+            db.close()

@@ -1,0 +1,29 @@
+"""Human labels for the stored codes, translated lazily (templates call str() on them)."""
+from flask_babel import lazy_gettext as _l
+
+ROLE = {"admin": _l("管理员"), "liaison": _l("档案指导员"), "secretary": _l("文书（秘书）"),
+        "transfer_officer": _l("移交接收人员"), "viewer": _l("只读用户")}
+MEMBER_ROLE = {"secretary": _l("文书（秘书）"), "liaison": _l("档案指导员"), "viewer": _l("只读")}
+KIND = {"epidemic": _l("疫情防控"), "flood": _l("防汛防台"), "event": _l("重大活动"),
+        "project": _l("重点项目"), "other": _l("其他")}
+TIER = {"key": _l("重点"), "general": _l("一般")}
+BODY_STATUS = {"active": _l("运行中"), "dissolving": _l("撤销中"), "dissolved": _l("已撤销"),
+               "transferred": _l("已移交")}
+RETENTION = {"Y": _l("永久"), "D30": _l("30 年"), "D10": _l("10 年")}
+CARRIER = {"electronic": _l("电子"), "paper": _l("纸质"), "photo": _l("照片"),
+           "audio-video": _l("录音录像")}
+DOCUMENT_STATUS = {"registered": _l("已登记"), "withdrawn": _l("已撤回")}
+CHECKIN_MODE = {"on_site": _l("现场"), "phone": _l("电话"), "video": _l("视频"), "chat": _l("在线文字")}
+CHECKIN_STATUS = {"scheduled": _l("已安排"), "held": _l("已开展"), "missed": _l("未开展"),
+                  "cancelled": _l("已取消")}
+
+
+def choices(mapping):
+    """WTForms choices from a label mapping."""
+    return list(mapping.items())
+
+
+def register(app):
+    """Make the label tables available in every template as `labels`."""
+    app.jinja_env.globals["labels"] = {name: value for name, value in globals().items()
+                                       if name.isupper() and isinstance(value, dict)}

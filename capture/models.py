@@ -1,0 +1,304 @@
+"""The peewee models of the domain (DESIGN.md §3)."""
+import datetime as dt
+
+from flask_login import UserMixin
+from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
+                    IntegerField, BigIntegerField, Model, TextField, fn)
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .db import db
+
+ROLES = ("admin", "liaison", "secretary", "transfer_officer", "viewer")
+MEMBER_ROLES = ("secretary", "liaison", "viewer")
+BODY_KINDS = ("epidemic", "flood", "event", "project", "other")
+TIERS = ("key", "general")
+BODY_STATUSES = ("active", "dissolving", "dissolved", "transferred")
+RETENTIONS = ("Y", "D30", "D10")
+CARRIERS = ("electronic", "paper", "photo", "audio-video")
+SECURITY_LEVELS = ("", "内部", "秘密", "机密")
+DOCUMENT_STATUSES = ("registered", "withdrawn")
+CHECKIN_MODES = ("on_site", "phone", "video", "chat")
+CHECKIN_STATUSES = ("scheduled", "held", "missed", "cancelled")
+DEFAULT_CADENCE = {"key": 7, "general": 30}
+# werkzeug's default (scrypt); the test suite lowers the cost to stay fast.
+PASSWORD_METHOD = "scrypt"
+
+
+def now():
+    """The current UTC time, naive, as stored in the database."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+class User(BaseModel, UserMixin):
+    username = CharField(max_length=64, unique=True)
+    display_name = CharField(max_length=100)
+    email = CharField(max_length=200, default="")
+    password_hash = CharField(max_length=256)
+    language = CharField(max_length=10, default="zh_Hans")
+    role = CharField(max_length=20, choices=[(r, r) for r in ROLES])
+    active = BooleanField(default=True)
+    # Bumped when the password changes so that every other session ends.
+    session_version = IntegerField(default=0)
+    created_at = DateTimeField(default=now)
+
+    def set_password(self, password):
+        """Hash and store a new password, ending the user's other sessions."""
+        self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
+        self.session_version += 1
+
+    def check_password(self, password):
+        """True when `password` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    def get_id(self):
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_active(self):
+        return self.active
+
+
+class LoginFailure(BaseModel):
+    """Failed logins per username, for throttling across all workers."""
+    username = CharField(max_length=64, unique=True)
+    count = IntegerField(default=0)
+    last_at = DateTimeField(default=now)
+
+
+class Body(BaseModel):
+    name = CharField(max_length=200)
+    code = CharField(max_length=20, unique=True)
+    fonds_code = CharField(max_length=4)
+    lead_org = CharField(max_length=200, default="")
+    kind = CharField(max_length=20, default="other")
+    tier = CharField(max_length=10, default="general")
+    cadence_days = IntegerField(default=30)
+    established_on = DateField()
+    expected_end = DateField(null=True)
+    dissolved_on = DateField(null=True)
+    custodian = CharField(max_length=200, default="")
+    contact_person = CharField(max_length=100, default="")
+    default_responsible = CharField(max_length=200, default="")
+    status = CharField(max_length=20, default="active")
+    created_at = DateTimeField(default=now)
+    updated_at = DateTimeField(default=now)
+
+    @property
+    def is_read_only(self):
+        return self.status == "transferred"
+
+
+class Membership(BaseModel):
+    user = ForeignKeyField(User, backref="memberships", on_delete="CASCADE")
+    body = ForeignKeyField(Body, backref="memberships", on_delete="CASCADE")
+    role = CharField(max_length=20)
+
+    class Meta:
+        indexes = ((("user", "body"), True),)
+
+
+class Category(BaseModel):
+    body = ForeignKeyField(Body, backref="categories", on_delete="CASCADE")
+    code = CharField(max_length=10)
+    name = CharField(max_length=100)
+    sort = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("body", "code"), True),)
+
+
+class ScopeItem(BaseModel):
+    """What the archiving scope expects the body to produce."""
+    body = ForeignKeyField(Body, backref="scope_items", on_delete="CASCADE")
+    name = CharField(max_length=200)
+    required = BooleanField(default=True)
+    sort = IntegerField(default=0)
+
+
+class Document(BaseModel):
+    body = ForeignKeyField(Body, backref="documents")
+    category = ForeignKeyField(Category, null=True, backref="documents")
+    scope_item = ForeignKeyField(ScopeItem, null=True, backref="documents")
+    record_class = CharField(max_length=4, default="WS")
+    year = IntegerField()
+    retention = CharField(max_length=4)
+    # The lowest class the item number runs in, e.g. "WS·2020-Y-BGS".
+    class_key = CharField(max_length=40)
+    item_number = IntegerField()
+    reference_code = CharField(max_length=60, unique=True)
+    doc_number = CharField(max_length=100, default="")
+    responsible = CharField(max_length=200)
+    title = TextField()
+    title_supplied = BooleanField(default=False)
+    date = DateField()
+    pages = IntegerField(default=0)
+    security = CharField(max_length=10, default="")
+    carrier = CharField(max_length=20, default="electronic")
+    remarks = TextField(default="")
+    status = CharField(max_length=20, default="registered")
+    withdrawn_reason = TextField(default="")
+    withdrawn_at = DateTimeField(null=True)
+    withdrawn_by = ForeignKeyField(User, null=True, backref="+")
+    created_by = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=now)
+    updated_by = ForeignKeyField(User, null=True, backref="+")
+    updated_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("body", "class_key", "item_number"), True),
+                   (("body", "status", "date"), False))
+
+
+class File(BaseModel):
+    document = ForeignKeyField(Document, backref="files")
+    original_name = CharField(max_length=255)
+    sha256 = CharField(max_length=64, index=True)
+    size = BigIntegerField()
+    media_type = CharField(max_length=100, default="application/octet-stream")
+    puid = CharField(max_length=20, default="")
+    format_name = CharField(max_length=200, default="")
+    long_term = BooleanField(default=False)
+    version = IntegerField(default=1)
+    replaces = ForeignKeyField("self", null=True, backref="replaced_by")
+    created_by = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=now)
+
+
+class AuditEvent(BaseModel):
+    """Append-only; `hash` chains to the previous event (and to the body's previous one)."""
+    at = DateTimeField(default=now)
+    user = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
+    username = CharField(max_length=64, default="")
+    body = ForeignKeyField(Body, null=True, backref="+", on_delete="SET NULL")
+    action = CharField(max_length=50)
+    object_type = CharField(max_length=30, default="")
+    object_id = CharField(max_length=40, default="")
+    details = TextField(default="{}")
+    prev_hash = CharField(max_length=64, unique=True)
+    body_prev_hash = CharField(max_length=64, default="")
+    hash = CharField(max_length=64, unique=True)
+
+
+class CheckIn(BaseModel):
+    """A one-on-one guidance session between a liaison and a body."""
+    body = ForeignKeyField(Body, backref="checkins")
+    liaison = ForeignKeyField(User, backref="checkins")
+    scheduled_for = DateTimeField()
+    mode = CharField(max_length=10, default="on_site")
+    place = CharField(max_length=300, default="")
+    contact_person = CharField(max_length=100, default="")
+    is_final = BooleanField(default=False)
+    status = CharField(max_length=12, default="scheduled")
+    needs_outcome = BooleanField(default=False)
+    reason = TextField(default="")
+    duration_minutes = IntegerField(null=True)
+    notes = TextField(default="")
+    findings = TextField(default="")
+    recorded_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("body", "scheduled_for"), False), (("liaison", "scheduled_for"), False))
+
+
+class FollowUp(BaseModel):
+    checkin = ForeignKeyField(CheckIn, backref="follow_ups", on_delete="CASCADE")
+    action = TextField()
+    owner = CharField(max_length=100, default="")
+    due = DateField()
+    done_on = DateField(null=True)
+    done_by = ForeignKeyField(User, null=True, backref="+")
+
+
+class Commitment(BaseModel):
+    """容缺承诺: a missing item the body promises to hand in by a date."""
+    body = ForeignKeyField(Body, backref="commitments")
+    what = TextField()
+    check_code = CharField(max_length=40, default="")
+    promised_by = CharField(max_length=100)
+    due = DateField()
+    status = CharField(max_length=12, default="open")
+    fulfilled_on = DateField(null=True)
+    document = ForeignKeyField(Document, null=True, backref="commitments")
+    created_by = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=now)
+
+
+class Transfer(BaseModel):
+    body = ForeignKeyField(Body, backref="transfers")
+    run_by = ForeignKeyField(User, backref="+")
+    kind = CharField(max_length=15, default="full")  # full | supplementary
+    status = CharField(max_length=12, default="checking")
+    progress = IntegerField(default=0)
+    message = TextField(default="")
+    started_at = DateTimeField(default=now)
+    finished_at = DateTimeField(null=True)
+    check_report = TextField(default="")
+    package_path = TextField(default="")
+    package_sha256 = CharField(max_length=64, default="")
+    package_size = BigIntegerField(default=0)
+    item_count = IntegerField(default=0)
+    file_count = IntegerField(default=0)
+    received_at = DateTimeField(null=True)
+    received_by = ForeignKeyField(User, null=True, backref="+")
+
+
+class ChronicleEntry(BaseModel):
+    """大事记: a dated major event of the body."""
+    body = ForeignKeyField(Body, backref="chronicle")
+    date = DateField()
+    event = TextField()
+    created_by = ForeignKeyField(User, backref="+")
+
+
+class FondsDescription(BaseModel):
+    """组织沿革 (history) and 全宗介绍 (introduction) of the body's fonds."""
+    body = ForeignKeyField(Body, backref="descriptions")
+    kind = CharField(max_length=15)  # history | introduction
+    text = TextField(default="")
+    updated_by = ForeignKeyField(User, null=True, backref="+")
+    updated_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("body", "kind"), True),)
+
+
+class Notification(BaseModel):
+    user = ForeignKeyField(User, backref="notifications", on_delete="CASCADE")
+    kind = CharField(max_length=30)
+    # Idempotency: a job that runs twice produces the same key and so nothing twice.
+    key = CharField(max_length=200, unique=True)
+    message = TextField()
+    link = CharField(max_length=300, default="")
+    created_at = DateTimeField(default=now)
+    read_at = DateTimeField(null=True)
+    emailed_at = DateTimeField(null=True)
+
+
+class ApiToken(BaseModel):
+    user = ForeignKeyField(User, backref="api_tokens", on_delete="CASCADE")
+    label = CharField(max_length=100)
+    token_hash = CharField(max_length=64, unique=True)
+    scopes = CharField(max_length=40, default="read")
+    purpose = CharField(max_length=10, default="api")  # api | calendar
+    created_at = DateTimeField(default=now)
+    last_used_at = DateTimeField(null=True)
+    revoked_at = DateTimeField(null=True)
+
+
+MODELS = [User, LoginFailure, Body, Membership, Category, ScopeItem, Document, File, AuditEvent,
+          CheckIn, FollowUp, Commitment, Transfer, ChronicleEntry, FondsDescription,
+          Notification, ApiToken]
+
+
+def next_item_number(body, class_key):
+    """The next item number in a class: one past the highest given (never reused)."""
+    top = (Document.select(fn.MAX(Document.item_number))
+           .where(Document.body == body, Document.class_key == class_key).scalar())
+    return (top or 0) + 1

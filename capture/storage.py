@@ -1,0 +1,141 @@
+"""Content-addressed file store: streamed, hashed while writing, renamed atomically."""
+import fcntl
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+CHUNK = 1024 * 1024
+# Keep this much free after an upload so the database and logs can still write.
+RESERVE_BYTES = 64 * 1024 * 1024
+
+
+class StoreError(Exception):
+    """A file could not be stored; views turn the subclass into a message for the user."""
+
+
+class TooLarge(StoreError):
+    pass
+
+
+class DiskFull(StoreError):
+    pass
+
+
+class Store:
+    """Files kept under `root/ab/cd/<sha256>`; temporary files under `root/tmp`."""
+
+    def __init__(self, root):
+        self.root = Path(root)
+        self.tmp = self.root / "tmp"
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha256):
+        """Where the file with this digest lives."""
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256):
+        """True when the store holds this content."""
+        return self.path(sha256).is_file()
+
+    def check_room(self, expected_bytes):
+        """Refuse early when the disk cannot hold `expected_bytes` more."""
+        free = shutil.disk_usage(self.root).free
+        if expected_bytes and free - expected_bytes < RESERVE_BYTES:
+            raise DiskFull(f"only {free} bytes free for {expected_bytes}")
+
+    def save(self, stream, max_bytes=None, expected_bytes=None):
+        """Copy a binary stream into the store; return (sha256, size). Never buffers it whole."""
+        self.check_room(expected_bytes)
+        digest = hashlib.sha256()
+        size = 0
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")
+        # Held until the file is closed: clean_tmp() leaves locked (live) uploads alone.
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                while chunk := stream.read(CHUNK):
+                    size += len(chunk)
+                    if max_bytes is not None and size > max_bytes:
+                        raise TooLarge(f"larger than {max_bytes} bytes")
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+                sha = digest.hexdigest()
+                # Renamed while still locked, so clean_tmp() cannot take it half-way.
+                self._place(tmp_name, sha)
+            return sha, size
+        except OSError as exc:
+            _discard(tmp_name)
+            if exc.errno == 28:  # ENOSPC
+                raise DiskFull("the disk filled up while writing") from exc
+            raise
+        except BaseException:
+            _discard(tmp_name)
+            raise
+
+    def _place(self, tmp_name, sha):
+        target = self.path(sha)
+        if target.exists():
+            os.unlink(tmp_name)  # same content is stored once
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(tmp_name, 0o440)
+        os.replace(tmp_name, target)
+        _fsync_dir(target.parent)
+
+    def open(self, sha256):
+        """Open a stored file for reading."""
+        return open(self.path(sha256), "rb")
+
+    def hash_of(self, sha256):
+        """Re-hash the stored file; None when it is missing."""
+        try:
+            with self.open(sha256) as f:
+                return hashlib.file_digest(f, "sha256").hexdigest()
+        except FileNotFoundError:
+            return None
+
+    def verify(self, sha256):
+        """True when the stored file still hashes to its name."""
+        return self.hash_of(sha256) == sha256
+
+    def clean_tmp(self):
+        """Remove temporary files left by a crashed writer; return how many were removed."""
+        removed = 0
+        for leftover in self.tmp.iterdir():
+            try:
+                fd = os.open(leftover, os.O_RDONLY)
+            except FileNotFoundError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # another process is still writing it
+            else:
+                _discard(leftover)
+                removed += 1
+            finally:
+                os.close(fd)
+        return removed
+
+    def all_digests(self):
+        """Every digest held by the store, sorted."""
+        return sorted(p.name for p in self.root.glob("??/??/*") if len(p.name) == 64)
+
+
+def _discard(path):
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def _fsync_dir(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,93 @@
+"""Wires the blueprints, error pages and template helpers into the app."""
+from flask import current_app, g, jsonify, render_template, request
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from . import auth, labels
+from .models import Notification
+
+
+# Top navigation and body tabs in display order: (endpoint, label, action). An entry whose
+# blueprint is not registered is skipped, so a feature appears as soon as its module lands.
+NAV = [
+    ("guidance.dashboard", _l("指导工作台"), "stats.view"),
+    ("transfers.index", _l("移交"), "package.verify"),
+    ("guidance.statistics", _l("统计"), "stats.view"),
+    ("notifications.inbox", _l("通知"), None),
+    ("api_tokens.index", _l("接口令牌"), None),
+]
+BODY_TABS = [
+    ("bodies.detail", _l("概况"), "body.view"),
+    ("documents.index", _l("文件"), "body.view"),
+    ("documents.scope", _l("归档范围"), "body.view"),
+    ("guidance.body_checkins", _l("指导"), "checkin.view"),
+    ("transfers.body", _l("撤销与移交"), "body.view"),
+    ("bodies.members", _l("成员"), "body.members"),
+    ("bodies.audit_trail", _l("审计记录"), "body.audit"),
+]
+
+
+def nav_links():
+    """The top navigation entries the current user may use."""
+    return [(endpoint, label, action) for endpoint, label, action in NAV
+            if endpoint in current_app.view_functions and (action is None or allowed(action))]
+
+
+def body_tabs():
+    """The body tabs whose blueprints are registered (permission is checked per body)."""
+    return [tab for tab in BODY_TABS if tab[0] in current_app.view_functions]
+
+
+def allowed(action, body=None):
+    """Template helper: may the current user do `action`? Memoised for the request."""
+    cache = g.setdefault("allowed", {})
+    key = (action, body.id if body is not None else None)
+    if key not in cache:
+        cache[key] = auth.can(current_user, action, body)
+    return cache[key]
+
+
+def unread_count():
+    """Unread notifications of the current user, for the navigation badge."""
+    if not current_user.is_authenticated:
+        return 0
+    return (Notification.select().where(Notification.user == current_user.id,
+                                        Notification.read_at.is_null()).count())
+
+
+def _error(status, title, message):
+    if request.path.startswith("/api/"):
+        return jsonify(type="about:blank", title=title, status=status, detail=message), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def register(app):
+    """Register every blueprint, the error pages and the template helpers."""
+    from . import account, admin, bodies
+    for module in (account, admin, bodies):
+        app.register_blueprint(module.bp)
+    app.jinja_env.globals.update(allowed=allowed, unread_count=unread_count,
+                                 nav_links=nav_links, body_tabs=body_tabs,
+                                 get_locale=get_locale)
+    labels.register(app)
+
+    @app.errorhandler(403)
+    def forbidden(e):
+        return _error(403, _("无权操作"), _("您的角色不能执行此操作。如需权限，请联系管理员。"))
+
+    @app.errorhandler(404)
+    def not_found(e):
+        return _error(404, _("页面不存在"), _("找不到该页面，或您无权查看。"))
+
+    @app.errorhandler(413)
+    def too_large(e):
+        limit = app.config["MAX_UPLOAD_MB"]
+        return _error(413, _("文件过大"),
+                      _("上传内容超过 %(mb)s MB 的上限。请压缩或分开上传，或联系管理员调整上限。",
+                        mb=limit))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return _error(400, _("表单已过期"),
+                      _("表单安全校验失败（可能页面停留太久或已退出登录）。请返回、刷新页面后重新提交。"))

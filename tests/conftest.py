@@ -1,0 +1,121 @@
+"""Shared fixtures, flaskr-style: app (temporary database and store), client, runner, auth."""
+import os
+import re
+
+import pytest
+
+from capture import create_app
+from capture import audit, schema
+from capture.db import db
+from capture import models
+from capture.models import MODELS, Body, Membership, User
+
+models.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # production strength is slow and proves nothing here
+
+PASSWORD = "correct horse battery"
+
+
+def database_url(tmp_path):
+    """SQLite in the test's folder, or a fresh schema on the PostgreSQL server under test."""
+    return os.environ.get("CAPTURE_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'capture.sqlite3'}"
+
+
+@pytest.fixture
+def app(tmp_path):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test",
+        "DATA_DIR": str(tmp_path / "data"),
+        "DATABASE_URL": database_url(tmp_path),
+        "LOGIN_MAX_FAILURES": 3,
+    })
+    with db.connection_context():
+        if os.environ.get("CAPTURE_TEST_DATABASE_URL"):
+            db.drop_tables(list(reversed(MODELS)) + [schema_history()], safe=True, cascade=True)
+        schema.migrate()
+    yield app
+    if not db.is_closed():
+        db.close()
+
+
+def schema_history():
+    from playhouse.migrations import Runner
+    return Runner(db.obj, directory=str(schema.MIGRATIONS)).History
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(response):
+    """The CSRF token of the first form on a page."""
+    match = re.search(rb'name="csrf_token" type="hidden" value="([^"]+)"', response.data) or \
+        re.search(rb'name="csrf_token" value="([^"]+)"', response.data)
+    assert match, "no CSRF token on the page"
+    return match.group(1).decode()
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username="admin", password=PASSWORD):
+        page = self._client.get("/login")
+        return self._client.post("/login", data={
+            "username": username, "password": password, "csrf_token": csrf_token(page)})
+
+    def logout(self):
+        page = self._client.get("/")
+        return self._client.post("/logout", data={"csrf_token": csrf_token(page)})
+
+    def post(self, url, data=None, page=None, **kwargs):
+        """POST a form with the CSRF token taken from `page` (default: the same URL)."""
+        form = self._client.get(page or url)
+        data = dict(data or {}, csrf_token=csrf_token(form))
+        return self._client.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+def make_user(username, role, **fields):
+    """A user with the test password."""
+    user = User(username=username, display_name=fields.pop("display_name", username.title()),
+                role=role, password_hash="", **fields)
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def make_body(code, **fields):
+    """A body with the default categories and scope."""
+    import datetime as dt
+    from capture import scope
+    defaults = dict(name=f"{code} 临时机构", fonds_code="J001", kind="epidemic", tier="key",
+                    cadence_days=7, established_on=dt.date(2026, 1, 1))
+    defaults.update(fields)
+    body = Body.create(code=code, **defaults)
+    scope.seed(body)
+    return body
+
+
+@pytest.fixture
+def world(app):
+    """Two bodies, a user per role; the secretary and the viewer belong to A only."""
+    with db.connection_context():
+        a, b = make_body("AAA"), make_body("BBB", kind="flood", tier="general")
+        users = {role: make_user(role, role) for role in
+                 ("admin", "liaison", "secretary", "transfer_officer", "viewer")}
+        Membership.create(user=users["secretary"], body=a, role="secretary")
+        Membership.create(user=users["liaison"], body=a, role="liaison")
+        Membership.create(user=users["viewer"], body=a, role="viewer")
+        audit.record("body.create", a, body=a)
+    return {"a": a, "b": b, **users}
