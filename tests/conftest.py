@@ -1,6 +1,7 @@
 """Shared fixtures, flaskr-style: app (temporary database and store), client, runner, auth."""
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -119,3 +120,26 @@ def world(app):
         Membership.create(user=users["viewer"], body=a, role="viewer")
         audit.record("body.create", a, body=a)
     return {"a": a, "b": b, **users}
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free loopback port for a browser test."""
+    from browser_support import LiveServer
+    server = LiveServer(app)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser(request):
+    """A real headless Chromium; screenshots go to test-output/<test name>/."""
+    from playwright.sync_api import sync_playwright
+    from browser_support import Browser
+    out_dir = Path(__file__).resolve().parent.parent / "test-output" / request.node.name
+    with sync_playwright() as playwright:
+        chromium = Browser(playwright, out_dir)
+        yield chromium
+        chromium.close()
+    csp = [e for e in chromium.console_errors if "Content Security Policy" in e]
+    assert not csp, f"CSP violations: {csp}"
