@@ -7,7 +7,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test install test-deps system-deps translations bench clean
+.PHONY: run test test-sqlite test-postgres install test-deps system-deps translations bench clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -33,11 +33,13 @@ run: $(VENV)/.installed
 	@echo
 	CAPTURE_DATA_DIR=$(DATA) CAPTURE_ENV=development $(PY) run.py --host $(HOST) --port $(PORT)
 
-# Chromium and a CJK font for the browser tests, from Debian's packages, only when missing.
+# From Debian's packages, only when missing: Chromium and a CJK font for the browser tests,
+# PostgreSQL for the second pass of the suite.
 system-deps:
 	@missing=""; \
 	test -x /usr/bin/chromium || missing="$$missing chromium"; \
 	dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || missing="$$missing fonts-wqy-microhei"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
@@ -45,8 +47,16 @@ system-deps:
 
 test-deps: $(VENV)/.test-installed system-deps
 
+# The whole suite on SQLite, then again on a throwaway PostgreSQL cluster the tests start.
 test: test-deps
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	CAPTURE_TEST_DB=postgres $(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-sqlite: test-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: test-deps
+	CAPTURE_TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS)
 
 translations: $(VENV)/.test-installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o capture/translations/messages.pot --no-location --sort-output .

@@ -16,7 +16,7 @@ def bind(url):
         # got in between; an immediate one waits for busy_timeout instead.
         database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=30, lock_type="IMMEDIATE")
     else:
-        database = connect(url, autorollback=True)
+        database = connect(url)
     db.initialize(database)
     return database
 

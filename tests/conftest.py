@@ -9,39 +9,45 @@ from capture import create_app
 from capture import audit, schema
 from capture.db import db
 from capture import models
-from capture.models import MODELS, Body, Membership, User
+from capture.models import Body, Membership, User
 
 models.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # production strength is slow and proves nothing here
 
 PASSWORD = "correct horse battery"
 
 
-def database_url(tmp_path):
-    """SQLite in the test's folder, or a fresh schema on the PostgreSQL server under test."""
-    return os.environ.get("CAPTURE_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'capture.sqlite3'}"
+# CAPTURE_TEST_DB=postgres runs the whole suite on a throwaway PostgreSQL cluster.
+ON_POSTGRES = os.environ.get("CAPTURE_TEST_DB") == "postgres"
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """The URL of a PostgreSQL server started for this test session (None on SQLite)."""
+    if not ON_POSTGRES:
+        yield None
+        return
+    from pg_support import Cluster
+    cluster = Cluster()
+    yield cluster.start()
+    cluster.stop()
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, postgres_url):
     app = create_app({
         "TESTING": True,
         "SECRET_KEY": "test",
         "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": database_url(tmp_path),
+        "DATABASE_URL": postgres_url or f"sqlite:///{tmp_path / 'capture.sqlite3'}",
         "LOGIN_MAX_FAILURES": 3,
     })
     with db.connection_context():
-        if os.environ.get("CAPTURE_TEST_DATABASE_URL"):
-            db.drop_tables(list(reversed(MODELS)) + [schema_history()], safe=True, cascade=True)
+        if postgres_url:  # one database for the session: start each test from an empty schema
+            db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
         schema.migrate()
     yield app
     if not db.is_closed():
         db.close()
-
-
-def schema_history():
-    from playhouse.migrations import Runner
-    return Runner(db.obj, directory=str(schema.MIGRATIONS)).History
 
 
 @pytest.fixture
