@@ -27,9 +27,8 @@ run: $(VENV)/.installed
 	CAPTURE_DATA_DIR=$(DATA) $(VENV)/bin/capture init
 	CAPTURE_DATA_DIR=$(DATA) $(VENV)/bin/capture demo
 	@echo
-	@echo "  Open http://$(HOST):$(PORT)/login and sign in with one of these demo accounts"
-	@echo "  (role, username, password; kept in $(DATA)/demo-credentials.txt):"
-	@sed 's/^/    /' $(DATA)/demo-credentials.txt
+	@echo "  Open http://$(HOST):$(PORT)/login and sign in with a demo account:"
+	@echo "  role, username and password are in $(DATA)/demo-credentials.txt"
 	@echo
 	CAPTURE_DATA_DIR=$(DATA) CAPTURE_ENV=development $(PY) run.py --host $(HOST) --port $(PORT)
 
