@@ -60,6 +60,8 @@ def create_app(test_config=None):
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.extensions["store"] = storage.Store(Path(app.config["DATA_DIR"]) / "store")
+    # Uploads cut short by a crash leave temporary files; live ones are locked and kept.
+    app.extensions["store"].clean_tmp()
     web.register(app)
 
     from . import cli

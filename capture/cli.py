@@ -100,7 +100,38 @@ def audit_verify_command():
     click.echo(f"Audit chain intact: {count} events verified.")
 
 
-COMMANDS = [init_command, demo_command, create_user_command, bodies_command, audit_verify_command]
+@click.command("backup")
+@click.argument("target_dir", type=click.Path(file_okay=False))
+@with_appcontext
+def backup_command(target_dir):
+    """Back up the database and the file store, with a manifest of digests, while in use."""
+    from . import backup
+    store = current_app.extensions["store"]
+    folder, manifest = backup.backup(current_app.config["DATABASE_URL"], store.root, target_dir)
+    click.echo(f"Backup written to {folder} ({len(manifest['files'])} files).")
+    if manifest["damaged_in_store"]:
+        click.echo("Damaged files in the store (copied as they are): "
+                   + ", ".join(manifest["damaged_in_store"]), err=True)
+        sys.exit(1)
+
+
+@click.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@with_appcontext
+def restore_command(folder):
+    """Restore a backup into an empty data folder and database, after checking every digest."""
+    from . import backup
+    try:
+        manifest = backup.restore(folder, current_app.config["DATABASE_URL"],
+                                  current_app.extensions["store"].root)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored {len(manifest['files'])} files into {current_app.config['DATA_DIR']}. "
+               "Run `capture audit-verify` to confirm the audit chain.")
+
+
+COMMANDS = [init_command, demo_command, create_user_command, bodies_command, audit_verify_command,
+            backup_command, restore_command]
 
 
 def init_app(app):

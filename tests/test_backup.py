@@ -1,0 +1,63 @@
+"""Backup while in use, and restore into an empty data folder."""
+import io
+import os
+
+from capture import audit, create_app, schema
+from capture.db import db
+from capture.models import AuditEvent, Body, User
+
+
+def _fill(app, n=3):
+    store = app.extensions["store"]
+    digests = [store.save(io.BytesIO(f"文件内容 {i}".encode()))[0] for i in range(n)]
+    for i in range(n):
+        audit.record("test.event", details={"i": i})
+    return digests
+
+
+def _restored_app(tmp_path, postgres_url):
+    if postgres_url:  # restore into an empty database
+        with db.connection_context():
+            db.execute_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+    return create_app({"TESTING": True, "SECRET_KEY": "t", "DATA_DIR": str(tmp_path / "restored"),
+                       "DATABASE_URL": postgres_url or f"sqlite:///{tmp_path / 'restored' / 'capture.sqlite3'}"})
+
+
+def test_backup_and_restore_bring_back_everything(app, runner, world, tmp_path, postgres_url):
+    digests = _fill(app)
+    result = runner.invoke(args=["backup", str(tmp_path / "backups")])
+    assert result.exit_code == 0, result.output
+    folder = next((tmp_path / "backups").iterdir())
+    users, events = User.select().count(), AuditEvent.select().count()
+
+    restored = _restored_app(tmp_path, postgres_url)
+    result = restored.test_cli_runner().invoke(args=["restore", str(folder)])
+    assert result.exit_code == 0, result.output
+    with restored.app_context(), db.connection_context():
+        assert User.select().count() == users and AuditEvent.select().count() == events
+        assert {b.code for b in Body.select()} == {"AAA", "BBB"}
+        assert audit.verify_database() == (events, None)
+        assert not schema.pending()
+    store = restored.extensions["store"]
+    assert all(store.verify(d) for d in digests)
+
+
+def test_restore_refuses_a_damaged_backup(app, runner, tmp_path, postgres_url):
+    digest = _fill(app, 1)[0]
+    runner.invoke(args=["backup", str(tmp_path / "backups")])
+    folder = next((tmp_path / "backups").iterdir())
+    damaged = folder / "store" / digest[:2] / digest[2:4] / digest
+    damaged.write_bytes(b"bit rot")
+    restored = _restored_app(tmp_path, postgres_url)
+    result = restored.test_cli_runner().invoke(args=["restore", str(folder)])
+    assert result.exit_code != 0 and "changed: store/" in result.output
+
+
+def test_restore_refuses_a_folder_in_use(app, runner, tmp_path):
+    _fill(app, 1)
+    runner.invoke(args=["backup", str(tmp_path / "backups")])
+    folder = next((tmp_path / "backups").iterdir())
+    result = runner.invoke(args=["restore", str(folder)])  # into the live data folder
+    assert result.exit_code != 0 and "already holds files" in result.output
+    assert not any(p.name.endswith(".partial") for p in (tmp_path / "backups").iterdir())
+    assert os.listdir(tmp_path / "backups") == [folder.name]
