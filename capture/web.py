@@ -3,6 +3,7 @@ from flask import current_app, g, jsonify, render_template, request
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.routing import IntegerConverter
 
 from . import auth, labels
 from .models import Notification
@@ -62,8 +63,17 @@ def _error(status, title, message):
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+class BoundedIntConverter(IntegerConverter):
+    """<int:…> ids that fit a database integer; a larger number is a plain 404, not a crash."""
+
+    def __init__(self, map, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, **kwargs)
+
+
 def register(app):
     """Register every blueprint, the error pages and the template helpers."""
+    app.url_map.converters["int"] = BoundedIntConverter
     from . import account, admin, bodies
     for module in (account, admin, bodies):
         app.register_blueprint(module.bp)

@@ -51,3 +51,22 @@ def test_login_page_fits_a_phone(app, live_server, browser):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"]
     browser.shot(page, "login-phone")
+
+
+def test_typed_body_form_survives_an_expired_session(app, live_server, browser):
+    with db.connection_context():
+        credentials = {u: p for _, u, p in demo.load(app.config["DATA_DIR"])}
+    page = browser.page()
+    login(page, live_server.url, "admin", credentials["admin"])
+    page.goto(live_server.url + "/bodies/new")
+    page.fill("input[name=name]", "区防台风应急工作组")
+    page.fill("input[name=code]", "FTF")
+    page.context.clear_cookies()  # the session expires while the form is being filled
+    page.click("button.primary")
+    assert "表单已过期" in page.content()
+    browser.shot(page, "session-expired")
+    login(page, live_server.url, "admin", credentials["admin"])
+    page.goto(live_server.url + "/bodies/new")
+    assert page.input_value("input[name=name]") == "区防台风应急工作组"
+    assert "已恢复您在本页未提交的内容" in page.content()
+    browser.shot(page, "draft-restored")

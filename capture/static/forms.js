@@ -1,0 +1,54 @@
+/* Keeps what was typed in a long form (data-draft) for this browser tab, so that a session that
+   expired in the middle of the form, or a lost connection, does not lose the user's work.
+   sessionStorage, not localStorage: nothing stays behind on a shared computer once the tab closes. */
+(function () {
+  'use strict';
+  var PREFIX = 'capture-draft:';
+  var PENDING = 'capture-draft-pending';
+
+  function fieldsOf(form) {
+    return form.querySelectorAll('input:not([type=password]):not([type=file]):not([type=hidden]):not([type=submit]), select, textarea');
+  }
+
+  function save(form, key) {
+    var data = {};
+    fieldsOf(form).forEach(function (el) {
+      if (!el.name) { return; }
+      data[el.name] = (el.type === 'checkbox' || el.type === 'radio') ? el.checked : el.value;
+    });
+    sessionStorage.setItem(key, JSON.stringify(data));
+  }
+
+  function restore(form, key) {
+    var saved = sessionStorage.getItem(key);
+    if (!saved) { return false; }
+    var data = JSON.parse(saved);
+    fieldsOf(form).forEach(function (el) {
+      if (!(el.name in data)) { return; }
+      if (el.type === 'checkbox' || el.type === 'radio') { el.checked = data[el.name]; }
+      else { el.value = data[el.name]; }
+    });
+    return true;
+  }
+
+  // A success message means the last submitted draft was saved by the server: forget it.
+  if (document.querySelector('.flash-success')) {
+    var done = sessionStorage.getItem(PENDING);
+    if (done) { sessionStorage.removeItem(done); sessionStorage.removeItem(PENDING); }
+  }
+
+  document.querySelectorAll('form[data-draft]').forEach(function (form) {
+    var key = PREFIX + location.pathname;
+    // A page showing field errors already carries the input from the server.
+    if (!form.querySelector('.error') && restore(form, key) && form.dataset.draftNotice) {
+      var note = document.createElement('div');
+      note.className = 'flash flash-info';
+      note.setAttribute('role', 'status');
+      note.textContent = form.dataset.draftNotice;
+      form.parentNode.insertBefore(note, form);
+    }
+    form.addEventListener('input', function () { save(form, key); });
+    form.addEventListener('change', function () { save(form, key); });
+    form.addEventListener('submit', function () { save(form, key); sessionStorage.setItem(PENDING, key); });
+  });
+}());
