@@ -1,7 +1,7 @@
 """Records capture for temporary bodies: the Flask application factory."""
 from pathlib import Path
 
-from flask import Flask, g, request, session
+from flask import Flask, Request, current_app, session
 from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
@@ -24,9 +24,17 @@ def template_folder():
     return str(installed if installed.is_dir() else PACKAGE_DIR.parent / "templates")
 
 
+class CaptureRequest(Request):
+    """Uploaded files are received straight into the file store's tmp folder, hashed on the way."""
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        store = current_app.extensions["store"]
+        store.check_room(total_content_length)
+        return store.incoming()
+
+
 def select_locale():
     """The user's chosen language, else the session's, else the configured default."""
-    from flask import current_app
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     if session.get("language") in LANGUAGES:
@@ -37,6 +45,7 @@ def select_locale():
 def create_app(test_config=None):
     """Build the application: config → db → auth → blueprints → cli."""
     app = Flask(__name__, template_folder=template_folder(), instance_relative_config=False)
+    app.request_class = CaptureRequest
     settings = config_module.resolve(test_config)
     app.config.update(settings)
     app.config.update(

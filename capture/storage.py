@@ -45,8 +45,14 @@ class Store:
         if expected_bytes and free - expected_bytes < RESERVE_BYTES:
             raise DiskFull(f"only {free} bytes free for {expected_bytes}")
 
+    def incoming(self):
+        """A temporary file in the store that hashes what is written to it (see Incoming)."""
+        return Incoming(self)
+
     def save(self, stream, max_bytes=None, expected_bytes=None):
         """Copy a binary stream into the store; return (sha256, size). Never buffers it whole."""
+        if isinstance(stream, Incoming) and stream.store is self:
+            return stream.commit(max_bytes)
         self.check_room(expected_bytes)
         digest = hashlib.sha256()
         size = 0
@@ -124,6 +130,67 @@ class Store:
     def all_digests(self):
         """Every digest held by the store, sorted."""
         return sorted(p.name for p in self.root.glob("??/??/*") if len(p.name) == 64)
+
+
+class Incoming:
+    """An upload being received: written once, into the store's own tmp folder, hashed as it
+    arrives, so that storing it is a rename instead of a second copy of the whole file."""
+
+    def __init__(self, store):
+        self.store = store
+        fd, self.name = tempfile.mkstemp(dir=store.tmp, prefix="upload-")
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a live upload: clean_tmp() leaves it alone
+        self.file = os.fdopen(fd, "w+b")
+        self.digest = hashlib.sha256()
+        self.size = 0
+        self.committed = None
+
+    def write(self, data):
+        """Append received bytes (the request parser calls this chunk by chunk)."""
+        self.digest.update(data)
+        self.size += len(data)
+        return self.file.write(data)
+
+    def read(self, size=-1):
+        return self.file.read(size)
+
+    def seek(self, offset, whence=0):
+        return self.file.seek(offset, whence)
+
+    def tell(self):
+        return self.file.tell()
+
+    def seekable(self):
+        return True
+
+    def readable(self):
+        return True
+
+    def writable(self):
+        return True
+
+    def flush(self):
+        self.file.flush()
+
+    def commit(self, max_bytes=None):
+        """Move the received file into the store; return (sha256, size)."""
+        if self.committed:
+            return self.committed
+        if max_bytes is not None and self.size > max_bytes:
+            raise TooLarge(f"larger than {max_bytes} bytes")
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        sha = self.digest.hexdigest()
+        self.store._place(self.name, sha)
+        self.committed = (sha, self.size)
+        return self.committed
+
+    def close(self):
+        """Close; an upload that was never committed is removed."""
+        if not self.file.closed:
+            self.file.close()
+        if not self.committed:
+            _discard(self.name)
 
 
 def _discard(path):

@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
 from . import auth, labels
+from .storage import DiskFull
 from .models import Notification
 
 
@@ -96,6 +97,11 @@ def register(app):
         return _error(413, _("文件过大"),
                       _("上传内容超过 %(mb)s MB 的上限。请压缩或分开上传，或联系管理员调整上限。",
                         mb=limit))
+
+    @app.errorhandler(DiskFull)
+    def disk_full(e):
+        return _error(507, _("存储空间不足"),
+                      _("服务器存储空间不足，文件未保存；已保存的文件不受影响。请联系管理员清理磁盘后重试。"))
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):

@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from capture.storage import Store, TooLarge
+from capture.storage import Incoming, Store, TooLarge
 
 
 class Exploding(io.BytesIO):
@@ -60,3 +60,43 @@ def test_leftover_temp_files_are_cleaned_but_live_ones_kept(tmp_path):
     assert store.clean_tmp() == 1
     assert [p.name for p in store.tmp.iterdir()] == ["upload-live"]
     live.close()
+
+
+def test_upload_is_received_straight_into_the_store(app):
+    """A multipart upload is hashed while it arrives and stored by a rename, not a second copy."""
+    from flask import request
+    store = app.extensions["store"]
+    seen = {}
+
+    @app.post("/_probe-upload")
+    def probe():
+        upload = request.files["file"]
+        seen["incoming"] = isinstance(upload.stream, Incoming)
+        seen["head"] = upload.stream.read(4)
+        upload.stream.seek(0)
+        seen["saved"] = store.save(upload.stream)
+        return "ok"
+
+    data = b"%PDF" + os.urandom(300_000)
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = app.test_client().post("/_probe-upload", data={"file": (io.BytesIO(data), "通知.pdf")})
+    assert response.status_code == 200
+    assert seen["incoming"] and seen["head"] == b"%PDF"
+    assert seen["saved"] == (hashlib.sha256(data).hexdigest(), len(data))
+    assert store.path(seen["saved"][0]).read_bytes() == data
+    assert list(store.tmp.iterdir()) == []
+
+
+def test_uncommitted_upload_leaves_no_temp_file(app):
+    from flask import request
+    store = app.extensions["store"]
+
+    @app.post("/_probe-refuse")
+    def refuse():
+        request.files["file"]  # parsed, then refused without being stored
+        return "refused", 422
+
+    app.config["WTF_CSRF_ENABLED"] = False
+    response = app.test_client().post("/_probe-refuse", data={"file": (io.BytesIO(b"x" * 1000), "a.exe")})
+    assert response.status_code == 422
+    assert list(store.tmp.iterdir()) == [] and store.all_digests() == []
