@@ -138,3 +138,7 @@ def init_app(app):
     """Register every command on the app's CLI."""
     for command in COMMANDS:
         app.cli.add_command(command)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""Every route, as every role, on a body the user belongs to and on one they do not.
+
+The table below is the explicit decision for each endpoint. A route that is not in it fails the
+suite, so no route ships without someone deciding who may use it.
+"""
+import pytest
+
+from capture.db import db
+from capture.models import Membership
+from conftest import AuthActions, csrf_token
+
+ROLES = ("admin", "liaison", "secretary", "transfer_officer", "viewer")
+ALL = set(ROLES)
+PUBLIC = "public"  # no login needed
+
+# endpoint -> roles that may use it (on a body they can see, for body routes), or PUBLIC.
+EXPECTED = {
+    "static": PUBLIC,
+    "account.login": PUBLIC,
+    "account.language": PUBLIC,
+    "account.logout": ALL,
+    "account.password": ALL,
+    "admin.users": {"admin"},
+    "admin.create_user": {"admin"},
+    "admin.edit_user": {"admin"},
+    "bodies.home": ALL,
+    "bodies.index": ALL,
+    "bodies.create": {"admin", "liaison"},
+    "bodies.detail": ALL,
+    "bodies.edit": {"admin", "liaison"},
+    "bodies.members": {"admin", "liaison"},
+    "bodies.remove_member": {"admin", "liaison"},
+    "bodies.audit_trail": {"admin", "liaison"},
+}
+# Who can see body A at all: members (secretary, liaison, viewer) and the all-seeing roles.
+SEES_A = ALL
+SEES_B = {"admin", "transfer_officer"}  # B has no members among the test users
+
+
+def _params(world, rule, body):
+    """Fill a rule's URL parameters with ids that belong to `body`."""
+    values = {}
+    for name in rule.arguments:
+        if name == "body_id":
+            values[name] = body.id
+        elif name == "user_id":
+            values[name] = world["viewer"].id
+        elif name == "member_id":
+            member = Membership.get_or_none(Membership.body == body) or Membership.get()
+            values[name] = member.id
+        elif name == "filename":
+            values[name] = "app.css"
+        else:
+            raise AssertionError(f"test_permissions_matrix does not know how to fill <{name}> of {rule}")
+    return values
+
+
+def _routes(app):
+    # Logging out last, so the check of the other routes runs logged in.
+    return sorted(app.url_map.iter_rules(), key=lambda rule: rule.endpoint == "account.logout")
+
+
+def test_every_route_has_a_decision(app):
+    undecided = sorted({rule.endpoint for rule in _routes(app)} - set(EXPECTED))
+    assert not undecided, f"routes without an entry in EXPECTED: {undecided}"
+
+
+def _expected_status(endpoint, role, sees_body, body_route):
+    allowed = EXPECTED[endpoint]
+    if allowed == PUBLIC:
+        return "ok"
+    if role is None:
+        return "login"
+    if body_route and not sees_body:
+        return 404
+    return "ok" if role in allowed else 403
+
+
+def _classify(response):
+    if response.status_code in (200, 302, 303) and not response.headers.get("Location", "").startswith("/login"):
+        return "ok"
+    if response.status_code == 302:
+        return "login"
+    if response.status_code in (400, 422):
+        return "ok"  # reached the view, which refused the (empty) input
+    return response.status_code
+
+
+@pytest.mark.parametrize("role", (None,) + ROLES)
+def test_every_route_as_every_role(app, world, role):
+    client = app.test_client()
+    auth = AuthActions(client)
+    if role:
+        auth.login(role)
+    token = csrf_token(client.get("/login" if role is None else "/"))
+    failures = []
+    for rule in _routes(app):
+        body_route = "body_id" in rule.arguments
+        for label, body, sees in (("own", world["a"], role in SEES_A),
+                                  ("other", world["b"], role in SEES_B)):
+            if not body_route and label == "other":
+                continue
+            url = rule.build(_params(world, rule, body), append_unknown=False)[1]
+            expected = _expected_status(rule.endpoint, role, sees, body_route)
+            methods = rule.methods - {"HEAD", "OPTIONS"}
+            if "GET" in methods:
+                got = _classify(client.get(url))
+            else:
+                got = _classify(client.post(url, data={"csrf_token": token}))
+            if rule.endpoint == "account.logout" and role and got == "login":
+                got = "ok"  # logging out ends on the login page
+            if got != expected:
+                failures.append(f"{rule.endpoint} {url} ({label} body): expected {expected}, got {got}")
+    assert not failures, "\n".join(failures)
+
+
+def test_no_post_works_without_csrf(app, world):
+    client = app.test_client()
+    AuthActions(client).login("admin")
+    for rule in _routes(app):
+        if "POST" not in rule.methods or rule.endpoint == "account.login":
+            continue
+        url = rule.build(_params(world, rule, world["a"]), append_unknown=False)[1]
+        response = client.post(url, data={})
+        assert response.status_code == 400, f"{rule.endpoint} accepted a POST without a CSRF token"
