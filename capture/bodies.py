@@ -43,6 +43,12 @@ class BodyForm(FlaskForm):
             raise ValidationError(_l("预计撤销日期不能早于成立日期"))
 
 
+# A role in a body never exceeds the user's account role; admins and transfer officers
+# see every body already and need no membership.
+MEMBER_ROLES_FOR = {"secretary": ("secretary", "viewer"), "liaison": ("liaison", "viewer"),
+                    "viewer": ("viewer",)}
+
+
 class MemberForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名"))])
     role = SelectField(_l("在本机构中的角色"), choices=labels.choices(labels.MEMBER_ROLE))
@@ -154,6 +160,10 @@ def members(body_id):
             form.username.errors.append(_("没有这个启用中的用户，请检查用户名"))
         elif Membership.get_or_none(Membership.user == user, Membership.body == body):
             form.username.errors.append(_("该用户已是本机构成员"))
+        elif form.role.data not in MEMBER_ROLES_FOR.get(user.role, ()):
+            form.role.errors.append(_("%(name)s 的账号角色是“%(role)s”，不能在机构中担任“%(member)s”。",
+                                      name=user.display_name, role=labels.ROLE[user.role],
+                                      member=labels.MEMBER_ROLE[form.role.data]))
         else:
             with db.atomic():
                 member = Membership.create(user=user, body=body, role=form.role.data)

@@ -1,5 +1,6 @@
 """Bodies: who sees what, creating and editing, members."""
-from capture.models import AuditEvent, Body, Category, Membership, ScopeItem
+from capture.models import AuditEvent, Body, Category, Membership, ScopeItem, User
+from conftest import make_user
 
 BODY_FORM = {"name": "区重大活动保障工作组", "code": "ZDHD", "fonds_code": "J003", "lead_org": "区政府办",
              "kind": "event", "tier": "key", "cadence_days": "", "established_on": "2026-05-01",
@@ -65,7 +66,8 @@ def test_edit_keeps_old_values_in_the_audit_trail(client, auth, world):
 def test_liaison_adds_a_member(client, auth, world):
     auth.login("liaison")
     body = world["a"]
-    response = auth.post(f"/bodies/{body.id}/members", {"username": "transfer_officer", "role": "viewer"})
+    make_user("helper", "secretary")
+    response = auth.post(f"/bodies/{body.id}/members", {"username": "helper", "role": "secretary"})
     assert response.status_code == 302
     assert Membership.select().where(Membership.body == body).count() == 4
     html = auth.post(f"/bodies/{body.id}/members", {"username": "nobody", "role": "viewer"}).get_data(as_text=True)
@@ -76,3 +78,11 @@ def test_audit_page_lists_body_events(client, auth, world):
     auth.login("liaison")
     html = client.get(f"/bodies/{world['a'].id}/audit").get_data(as_text=True)
     assert "body.create" in html
+
+
+def test_a_role_in_a_body_never_exceeds_the_account_role(client, auth, world):
+    make_user("reader", "viewer")
+    auth.login("liaison")
+    response = auth.post(f"/bodies/{world['a'].id}/members", {"username": "reader", "role": "liaison"})
+    assert "不能在机构中担任" in response.get_data(as_text=True)
+    assert not Membership.select().join(User).where(User.username == "reader").exists()
