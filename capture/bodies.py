@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from . import audit, auth, labels, scope
+from . import audit, auth, coverage, labels, scope
 from .db import db
 from .models import DEFAULT_CADENCE, AuditEvent, Body, Membership, User, now
 
@@ -118,7 +118,8 @@ def create():
 def detail(body_id):
     """The body's page: facts, members and what it has filed."""
     body = auth.body_or_404(body_id)
-    return render_template("bodies/detail.html", body=body, members=_members(body))
+    return render_template("bodies/detail.html", body=body, members=_members(body),
+                           coverage=coverage.coverage(body))
 
 
 @bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])
