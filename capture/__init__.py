@@ -26,7 +26,9 @@ def template_folder():
 
 def select_locale():
     """The user's chosen language, else the session's, else the configured default."""
-    from flask import current_app
+    from flask import current_app, has_request_context
+    if not has_request_context():  # CLI commands and jobs: messages in the default language
+        return current_app.config["LANGUAGE"]
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     if session.get("language") in LANGUAGES:
