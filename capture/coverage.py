@@ -14,24 +14,29 @@ CATEGORY_CODE = re.compile(r"^[A-Z0-9]{1,6}$")
 
 @dataclass
 class ScopeLine:
+    """One scope item and the registered documents that cover it."""
     item: ScopeItem
     documents: list = field(default_factory=list)
 
     @property
     def covered(self):
+        """True when at least one registered document covers the item."""
         return bool(self.documents)
 
 
 @dataclass
 class Coverage:
+    """The scope lines of a body and the completeness figures drawn from them."""
     lines: list
 
     @property
     def required(self):
+        """The lines of required items."""
         return [line for line in self.lines if line.item.required]
 
     @property
     def covered_required(self):
+        """How many required items are covered."""
         return sum(1 for line in self.required if line.covered)
 
     @property
@@ -42,6 +47,7 @@ class Coverage:
 
     @property
     def missing(self):
+        """Required items nothing covers yet."""
         return [line.item for line in self.required if not line.covered]
 
 

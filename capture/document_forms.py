@@ -13,6 +13,7 @@ FILE_ACCEPT = ("image/*,video/*,audio/*,application/pdf,.pdf,.ofd,.jpg,.jpeg,.ti
 
 
 class DocumentForm(FlaskForm):
+    """Register or edit a document (files come as plain inputs named `files`)."""
     file_errors = ()
     accept = FILE_ACCEPT
     category = SelectField(_l("机构（问题）分类"), validate_choice=False)
@@ -36,12 +37,12 @@ class DocumentForm(FlaskForm):
         self.category.choices = [("", _l("（不分类）"))] + [(c.code, f"{c.code} {c.name}") for c in categories]
         self.scope_item.choices = [("", _l("（暂不归入）"))] + [(str(s.id), s.name) for s in scope_items]
 
-    def set_defaults(self, body, last_category):
-        """Today, the body's usual responsible party and the user's last category."""
+    def set_defaults(self, body, last):
+        """Today, the body's usual responsible party, the user's last category and retention."""
         self.date.data = dt.date.today().isoformat()
         self.responsible.data = body.default_responsible
-        self.category.data = last_category.code if last_category else ""
-        self.retention.data = "D30"
+        self.category.data = last.category.code if last and last.category_id else ""
+        self.retention.data = last.retention if last else "Y"
         self.pages.data = ""
 
     def load(self, document):
@@ -74,16 +75,19 @@ class DocumentForm(FlaskForm):
 
 
 class WithdrawForm(FlaskForm):
+    """Withdraw a document, with the reason."""
     reason = TextAreaField(_l("撤回原因"), render_kw={"rows": 3},
                            description=_l("例如：重复登记，见档号 …；误登其他机构的文件"))
 
 
 class ScopeItemForm(FlaskForm):
+    """Add or change an archiving scope item."""
     name = StringField(_l("归档范围条目"))
     required = BooleanField(_l("必须归档"), default=True)
 
 
 class CategoryForm(FlaskForm):
+    """Add or change a category (机构或问题)."""
     code = StringField(_l("分类代码"), description=_l("1–6 位大写字母或数字，用于档号"))
     name = StringField(_l("分类名称"))
 

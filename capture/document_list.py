@@ -16,6 +16,7 @@ SORTS = {
 
 @dataclass
 class Filters:
+    """What the list is narrowed to and how it is ordered."""
     q: str = ""
     category: str = ""
     year: int | None = None

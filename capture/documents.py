@@ -66,7 +66,7 @@ def register(body_id):
     body = auth.body_or_404(body_id, "document.register")
     form = _document_form(body)
     if request.method == "GET":
-        form.set_defaults(body, registry.last_category(body, _user()))
+        form.set_defaults(body, registry.last_registered(body, _user()))
         form.scope_item.data = request.args.get("scope_item", "")
     if form.validate_on_submit():
         try:

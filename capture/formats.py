@@ -48,6 +48,7 @@ class FormatRefused(Exception):
 
 @dataclass(frozen=True)
 class Identification:
+    """What the content is: PRONOM id, format name, media type, accepted for keeping."""
     puid: str
     format_name: str
     media_type: str

@@ -154,12 +154,11 @@ def _check_writable(document):
         raise RegistrationError({"status": [_("已撤回的文件不能再修改。")]})
 
 
-def last_category(body, user):
-    """The category this user chose for her last document in this body (a form default)."""
-    last = (Document.select(Document.category).where(Document.body == body,
-                                                     Document.created_by == user)
+def last_registered(body, user):
+    """The user's last document in this body: its category and retention become form defaults."""
+    return (Document.select(Document.category, Document.retention)
+            .where(Document.body == body, Document.created_by == user)
             .order_by(Document.id.desc()).first())
-    return last.category if last else None
 
 
 def file_of(document, file_id):

@@ -64,9 +64,11 @@ class _Checker:
         self.clean = {}
 
     def error(self, field, message):
+        """Note a message for a field."""
         self.errors.setdefault(field, []).append(message)
 
     def text(self, fields, name, required=False, message=None):
+        """A free-text field: NFC, trimmed, within its length, no control characters."""
         value = _text(fields.get(name))
         if required and not value:
             self.error(name, message)
@@ -77,12 +79,14 @@ class _Checker:
         self.clean[name] = value
 
     def choice(self, fields, name, allowed, message, default=None):
+        """A field whose value must be one of `allowed`."""
         value = _text(fields.get(name)) or default
         if value not in allowed:
             self.error(name, message)
         self.clean[name] = value
 
     def category(self, fields):
+        """The category code, one of the body's (blank: no category level)."""
         code = _text(fields.get("category"))
         self.clean["category"] = None
         if code:
@@ -92,6 +96,7 @@ class _Checker:
             self.clean["category"] = found
 
     def scope_item(self, fields):
+        """The scope item id, one of the body's (blank: not linked)."""
         raw = _text(fields.get("scope_item"))
         self.clean["scope_item"] = None
         if raw:
@@ -102,6 +107,7 @@ class _Checker:
             self.clean["scope_item"] = found
 
     def date(self, fields):
+        """A real date, not in the future; outside the body's life only warns."""
         raw = fields.get("date")
         try:
             value = _date(raw)
@@ -118,6 +124,7 @@ class _Checker:
             self.error("date", _("成文日期不能晚于今天，请核对。"))
 
     def pages(self, fields):
+        """Pages: a whole number from 0 (blank counts as 0)."""
         raw = fields.get("pages")
         text = _text(raw) if not isinstance(raw, int) else str(raw)
         if text == "":

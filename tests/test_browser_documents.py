@@ -90,3 +90,18 @@ def test_register_form_fits_a_phone(app, world, live_server, browser):
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.get_attribute("input[capture]", "accept") == "image/*,video/*"
     browser.shot(page, "register-form-phone")
+
+
+def test_register_form_works_without_javascript(app, world, live_server, browser):
+    page = browser.page(java_script_enabled=False)
+    login(page, live_server.url, "secretary", PASSWORD)
+    page.goto(f"{live_server.url}/bodies/{world['a'].id}/documents/new")
+    assert page.is_hidden("[data-drop-hint]") and page.is_hidden("[data-progress]")
+    page.fill("textarea[name=title]", "关于调整核酸检测点的通知")
+    page.fill("input[name=responsible]", "区疫情防控工作指挥部")
+    page.set_input_files("#files", [{"name": "核酸检测点调整.pdf", "mimeType": "application/pdf",
+                                     "buffer": samples.pdf("Test sites")}])
+    page.click("button.primary")
+    page.wait_for_selector(".reference-code")
+    assert "核酸检测点调整.pdf" in page.content()
+    browser.shot(page, "registered-without-javascript")

@@ -173,10 +173,11 @@ def test_a_new_version_keeps_the_old_file(ctx):
     assert File.select().where(File.document == document).count() == 2
 
 
-def test_last_category_of_the_user_is_the_next_default(ctx):
-    register(ctx, category="FK")
-    assert registry.last_category(ctx["a"], ctx["secretary"]).code == "FK"
-    assert registry.last_category(ctx["a"], ctx["liaison"]) is None
+def test_the_users_last_category_and_retention_are_the_next_defaults(ctx):
+    register(ctx, category="FK", retention="D10")
+    last = registry.last_registered(ctx["a"], ctx["secretary"])
+    assert (last.category.code, last.retention) == ("FK", "D10")
+    assert registry.last_registered(ctx["a"], ctx["liaison"]) is None
 
 
 def test_transferred_body_takes_no_more_documents(ctx):
