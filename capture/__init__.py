@@ -1,7 +1,7 @@
 """Records capture for temporary bodies: the Flask application factory."""
 from pathlib import Path
 
-from flask import Flask, Request, current_app, session
+from flask import Flask, Request, current_app, has_request_context, session
 from flask_babel import Babel
 from flask_login import current_user
 from flask_wtf.csrf import CSRFProtect
@@ -35,6 +35,8 @@ class CaptureRequest(Request):
 
 def select_locale():
     """The user's chosen language, else the session's, else the configured default."""
+    if not has_request_context():  # CLI commands and jobs: messages in the default language
+        return current_app.config["LANGUAGE"]
     if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
         return current_user.language
     if session.get("language") in LANGUAGES:

@@ -21,6 +21,7 @@ BODY_ACTIONS = {
     "body.members": {"admin", "liaison"},
     "body.audit": {"admin", "liaison"},
     "category.edit": {"admin", "liaison"},
+    "scope.edit": {"admin", "liaison"},
     "document.register": {"secretary", "liaison"},
     "document.edit": {"secretary", "liaison"},
     "document.withdraw": {"secretary", "liaison"},

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from . import audit, auth, labels, scope
+from . import audit, auth, coverage, labels, scope
 from .db import db
 from .models import DEFAULT_CADENCE, AuditEvent, Body, Membership, User, now
 
@@ -69,6 +69,24 @@ def _apply(form, body):
     return changes
 
 
+def _clashes(form, body=None):
+    """Put an error on the code or fonds code another body already uses; True if any."""
+    others = Body.select()
+    if body is not None:
+        others = others.where(Body.id != body.id)
+    clash = False
+    if others.where(Body.code == form.code.data.strip()).exists():
+        form.code.errors.append(_("该机构代码已被使用，请换一个"))
+        clash = True
+    holder = others.where(Body.fonds_code == form.fonds_code.data.strip()).first()
+    if holder:
+        form.fonds_code.errors.append(_(
+            "全宗号 %(code)s 已用于“%(name)s”。两个机构共用全宗号会产生重复的档号，请与档案馆商定另一个全宗号。",
+            code=holder.fonds_code, name=holder.name))
+        clash = True
+    return clash
+
+
 def _members(body):
     return list(Membership.select(Membership, User).join(User)
                 .where(Membership.body == body).order_by(Membership.role, User.display_name))
@@ -102,9 +120,7 @@ def create():
     """Register a new temporary body; its creator, if a liaison, looks after it."""
     form = BodyForm()
     if form.validate_on_submit():
-        if Body.get_or_none(Body.code == form.code.data.strip()):
-            form.code.errors.append(_("该机构代码已被使用，请换一个"))
-        else:
+        if not _clashes(form):
             body = Body()
             user = current_user._get_current_object()
             with db.atomic():
@@ -124,7 +140,8 @@ def create():
 def detail(body_id):
     """The body's page: facts, members and what it has filed."""
     body = auth.body_or_404(body_id)
-    return render_template("bodies/detail.html", body=body, members=_members(body))
+    return render_template("bodies/detail.html", body=body, members=_members(body),
+                           coverage=coverage.coverage(body))
 
 
 @bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])
@@ -134,9 +151,7 @@ def edit(body_id):
     body = auth.body_or_404(body_id, "body.edit")
     form = BodyForm(obj=body)
     if form.validate_on_submit():
-        if Body.get_or_none(Body.code == form.code.data.strip(), Body.id != body.id):
-            form.code.errors.append(_("该机构代码已被使用，请换一个"))
-        else:
+        if not _clashes(form, body):
             with db.atomic():
                 changes = _apply(form, body)
                 body.updated_at = now()

@@ -46,7 +46,7 @@ def demo_command():
         if demo.already_loaded():
             click.echo("Demo data is already loaded; the passwords are in demo-credentials.txt.")
             return
-        credentials = demo.load(current_app.config["DATA_DIR"])
+        credentials = demo.load(current_app.config["DATA_DIR"], current_app.extensions["store"])
     click.echo("Demo accounts (shown once, also saved to demo-credentials.txt):")
     for role, username, password in credentials:
         click.echo(f"  {role:<17} {username:<11} {password}")

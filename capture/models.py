@@ -74,7 +74,9 @@ class LoginFailure(BaseModel):
 class Body(BaseModel):
     name = CharField(max_length=200)
     code = CharField(max_length=20, unique=True)
-    fonds_code = CharField(max_length=4)
+    # Unique: a body is the fonds of its records, and two bodies under one fonds code would
+    # be given the same 档号.
+    fonds_code = CharField(max_length=4, unique=True)
     lead_org = CharField(max_length=200, default="")
     kind = CharField(max_length=20, default="other")
     tier = CharField(max_length=10, default="general")

@@ -106,7 +106,8 @@ def make_body(code, **fields):
     """A body with the default categories and scope."""
     import datetime as dt
     from capture import scope
-    defaults = dict(name=f"{code} 临时机构", fonds_code="J001", kind="epidemic", tier="key",
+    defaults = dict(name=f"{code} 临时机构", fonds_code=f"J{Body.select().count() + 1:03d}",
+                    kind="epidemic", tier="key",
                     cadence_days=7, established_on=dt.date(2026, 1, 1))
     defaults.update(fields)
     body = Body.create(code=code, **defaults)

@@ -86,3 +86,11 @@ def test_a_role_in_a_body_never_exceeds_the_account_role(client, auth, world):
     response = auth.post(f"/bodies/{world['a'].id}/members", {"username": "reader", "role": "liaison"})
     assert "不能在机构中担任" in response.get_data(as_text=True)
     assert not Membership.select().join(User).where(User.username == "reader").exists()
+
+
+def test_two_bodies_cannot_share_a_fonds_code(client, auth, world):
+    auth.login("admin")
+    taken = world["a"].fonds_code
+    response = auth.post("/bodies/new", dict(BODY_FORM, fonds_code=taken))
+    assert "两个机构共用全宗号会产生重复的档号" in response.get_data(as_text=True)
+    assert not Body.select().where(Body.code == BODY_FORM["code"]).exists()

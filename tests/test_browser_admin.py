@@ -20,7 +20,7 @@ def test_admin_creates_body_switches_language_and_logs_out(app, live_server, bro
     page.click("text=登记临时机构")
     page.fill("input[name=name]", "区进博会城市保障工作组")
     page.fill("input[name=code]", "JBH")
-    page.fill("input[name=fonds_code]", "J001")
+    page.fill("input[name=fonds_code]", "J009")
     page.select_option("select[name=kind]", "event")
     page.select_option("select[name=tier]", "key")
     page.fill("input[name=established_on]", "2026-09-01")

@@ -3,10 +3,12 @@
 The table below is the explicit decision for each endpoint. A route that is not in it fails the
 suite, so no route ships without someone deciding who may use it.
 """
+import io
+
 import pytest
 
-from capture.db import db
-from capture.models import Membership
+from capture import registry
+from capture.models import Document, File, Membership
 from conftest import AuthActions, csrf_token
 
 ROLES = ("admin", "liaison", "secretary", "transfer_officer", "viewer")
@@ -31,6 +33,14 @@ EXPECTED = {
     "bodies.members": {"admin", "liaison"},
     "bodies.remove_member": {"admin", "liaison"},
     "bodies.audit_trail": {"admin", "liaison"},
+    "documents.index": ALL,
+    "documents.detail": ALL,
+    "documents.download": ALL,
+    "documents.register": {"secretary", "liaison"},
+    "documents.edit": {"secretary", "liaison"},
+    "documents.withdraw": {"secretary", "liaison"},
+    "documents.add_file": {"secretary", "liaison"},
+    "documents.scope": {"GET": ALL, "POST": {"admin", "liaison"}},
 }
 # Who can see body A at all: members (secretary, liaison, viewer) and the all-seeing roles.
 SEES_A = ALL
@@ -48,6 +58,10 @@ def _params(world, rule, body):
         elif name == "member_id":
             member = Membership.get_or_none(Membership.body == body) or Membership.get()
             values[name] = member.id
+        elif name == "document_id":
+            values[name] = Document.get(Document.body == body).id
+        elif name == "file_id":
+            values[name] = File.select().join(Document).where(Document.body == body).get().id
         elif name == "filename":
             values[name] = "app.css"
         else:
@@ -65,8 +79,22 @@ def test_every_route_has_a_decision(app):
     assert not undecided, f"routes without an entry in EXPECTED: {undecided}"
 
 
-def _expected_status(endpoint, role, sees_body, body_route):
+@pytest.fixture
+def documents(app, world):
+    """One registered document with a file in each body."""
+    for body in (world["a"], world["b"]):
+        registry.register_document(
+            body, world["secretary"],
+            {"category": "", "retention": "Y", "carrier": "electronic", "doc_number": "",
+             "responsible": "区政府", "title": "关于成立工作组的通知", "date": "2026-02-01",
+             "pages": "1", "security": "", "scope_item": "", "remarks": ""},
+            [("通知.pdf", io.BytesIO(b"%PDF-1.4\n%%EOF\n"), None)], store=app.extensions["store"])
+
+
+def _expected_status(endpoint, role, sees_body, body_route, method):
     allowed = EXPECTED[endpoint]
+    if isinstance(allowed, dict):
+        allowed = allowed[method]
     if allowed == PUBLIC:
         return "ok"
     if role is None:
@@ -87,7 +115,7 @@ def _classify(response):
 
 
 @pytest.mark.parametrize("role", (None,) + ROLES)
-def test_every_route_as_every_role(app, world, role):
+def test_every_route_as_every_role(app, world, documents, role):
     client = app.test_client()
     auth = AuthActions(client)
     if role:
@@ -101,20 +129,21 @@ def test_every_route_as_every_role(app, world, role):
             if not body_route and label == "other":
                 continue
             url = rule.build(_params(world, rule, body), append_unknown=False)[1]
-            expected = _expected_status(rule.endpoint, role, sees, body_route)
-            methods = rule.methods - {"HEAD", "OPTIONS"}
-            if "GET" in methods:
-                got = _classify(client.get(url))
-            else:
-                got = _classify(client.post(url, data={"csrf_token": token}))
-            if rule.endpoint == "account.logout" and role and got == "login":
-                got = "ok"  # logging out ends on the login page
-            if got != expected:
-                failures.append(f"{rule.endpoint} {url} ({label} body): expected {expected}, got {got}")
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                expected = _expected_status(rule.endpoint, role, sees, body_route, method)
+                if method == "GET":
+                    got = _classify(client.get(url))
+                else:
+                    got = _classify(client.post(url, data={"csrf_token": token}))
+                if rule.endpoint == "account.logout" and role and got == "login":
+                    got = "ok"  # logging out ends on the login page
+                if got != expected:
+                    failures.append(f"{method} {rule.endpoint} {url} ({label} body): "
+                                    f"expected {expected}, got {got}")
     assert not failures, "\n".join(failures)
 
 
-def test_no_post_works_without_csrf(app, world):
+def test_no_post_works_without_csrf(app, world, documents):
     client = app.test_client()
     AuthActions(client).login("admin")
     for rule in _routes(app):
