@@ -10,13 +10,15 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from . import audit, auth
 from .db import db
+from .validation import PlainText
 from .models import User
 
 bp = Blueprint("account", __name__)
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名")), Length(max=64)])
+    username = StringField(_l("用户名"), validators=[
+        PlainText(), DataRequired(_l("请输入用户名")), Length(max=64)])
     password = PasswordField(_l("密码"), validators=[DataRequired(_l("请输入密码"))])
 
 

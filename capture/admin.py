@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from . import audit, labels
 from .auth import require
 from .db import db
+from .validation import PlainText
 from .models import User
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -16,10 +17,12 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 class UserForm(FlaskForm):
     username = StringField(_l("用户名"), validators=[
-        DataRequired(_l("请输入用户名")), Length(max=64),
+        PlainText(), DataRequired(_l("请输入用户名")), Length(max=64),
         Regexp(r"^[A-Za-z0-9_.-]+$", message=_l("用户名只能包含字母、数字、点、下划线和连字符"))])
-    display_name = StringField(_l("姓名"), validators=[DataRequired(_l("请输入姓名")), Length(max=100)])
-    email = EmailField(_l("电子邮箱"), validators=[Optional(), Email(_l("电子邮箱格式不正确")), Length(max=200)])
+    display_name = StringField(_l("姓名"), validators=[
+        PlainText(), DataRequired(_l("请输入姓名")), Length(max=100)])
+    email = EmailField(_l("电子邮箱"), validators=[
+        PlainText(), Optional(), Email(_l("电子邮箱格式不正确")), Length(max=200)])
     role = SelectField(_l("角色"), choices=labels.choices(labels.ROLE))
     language = SelectField(_l("界面语言"), choices=[("zh_Hans", "中文"), ("en", "English")])
     active = BooleanField(_l("启用"), default=True)

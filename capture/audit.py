@@ -4,7 +4,7 @@ import json
 
 from peewee import IntegrityError
 
-from .db import db
+from .db import db, lock_until_commit
 from .models import AuditEvent, now
 
 GENESIS = "0" * 64
@@ -40,6 +40,7 @@ def record(action, obj=None, details=None, user=None, body=None):
     for attempt in range(20):
         try:
             with db.atomic():
+                lock_until_commit("audit-chain")
                 event = AuditEvent(
                     at=now(), user=user, username=user.username if user else "",
                     body=body, action=action, object_type=object_type,

@@ -8,6 +8,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from . import audit, auth, coverage, labels, scope
 from .db import db
+from .validation import PlainText
 from .models import DEFAULT_CADENCE, AuditEvent, Body, Membership, User, now
 
 bp = Blueprint("bodies", __name__)
@@ -18,14 +19,15 @@ BODY_FIELDS = ("name", "code", "fonds_code", "lead_org", "kind", "tier", "cadenc
 
 
 class BodyForm(FlaskForm):
-    name = StringField(_l("机构名称"), validators=[DataRequired(_l("请输入机构名称")), Length(max=200)])
+    name = StringField(_l("机构名称"), validators=[
+        PlainText(), DataRequired(_l("请输入机构名称")), Length(max=200)])
     code = StringField(_l("机构代码"), description=_l("2–10 位大写字母或数字，用于档号，如 YQFK"),
                        validators=[DataRequired(_l("请输入机构代码")),
                                    Regexp(r"^[A-Z0-9]{2,10}$", message=_l("机构代码应为 2–10 位大写字母或数字"))])
     fonds_code = StringField(_l("全宗号"), description=_l("4 位，一般使用上级机关的全宗号，如 J001"),
                              validators=[DataRequired(_l("请输入全宗号")),
                                          Regexp(r"^[A-Z0-9]{4}$", message=_l("全宗号应为 4 位大写字母或数字"))])
-    lead_org = StringField(_l("牵头单位"), validators=[Length(max=200)])
+    lead_org = StringField(_l("牵头单位"), validators=[PlainText(), Length(max=200)])
     kind = SelectField(_l("机构类型"), choices=labels.choices(labels.KIND))
     tier = SelectField(_l("指导级别"), choices=labels.choices(labels.TIER))
     cadence_days = IntegerField(_l("指导周期（天）"), validators=[
@@ -33,9 +35,9 @@ class BodyForm(FlaskForm):
         description=_l("留空则按级别：重点 7 天，一般 30 天"))
     established_on = DateField(_l("成立日期"), validators=[DataRequired(_l("请输入有效的成立日期"))])
     expected_end = DateField(_l("预计撤销日期"), validators=[Optional()])
-    custodian = StringField(_l("撤销后档案保管单位"), validators=[Length(max=200)])
-    contact_person = StringField(_l("联系人"), validators=[Length(max=100)])
-    default_responsible = StringField(_l("常用责任者"), validators=[Length(max=200)],
+    custodian = StringField(_l("撤销后档案保管单位"), validators=[PlainText(), Length(max=200)])
+    contact_person = StringField(_l("联系人"), validators=[PlainText(), Length(max=100)])
+    default_responsible = StringField(_l("常用责任者"), validators=[PlainText(), Length(max=200)],
                                       description=_l("登记文件时默认填入的责任者"))
 
     def validate_expected_end(self, field):
@@ -50,7 +52,7 @@ MEMBER_ROLES_FOR = {"secretary": ("secretary", "viewer"), "liaison": ("liaison",
 
 
 class MemberForm(FlaskForm):
-    username = StringField(_l("用户名"), validators=[DataRequired(_l("请输入用户名"))])
+    username = StringField(_l("用户名"), validators=[PlainText(), DataRequired(_l("请输入用户名"))])
     role = SelectField(_l("在本机构中的角色"), choices=labels.choices(labels.MEMBER_ROLE))
 
 

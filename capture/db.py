@@ -26,6 +26,16 @@ def is_postgres():
     return db.obj is not None and db.obj.__class__.__name__.startswith("Postgres")
 
 
+def lock_until_commit(name):
+    """Serialise writers of one named thing (e.g. a class's item numbers) until the transaction ends.
+
+    SQLite transactions already run one at a time (BEGIN IMMEDIATE); on PostgreSQL an advisory
+    transaction lock makes racing writers wait instead of failing on a unique index.
+    """
+    if is_postgres():
+        db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+
+
 def init_app(app):
     """Bind the database and open/close a connection around each request."""
     bind(app.config["DATABASE_URL"])

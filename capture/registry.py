@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from peewee import IntegrityError
 
 from . import audit, files, validation
-from .db import db
+from .db import db, lock_until_commit
 from .models import Document, File, next_item_number, now
 from .validation import RegistrationError, record_class
 
@@ -52,6 +52,7 @@ def register_document(body, user, fields, uploads=(), store=None, max_bytes=None
 
 
 def _create(body, user, clean, code, key, stored):
+    lock_until_commit(f"item-number:{body.id}:{key}")
     number = next_item_number(body, key)
     document = Document.create(
         body=body, record_class=code, year=clean["date"].year, class_key=key,

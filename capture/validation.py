@@ -36,6 +36,15 @@ def has_control_characters(text, multiline=False):
                for c in text)
 
 
+class PlainText:
+    """WTForms validator: refuse control characters (NUL would also break PostgreSQL)."""
+
+    def __call__(self, form, field):
+        from wtforms.validators import ValidationError
+        if field.data and isinstance(field.data, str) and has_control_characters(field.data):
+            raise ValidationError(_("含有不可见的控制字符（常见于从其他系统复制的文字），请删去后重新输入。"))
+
+
 def _text(raw):
     if raw is None:
         return ""
