@@ -6,6 +6,7 @@ from peewee import JOIN
 
 from . import audit
 from .db import db
+from .checks import NOT_COMMITTABLE
 from .models import Commitment, Document, Transfer
 
 
@@ -32,14 +33,13 @@ def is_overdue(commitment, today=None):
     return commitment.status != "fulfilled" and commitment.due < (today or dt.date.today())
 
 
-def record(body, user, key, what, promised_by, due, report=None):
-    """Record a commitment for the failure `key` of the latest check."""
-    if report is not None:
-        finding = next((f for f in report.findings if f.key == key), None)
-        if finding is None or finding.severity != "fail":
-            raise CommitmentError(_("该检测项已不再是不通过项，请重新检测。"))
-        if not finding.committable:
-            raise CommitmentError(_("文件内容损坏、缺失或有安全问题的，必须修复，不能以承诺代替。"))
+def record(body, user, finding, what, promised_by, due):
+    """Record a commitment for a failing finding (a dict of the latest report) of the body."""
+    if finding is None or finding["severity"] != "fail":
+        raise CommitmentError(_("该检测项已不再是不通过项，请重新检测。"))
+    if finding["code"] in NOT_COMMITTABLE:
+        raise CommitmentError(_("文件内容损坏、缺失或有安全问题的，必须修复，不能以承诺代替。"))
+    key = finding["key"]
     if due <= dt.date.today():
         raise CommitmentError(_("承诺期限应晚于今天。"))
     with db.atomic():

@@ -345,3 +345,23 @@ def mark_received(transfer, user):
                                                     "body_status": body.status},
                      user=user, body=body)
     return transfer
+
+
+def current_report(body):
+    """The body's latest check report with today's commitments applied, and its transfer."""
+    transfer = open_transfer(body) or (Transfer.select().where(Transfer.body == body)
+                                       .order_by(Transfer.id.desc()).first())
+    report = latest_report(transfer)
+    if report:
+        keys = commitments.open_keys(body)
+        for finding in report["findings"]:
+            finding["committed"] = (finding["severity"] == "fail" and finding["key"] in keys
+                                    and finding["code"] not in checks.NOT_COMMITTABLE)
+        report["uncovered"] = sum(1 for f in report["findings"]
+                                  if f["severity"] == "fail" and not f["committed"])
+    return transfer, report
+
+
+def transfers(body):
+    """The body's transfers, newest first."""
+    return list(Transfer.select().where(Transfer.body == body).order_by(Transfer.id.desc()))

@@ -76,3 +76,20 @@ def flip_byte(path, offset=-10):
         byte = f.read(1)
         f.seek(-1, 1)
         f.write(bytes([byte[0] ^ 0xFF]))
+
+
+def export_folder(app, body, out_dir, zip_package=False, user=None):
+    """Claim and export a body's package the way `capture export` does; return the BagResult."""
+    from capture import packaging
+    transfer = packaging.claim(body, user)
+    return packaging.export(transfer, app.extensions["store"], out_dir, zip_package=zip_package)
+
+
+def flood_body(app):
+    """A dissolved flood task force with one complete item per scope entry, and its secretary."""
+    from conftest import make_body, make_user
+    body = make_body("FXQX", kind="flood", fonds_code="J002", name="区防汛防台指挥部临时工作组",
+                     lead_org="区水务局", custodian="区档案馆", contact_person="陈文书")
+    secretary = make_user("chen", "secretary", display_name="陈文书")
+    docs = complete_body(app.extensions["store"], body, secretary)
+    return dissolved(body), secretary, docs
