@@ -144,8 +144,12 @@ def _extract(archive_path, dest, result):
                 target.mkdir(parents=True, exist_ok=True)
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(info) as src, open(target, "wb") as out:
-                shutil.copyfileobj(src, out, CHUNK)
+            try:
+                with archive.open(info) as src, open(target, "wb") as out:
+                    shutil.copyfileobj(src, out, CHUNK)
+            except zipfile.BadZipFile:
+                target.unlink(missing_ok=True)
+                result.fail(f"文件已损坏：{info.filename}（压缩包内的 CRC 校验失败）")
     if junk:
         result.warn(f"压缩包含有系统垃圾文件，已忽略：{'、'.join(junk)}")
     if (dest / "bagit.txt").is_file():
