@@ -353,6 +353,7 @@ def current_report(body):
                                        .order_by(Transfer.id.desc()).first())
     report = latest_report(transfer)
     if report:
+        report["run_at_time"] = dt.datetime.fromisoformat(report["run_at"])
         keys = commitments.open_keys(body)
         for finding in report["findings"]:
             finding["committed"] = (finding["severity"] == "fail" and finding["key"] in keys

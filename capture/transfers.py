@@ -58,11 +58,13 @@ def body(body_id):
     promised = commitments.for_body(body)
     documents = dissolution.notice_choices(body) if body.status == "active" else []
     choices = commitments.fulfil_choices(body) if promised else []
-    running = any(t.status == "exporting" for t in packaging.transfers(body))
+    history = packaging.transfers(body)
     return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
-                           commitments=promised, transfers=packaging.transfers(body),
+                           commitments=promised, transfers=history,
                            dissolve_form=DissolveForm(body, documents), fulfil_form=FulfilForm(choices),
-                           running=running, is_overdue=commitments.is_overdue)
+                           running=any(packaging.is_running(t) for t in history),
+                           supplementary=commitments.last_export(body) is not None,
+                           is_overdue=commitments.is_overdue)
 
 
 @bp.route("/bodies/<int:body_id>/transfer/dissolve", methods=["POST"])
@@ -84,7 +86,7 @@ def dissolve(body_id):
     transfer, report = packaging.current_report(body)
     return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
                            commitments=[], transfers=[], dissolve_form=form,
-                           fulfil_form=FulfilForm([]), running=False,
+                           fulfil_form=FulfilForm([]), running=False, supplementary=False,
                            is_overdue=commitments.is_overdue), 400
 
 

@@ -173,3 +173,14 @@ def test_the_archive_verifies_an_uploaded_package(app, client, auth, flood, tmp_
                      content_type="multipart/form-data")
     html = page.get_data(as_text=True)
     assert "校验未通过" in html and "文件已损坏" in html and "data/files/" in html
+
+
+def test_the_demo_leaves_the_flood_task_force_dissolved_and_ready_to_export(app, runner, tmp_path):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    body = Body.get(Body.code == "FXQX")
+    assert body.status == "dissolved" and body.dissolution_notice_id is not None
+    assert ChronicleEntry.select().where(ChronicleEntry.body == body).count() >= 3
+    assert runner.invoke(args=["check", "FXQX"]).exit_code == 0
+    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path), "--zip"])
+    assert result.exit_code == 0, result.output
+    assert verify.verify(next(tmp_path.glob("*.zip"))).valid
