@@ -152,7 +152,7 @@ def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None)
     """Check, then build the package of a claimed transfer; return the BagResult."""
     body, user = transfer.body, transfer.run_by
     try:
-        transfer_, report = run_check(body, user, store)
+        _same, report = run_check(body, user, store)
         if report.uncovered:
             raise ExportError("检测有 %d 项不通过且未作承诺，不能导出：%s" % (
                 len(report.uncovered), "；".join(f.message for f in report.uncovered[:5])))

@@ -63,6 +63,7 @@ def body(body_id):
                            commitments=promised, transfers=history,
                            dissolve_form=DissolveForm(body, documents), fulfil_form=FulfilForm(choices),
                            running=any(packaging.is_running(t) for t in history),
+                           live={t.id for t in history if packaging.is_running(t)},
                            supplementary=commitments.last_export(body) is not None,
                            is_overdue=commitments.is_overdue)
 
@@ -86,7 +87,7 @@ def dissolve(body_id):
     transfer, report = packaging.current_report(body)
     return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
                            commitments=[], transfers=[], dissolve_form=form,
-                           fulfil_form=FulfilForm([]), running=False, supplementary=False,
+                           fulfil_form=FulfilForm([]), running=False, live=set(), supplementary=False,
                            is_overdue=commitments.is_overdue), 400
 
 

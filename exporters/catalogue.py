@@ -2,7 +2,7 @@
 from lxml import etree
 from openpyxl import Workbook
 
-from .docx_base import append_table, new_document, page_break, paragraph
+from .docx_base import add_table_placeholder, new_document, page_break, paragraph, save_with_table
 from .records import xml_safe
 
 COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
@@ -43,8 +43,8 @@ def write_docx(path, fonds, items):
         paragraph(document, f"{label}：{value}", size=16, center=True)
     page_break(document)
     paragraph(document, f"{fonds.body_name} 归档文件目录", size=14, bold=True, center=True, font="黑体")
-    append_table(document, WIDTHS, COLUMNS, (row(item) for item in items))
-    document.save(path)
+    add_table_placeholder(document)
+    save_with_table(document, path, WIDTHS, COLUMNS, (row(item) for item in items))
 
 
 def write_xlsx(path, fonds, items):

@@ -1,4 +1,6 @@
 """Shared .docx set-up: A4 pages, a Chinese body font set through w:eastAsia, simple paragraphs."""
+import io
+import zipfile
 from xml.sax.saxutils import escape
 
 from docx import Document
@@ -72,38 +74,77 @@ def page_break(document):
 
 def run_xml(text, size_half_points=20, bold=False):
     """The XML of one run with both fonts set (used where tables are built as XML in one go)."""
+    return f"{_run_open(size_half_points, bold)}{escape(xml_safe(text))}{_RUN_CLOSE}"
+
+
+_RUN_CLOSE = "</w:t></w:r>"
+
+
+def _run_open(size_half_points, bold):
     props = (f'<w:rFonts w:ascii="{LATIN_FONT}" w:hAnsi="{LATIN_FONT}" w:eastAsia="{EAST_ASIAN_FONT}"/>'
              + ("<w:b/>" if bold else "") + f'<w:sz w:val="{size_half_points}"/>')
-    return (f'<w:r><w:rPr>{props}</w:rPr>'
-            f'<w:t xml:space="preserve">{escape(xml_safe(text))}</w:t></w:r>')
+    return f'<w:r><w:rPr>{props}</w:rPr><w:t xml:space="preserve">'
 
 
-def table_xml(widths_twips, header, rows, size_half_points=20):
-    """A whole bordered table as one XML element: a repeated header row, then `rows`."""
-    def cell(text, width, bold=False):
-        return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
-                f'<w:p>{run_xml(text, size_half_points, bold)}</w:p></w:tc>')
-
+def table_string(widths_twips, header, rows, size_half_points=20):
+    """A bordered table as an XML string (w: prefix, no namespace declaration): header row, then rows."""
+    def opening(width, bold):
+        return (f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr><w:p>'
+                + _run_open(size_half_points, bold))
+    close = _RUN_CLOSE + "</w:p></w:tc>"
+    cells = [opening(w, False) for w in widths_twips]
     border = '<w:{0} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
     borders = "".join(border.format(side) for side in
                       ("top", "left", "bottom", "right", "insideH", "insideV"))
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths_twips)
-    parts = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblW w:w="{sum(widths_twips)}" w:type="dxa"/>'
+    parts = [f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths_twips)}" w:type="dxa"/>'
              f'<w:tblBorders>{borders}</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr>'
              f'<w:tblGrid>{grid}</w:tblGrid>',
              '<w:tr><w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>'
-             + "".join(cell(h, w, True) for h, w in zip(header, widths_twips)) + "</w:tr>"]
+             + "".join(opening(w, True) + escape(xml_safe(h)) + close
+                       for h, w in zip(header, widths_twips)) + "</w:tr>"]
+    row_open = "<w:tr><w:trPr><w:cantSplit/></w:trPr>"
     for row in rows:
-        parts.append('<w:tr><w:trPr><w:cantSplit/></w:trPr>'
-                     + "".join(cell(v, w) for v, w in zip(row, widths_twips)) + "</w:tr>")
+        parts.append(row_open + "".join(cell + escape(xml_safe(value)) + close
+                                        for cell, value in zip(cells, row)) + "</w:tr>")
     parts.append("</w:tbl>")
-    return parse_xml("".join(parts))
+    return "".join(parts)
 
 
 def append_table(document, widths_twips, header, rows, size_half_points=20):
-    """Append a table built as XML in one pass (fast for thousands of rows)."""
-    table = table_xml(widths_twips, header, rows, size_half_points)
+    """Append a small table built as XML (forms; see save_with_table for thousands of rows)."""
+    xml = table_string(widths_twips, header, rows, size_half_points)
+    table = parse_xml(xml.replace("<w:tbl>", f"<w:tbl {nsdecls('w')}>", 1))
     body = document.element.body
     body.insert(len(body) - 1, table)  # before the final section properties
     document.add_paragraph()
     return table
+
+
+PLACEHOLDER = "\u2063CATALOGUE-TABLE\u2063"
+
+
+def save_with_table(document, path, widths_twips, header, rows, size_half_points=20):
+    """Save `document` with a large table spliced in as text where add_table_placeholder() was called.
+
+    Moving a parsed tree of a million nodes into the document costs lxml seconds of namespace
+    fixing, so the table never becomes a tree: its XML is written straight into document.xml.
+    """
+    buffer = io.BytesIO()
+    document.save(buffer)
+    table = table_string(widths_twips, header, rows, size_half_points)
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                at = text.index(PLACEHOLDER)
+                start, end = text.rindex("<w:p>", 0, at), text.index("</w:p>", at) + len("</w:p>")
+                data = (text[:start] + table + text[end:]).encode("utf-8")
+            target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+
+
+def add_table_placeholder(document):
+    """Mark where save_with_table() puts its table."""
+    document.add_paragraph(PLACEHOLDER)
+    document.add_paragraph()

@@ -1,7 +1,8 @@
 """The four-properties check report (四性检测报告) as .docx and .json."""
 import json
 
-from .docx_base import append_table, heading, new_document, paragraph
+from .docx_base import (add_table_placeholder, append_table, heading, new_document, paragraph,
+                         save_with_table)
 
 PROPERTIES = {"authenticity": "真实性", "completeness": "完整性", "usability": "可用性",
               "security": "安全性"}
@@ -45,6 +46,6 @@ def write_docx(path, report):
     rows = [(str(n), PROPERTIES[f["property"]], f["code"], SEVERITIES[f["severity"]], f["subject"],
              f["message"], "已承诺" if f.get("committed") else "")
             for n, f in enumerate(report["findings"], 1)]
-    append_table(document, (600, 1000, 1900, 900, 2600, 6500, 900),
-                 ("序号", "性质", "代码", "结果", "对象", "说明", "承诺"), rows, 18)
-    document.save(path)
+    add_table_placeholder(document)
+    save_with_table(document, path, (600, 1000, 1900, 900, 2600, 6500, 900),
+                    ("序号", "性质", "代码", "结果", "对象", "说明", "承诺"), rows, 18)

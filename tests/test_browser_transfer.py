@@ -66,6 +66,16 @@ def test_transfer_officer_dissolves_checks_commits_exports_and_downloads(app, li
     result = verify.verify(saved)
     assert result.valid, result.problems
 
+    page.click("text=全宗介绍、组织沿革与大事记")
+    page.fill("input[name=event-date]", "2026-11-20")
+    page.fill("textarea[name=event-event]", "指挥部撤销，档案移交区卫生健康委员会。")
+    page.click("form:has(input[value=event]) button.primary")
+    assert "已添加大事记" in page.content() and "指挥部撤销" in page.content()
+    browser.shot(page, "descriptions")
+    page.click("nav.nav >> text=移交")
+    assert body.name in page.content() and "校验收到的移交包" in page.content()
+    browser.shot(page, "transfers-index")
+
     phone = browser.page(viewport=PHONE)
     login(phone, live_server.url, "transfer", credentials["transfer"])
     phone.goto(f"{live_server.url}/bodies/{body.id}/transfer")

@@ -184,3 +184,14 @@ def test_the_demo_leaves_the_flood_task_force_dissolved_and_ready_to_export(app,
     result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path), "--zip"])
     assert result.exit_code == 0, result.output
     assert verify.verify(next(tmp_path.glob("*.zip"))).valid
+
+
+def test_an_export_whose_worker_died_is_shown_as_interrupted_and_can_be_retried(client, auth, flood):
+    body, _, _ = flood
+    transfer = packaging.claim(body, None)
+    transfer.worker = f"{__import__('socket').gethostname()}:999999"  # a process that is gone
+    transfer.save()
+    auth.login("officer")
+    page = client.get(f"/bodies/{body.id}/transfer").get_data(as_text=True)
+    assert "导出已中断" in page and '<meta http-equiv="refresh"' not in page
+    assert packaging.claim(body, None).id == transfer.id  # the retry takes the same transfer over
