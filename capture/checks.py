@@ -6,9 +6,9 @@ import subprocess
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 
-from . import usability
 from peewee import JOIN
 
+from . import usability
 from .models import (CARRIERS, DOCUMENT_STATUSES, RETENTIONS, SECURITY_LEVELS, Category,
                      Document, File, ScopeItem, now)
 
@@ -35,11 +35,13 @@ class Finding:
 
     @property
     def committable(self):
+        """A failure a time-limited commitment may cover (not broken or dangerous bytes)."""
         return self.severity == "fail" and self.code not in NOT_COMMITTABLE
 
     # Declared last: inside the class body the name then shadows the builtin for nothing after it.
     @property
     def property(self):
+        """Which of the four properties the finding is about."""
         return PREFIX[self.code.split("-", 1)[0]]
 
 
@@ -60,6 +62,7 @@ class Report:
 
     @property
     def summary(self):
+        """How many findings passed, warned and failed."""
         counts = Counter(f.severity for f in self.findings)
         return {s: counts.get(s, 0) for s in ("pass", "warning", "fail")}
 

@@ -102,7 +102,3 @@ def descriptions(body):
     events = [{"date": e.date.strftime("%Y-%m-%d"), "event": e.event} for e in dissolution.chronicle(body)]
     return texts["introduction"], texts["history"], events
 
-
-def document_count(body):
-    """How many items the body has (withdrawn included)."""
-    return Document.select().where(Document.body == body).count()

@@ -182,11 +182,11 @@ def fulfil(body_id, commitment_id):
     """Mark a commitment fulfilled by a registered item."""
     body = auth.body_or_404(body_id, "transfer.run")
     commitment = Commitment.get_or_none(Commitment.id == commitment_id, Commitment.body == body)
-    form = FulfilForm(commitments.fulfil_choices(body))
-    document = (Document.get_or_none(Document.id == form.document.data, Document.body == body)
-                if commitment and form.validate_on_submit() else None)
     if commitment is None:
         abort(404)
+    form = FulfilForm(commitments.fulfil_choices(body))
+    document = (Document.get_or_none(Document.id == form.document.data, Document.body == body)
+                if form.validate_on_submit() else None)
     if document is None:
         flash(_("请选择本机构已登记的补交文件。"), "error")
     else:

@@ -32,6 +32,7 @@ class Inspection:
 
     @property
     def long_term(self):
+        """True for the formats accepted for long-term keeping."""
         return self.kind in LONG_TERM_KINDS
 
 

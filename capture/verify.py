@@ -196,9 +196,10 @@ def _read_manifest(path, encoding, version, result):
             reason = unsafe(name)
             if reason:
                 raise Refused(f"{path.name} 中的路径 {name} {reason}")
+            name = unicodedata.normalize("NFC", name)
             if name in entries:
                 result.fail(f"{path.name} 重复列出 {name}")
-            entries[unicodedata.normalize("NFC", name)] = parts[0].lower()
+            entries[name] = parts[0].lower()
     return entries
 
 
