@@ -43,6 +43,8 @@ GLOBAL_ACTIONS = {
 }
 # Actions still allowed once a body's records are transferred and it is read-only.
 READ_ONLY_ALLOWED = {"body.view", "body.audit", "checkin.view", "transfer.receive"}
+# Actions that end when a body starts dissolving (its classification is then fixed).
+ACTIVE_ONLY = {"category.edit"}
 
 
 def role_in(user, body):
@@ -63,6 +65,8 @@ def can(user, action, body=None):
     if body is None:
         return False
     if body.is_read_only and action not in READ_ONLY_ALLOWED:
+        return False
+    if body.status != "active" and action in ACTIVE_ONLY:
         return False
     return role_in(user, body) in allowed
 

@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import audit, schema
+from . import audit, schema, transfer_cli
 from .db import db
 from .models import ROLES, Body, User
 
@@ -131,7 +131,7 @@ def restore_command(folder):
 
 
 COMMANDS = [init_command, demo_command, create_user_command, bodies_command, audit_verify_command,
-            backup_command, restore_command]
+            backup_command, restore_command, *transfer_cli.COMMANDS]
 
 
 def init_app(app):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from . import audit, registry, samples, scope, storage
 from .db import db
-from .models import Body, Membership, ScopeItem, User
+from .models import Body, ChronicleEntry, Document, Membership, ScopeItem, User
 
 USERS = [  # role, username, display name, body memberships
     ("admin", "admin", "王管理", []),
@@ -56,6 +56,7 @@ def load(data_dir, store=None):
             credentials.append((role, username, password))
             users[username] = user
         load_documents(bodies, users, store or storage.Store(Path(data_dir) / "store"))
+    dissolve_demo_flood_body()
     path = Path(data_dir) / "demo-credentials.txt"
     path.write_text("".join(f"{r}\t{u}\t{p}\n" for r, u, p in credentials), encoding="utf-8")
     path.chmod(0o600)
@@ -93,6 +94,8 @@ DOCUMENTS = {
         ("QX", "D30", "photo", "", "黄浦江堤防巡查照片", "2026-08-01", 0, "重要活动", "jpeg"),
         ("QX", "D30", "photo", "", "抢险队加固堤坝现场照片", "2026-08-02", 0, "重要活动", "jpeg"),
         ("ZH", "D30", "audio-video", "", "防台视频会商录像", "2026-08-01", 0, "重要活动", "mp4"),
+        ("ZH", "Y", "electronic", "区防指〔2026〕12号", "2026年防汛防台工作总结", "2026-10-20", 8, "工作总结", "pdfa"),
+        ("ZH", "Y", "electronic", "区防指〔2026〕13号", "关于撤销区防汛防台指挥部临时工作组的通知", "2026-10-31", 1, "撤销文件", "pdfa"),
     ]),
 }
 
@@ -127,3 +130,22 @@ def load_documents(bodies, users, store):
                 name, data = _demo_file(kind, title, n)
                 uploads.append((name, io.BytesIO(data), len(data)))
             registry.register_document(body, user, fields, uploads, store=store)
+
+
+FLOOD_CHRONICLE = [((6, 1), "区防汛防台指挥部临时工作组成立，区水务局牵头。"),
+                   ((7, 30), "台风“梅花”来袭，启动防台Ⅱ级响应，转移安置群众 1200 余人。"),
+                   ((10, 31), "汛期结束，工作组撤销，档案由区水务局接收保管。")]
+
+
+def dissolve_demo_flood_body():
+    """Leave FXQX dissolved with its records complete, so the check and export work at once."""
+    body = Body.get(Body.code == "FXQX")
+    secretary = User.get(User.username == "secretary2")
+    with db.atomic():
+        for (month, day), event in FLOOD_CHRONICLE:
+            ChronicleEntry.create(body=body, date=dt.date(2026, month, day), event=event, created_by=secretary)
+        notice = (Document.select().where(Document.body == body, Document.title.contains("撤销"))
+                  .order_by(Document.id.desc()).first())
+        body.status, body.dissolved_on, body.dissolution_notice = "dissolved", dt.date(2026, 10, 31), notice
+        body.save()
+        audit.record("body.dissolve", body, {"demo": True, "status": ["active", "dissolved"]}, body=body)

@@ -17,6 +17,14 @@ CHECKIN_MODE = {"on_site": _l("现场"), "phone": _l("电话"), "video": _l("视
 CHECKIN_STATUS = {"scheduled": _l("已安排"), "held": _l("已开展"), "missed": _l("未开展"),
                   "cancelled": _l("已取消")}
 
+TRANSFER_STATUS = {"checking": _l("已检测"), "exporting": _l("正在导出"), "failed": _l("导出失败"),
+                   "exported": _l("已导出"), "received": _l("已接收")}
+COMMITMENT_STATUS = {"open": _l("未兑现"), "overdue": _l("已逾期"), "fulfilled": _l("已兑现")}
+CHECK_RESULT = {"pass": _l("通过"), "warning": _l("警告"), "fail": _l("不通过")}
+CHECK_PROPERTY = {"authenticity": _l("真实性"), "completeness": _l("完整性"), "usability": _l("可用性"),
+                  "security": _l("安全性")}
+VERIFY_RESULT = {"fail": _l("错误"), "warning": _l("警告"), "info": _l("信息")}
+
 
 def choices(mapping):
     """WTForms choices from a label mapping."""

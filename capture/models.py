@@ -2,8 +2,8 @@
 import datetime as dt
 
 from flask_login import UserMixin
-from peewee import (BooleanField, CharField, DateField, DateTimeField, ForeignKeyField,
-                    IntegerField, BigIntegerField, Model, TextField, fn)
+from peewee import (BooleanField, CharField, DateField, DateTimeField, DeferredForeignKey,
+                    ForeignKeyField, IntegerField, BigIntegerField, Model, TextField, fn)
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import db
@@ -88,6 +88,8 @@ class Body(BaseModel):
     contact_person = CharField(max_length=100, default="")
     default_responsible = CharField(max_length=200, default="")
     status = CharField(max_length=20, default="active")
+    # The registered dissolution notice (撤销通知); Document is declared below.
+    dissolution_notice = DeferredForeignKey("Document", null=True, backref="+")
     created_at = DateTimeField(default=now)
     updated_at = DateTimeField(default=now)
 
@@ -222,7 +224,8 @@ class Commitment(BaseModel):
     """容缺承诺: a missing item the body promises to hand in by a date."""
     body = ForeignKeyField(Body, backref="commitments")
     what = TextField()
-    check_code = CharField(max_length=40, default="")
+    # The key of the check finding it covers, e.g. "COMP-SCOPE:s12" (see checks.Finding.key).
+    check_code = CharField(max_length=100, default="")
     promised_by = CharField(max_length=100)
     due = DateField()
     status = CharField(max_length=12, default="open")
@@ -234,10 +237,13 @@ class Commitment(BaseModel):
 
 class Transfer(BaseModel):
     body = ForeignKeyField(Body, backref="transfers")
-    run_by = ForeignKeyField(User, backref="+")
+    run_by = ForeignKeyField(User, null=True, backref="+")  # None: the command line
     kind = CharField(max_length=15, default="full")  # full | supplementary
-    status = CharField(max_length=12, default="checking")
+    status = CharField(max_length=12, default="checking")  # … exporting | failed …
     progress = IntegerField(default=0)
+    # "host:pid" of the process exporting and when it last reported: a dead one frees the body.
+    worker = CharField(max_length=100, default="")
+    heartbeat_at = DateTimeField(null=True)
     message = TextField(default="")
     started_at = DateTimeField(default=now)
     finished_at = DateTimeField(null=True)

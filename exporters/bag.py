@@ -1,0 +1,245 @@
+"""Write a BagIt 1.0 bag (RFC 8493): files hashed as they are copied, renamed into place when complete."""
+import datetime as dt
+import hashlib
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+CHUNK = 1024 * 1024
+BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
+PARTIAL = ".partial-"
+# Characters Windows, zip tools or our own items.csv lists ("|") cannot carry in a name.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|%;]')
+# Formats that are compressed already; storing them keeps the zip fast and streaming.
+_STORED_UNDER = "data/files/"
+
+
+class DigestMismatch(Exception):
+    """A file's bytes no longer hash to the digest registered for it."""
+
+    def __init__(self, label, bag_path, expected, found):
+        super().__init__(f"{label}: {bag_path} hashes to {found}, registered {expected}")
+        self.label, self.bag_path, self.expected, self.found = label, bag_path, expected, found
+
+
+@dataclass
+class BagResult:
+    """Where the finished package is and what pins it."""
+    path: Path
+    sha256: str          # of the zip, or of tagmanifest-sha256.txt for a folder
+    size: int            # bytes of the zip, or of every file in the folder
+    payload_bytes: int
+    payload_files: int
+
+
+def safe_name(original, limit=80):
+    """A short, portable file name: NFC, no control or reserved characters, extension kept."""
+    name = _UNSAFE.sub("_", unicodedata.normalize("NFC", original)).strip(" .") or "file"
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext) > 10:
+        stem, ext = name, ""
+    room = limit - (len(ext) + 1 if ext else 0)
+    stem = stem[:room].strip(" .") or "file"
+    return f"{stem}.{ext}" if ext else stem
+
+
+def encode_path(path):
+    """A manifest path with %, CR and LF percent-encoded as RFC 8493 asks."""
+    return path.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def human_size(size):
+    """Bag-Size: bytes in the largest unit that keeps the number at or above one."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return ""
+
+
+def remove_partials(target_dir, name, alive=lambda pid: False):
+    """Remove half-built copies of package `name` left by writers that are no longer alive."""
+    removed = 0
+    for leftover in Path(target_dir).glob(f".{name}*{PARTIAL}*"):
+        pid = leftover.name.rsplit(PARTIAL, 1)[1].split("-", 1)[0]
+        if pid.isdigit() and alive(int(pid)):
+            continue
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+class BagBuilder:
+    """Builds a bag in a hidden temporary folder beside the target; finish() puts it in place."""
+
+    def __init__(self, target_dir, name):
+        self.target_dir = Path(target_dir)
+        self.name = name
+        self.target_dir.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(dir=self.target_dir, prefix=f".{name}{PARTIAL}{os.getpid()}-"))
+        (self.root / "data").mkdir()
+        self.digests = {}    # bag path → sha256, payload files only
+        self.generated = []  # bag paths written by other exporters, hashed at finish
+        self.payload_bytes = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            self.discard()
+        return False
+
+    def _target(self, bag_path):
+        if not bag_path.startswith("data/") or ".." in Path(bag_path).parts:
+            raise ValueError(f"payload path outside data/: {bag_path}")
+        path = self.root / bag_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def copy(self, source, bag_path, expected_sha256, label, on_bytes=None):
+        """Copy `source` into the bag, hashing in the same pass; DigestMismatch names `label`."""
+        digest = hashlib.sha256()
+        with open(source, "rb") as src, open(self._target(bag_path), "xb") as out:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+                self.payload_bytes += len(chunk)
+                if on_bytes:
+                    on_bytes(len(chunk))
+        found = digest.hexdigest()
+        if found != expected_sha256:
+            raise DigestMismatch(label, bag_path, expected_sha256, found)
+        self.digests[bag_path] = found
+        return found
+
+    def path_for(self, bag_path):
+        """A path inside the bag for a writer to fill; it is hashed into the manifest at finish()."""
+        self.generated.append(bag_path)
+        return self._target(bag_path)
+
+    def finish(self, info, zip_package=False, on_bytes=None):
+        """Write the manifests and tag files, then move the bag (or its zip) into place."""
+        for bag_path in self.generated:
+            self.digests[bag_path] = _file_sha256(self.root / bag_path)
+            self.payload_bytes += (self.root / bag_path).stat().st_size
+        _write_manifest(self.root / "manifest-sha256.txt", self.digests)
+        (self.root / "bagit.txt").write_text(BAGIT_TXT, encoding="utf-8")
+        fields = dict(info)
+        fields.setdefault("Bagging-Date", dt.date.today().isoformat())
+        fields["Payload-Oxum"] = f"{self.payload_bytes}.{len(self.digests)}"
+        fields["Bag-Size"] = human_size(self.payload_bytes)
+        (self.root / "bag-info.txt").write_text(_tag_text(fields), encoding="utf-8")
+        tags = {name: _file_sha256(self.root / name)
+                for name in ("bagit.txt", "bag-info.txt", "manifest-sha256.txt")}
+        _write_manifest(self.root / "tagmanifest-sha256.txt", tags)
+        if zip_package:
+            return self._place_zip(on_bytes)
+        return self._place_folder()
+
+    def _place_folder(self):
+        final = self.target_dir / self.name
+        if final.exists():
+            raise FileExistsError(final)
+        os.rename(self.root, final)
+        _fsync_dir(self.target_dir)
+        size = sum(p.stat().st_size for p in final.rglob("*") if p.is_file())
+        return BagResult(final, _file_sha256(final / "tagmanifest-sha256.txt"), size,
+                         self.payload_bytes, len(self.digests))
+
+    def _place_zip(self, on_bytes):
+        final = self.target_dir / f"{self.name}.zip"
+        if final.exists():
+            raise FileExistsError(final)
+        partial = self.root.with_name(self.root.name + ".zip")
+        digest = hashlib.sha256()
+        with open(partial, "wb") as raw:
+            with zipfile.ZipFile(_HashingWriter(raw, digest), "w") as archive:
+                for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
+                    _add_to_zip(archive, path, f"{self.name}/{path.relative_to(self.root).as_posix()}",
+                                on_bytes)
+            raw.flush()
+            os.fsync(raw.fileno())
+            size = raw.tell()
+        os.replace(partial, final)
+        _fsync_dir(self.target_dir)
+        shutil.rmtree(self.root)
+        return BagResult(final, digest.hexdigest(), size, self.payload_bytes, len(self.digests))
+
+    def discard(self):
+        """Remove everything built so far."""
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root.with_name(self.root.name + ".zip").unlink(missing_ok=True)
+
+
+class _HashingWriter:
+    """A write-only file that hashes what passes through; zipfile streams into it."""
+
+    def __init__(self, raw, digest):
+        self.raw, self.digest = raw, digest
+
+    def write(self, data):
+        self.digest.update(data)
+        return self.raw.write(data)
+
+    def tell(self):
+        return self.raw.tell()
+
+    def flush(self):
+        self.raw.flush()
+
+    def seekable(self):
+        return False
+
+
+def _add_to_zip(archive, path, arcname, on_bytes):
+    info = zipfile.ZipInfo(arcname, date_time=_zip_time(path))
+    info.external_attr = 0o644 << 16
+    stored = _STORED_UNDER in arcname
+    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    info.file_size = path.stat().st_size  # lets zipfile choose ZIP64 up front for big files
+    with open(path, "rb") as src, archive.open(info, "w") as out:
+        while chunk := src.read(CHUNK):
+            out.write(chunk)
+            if on_bytes:
+                on_bytes(len(chunk))
+
+
+def _zip_time(path):
+    stamp = dt.datetime.fromtimestamp(path.stat().st_mtime)
+    return max(stamp, dt.datetime(1980, 1, 1)).timetuple()[:6]
+
+
+def _tag_text(fields):
+    lines = []
+    for key, value in fields.items():
+        text = " ".join(str(value).split())  # one line per tag: no folding to trip readers
+        lines.append(f"{key}: {text}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_manifest(path, digests):
+    with open(path, "w", encoding="utf-8", newline="\n") as out:
+        for bag_path in sorted(digests):
+            out.write(f"{digests[bag_path]}  {encode_path(bag_path)}\n")
+
+
+def _file_sha256(path):
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _fsync_dir(path):
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

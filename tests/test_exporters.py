@@ -1,0 +1,96 @@
+"""The pure exporters: plain data in, files out, without Flask or a database."""
+import datetime as dt
+import os
+import zipfile
+
+import openpyxl
+import pytest
+from docx import Document as DocxDocument
+from lxml import etree
+
+from exporters import bag, catalogue, forms
+from exporters.records import FileEntry, Fonds, Item
+
+FONDS = Fonds("J001", "YQFK", "区新冠肺炎疫情防控工作指挥部", custodian="区卫生健康委员会")
+
+
+def item(n, **fields):
+    values = dict(seq=n, reference_code=f"J001-WS·2026-Y-ZH-{n:04d}", fonds_code="J001",
+                  body_name=FONDS.body_name, record_class="WS", year=2026, retention="Y",
+                  category_code="ZH", category_name="综合协调", item_number=n,
+                  doc_number=f"区防指〔2026〕{n}号", responsible="区疫情防控工作指挥部",
+                  title=f"关于第{n}批防控物资调配的通知", date=dt.date(2026, 3, n % 28 + 1), pages=2,
+                  security="", carrier="electronic", status="registered", remarks="")
+    values.update(fields)
+    return Item(**values)
+
+
+def test_catalogue_in_three_forms_has_one_row_per_item(tmp_path):
+    items = [item(n) for n in range(1, 1201)] + [item(1201, title="会议纪要\x0b（含控制字符）",
+                                                       title_supplied=True)]
+    catalogue.write_docx(tmp_path / "c.docx", FONDS, items)
+    catalogue.write_xlsx(tmp_path / "c.xlsx", FONDS, items)
+    catalogue.write_xml(tmp_path / "c.xml", FONDS, items)
+    table = DocxDocument(tmp_path / "c.docx").tables[-1]
+    assert len(table.rows) == len(items) + 1
+    assert table.rows[-1].cells[4].text == "[会议纪要（含控制字符）]"  # supplied title in [ ]
+    sheet = openpyxl.load_workbook(tmp_path / "c.xlsx").active
+    assert [c.value for c in sheet[2]] == list(catalogue.COLUMNS) and sheet.max_row == len(items) + 2
+    entries = etree.parse(str(tmp_path / "c.xml")).getroot().findall("文件")
+    assert len(entries) == len(items)
+    assert [e.tag for e in entries[0]] == list(catalogue.XML_COLUMNS)
+
+
+def test_register_gives_gigabytes_to_three_decimals_and_both_signature_blocks(tmp_path):
+    register = forms.Register(
+        handover_name="区新冠肺炎疫情防控工作指挥部 2026年 全部移交", content="文书档案",
+        item_count=12, file_count=15, data_bytes=1_610_612_736, sender=FONDS.body_name,
+        receiver="区档案馆", checks={"准确性检验": "通过"}, package_name="J001-YQFK-20261125",
+        digest="ab" * 32, package_size=123)
+    forms.write_register(tmp_path / "r.docx", register)
+    text = "\n".join(c.text for t in DocxDocument(tmp_path / "r.docx").tables for r in t.rows for c in r.cells)
+    assert "1.500 GB" in text and "12 件（15 个文件）" in text
+    for label in ("准确性检验", "完整性检验", "可用性检验", "安全性检验", "载体外观检验", "移交单位：",
+                  "接收单位：区档案馆", "填表人", "审核人", "单位（印章）", "摘要算法", "SHA-256"):
+        assert label in text, label
+    assert forms.read_register_digest(tmp_path / "r.docx") == "ab" * 32
+
+
+@pytest.mark.parametrize("original, expected", [
+    ("会议纪要.pdf", "会议纪要.pdf"), ("a/b\\c:d*?.pdf", "a_b_c_d__.pdf"), ("100%;完成|.docx", "100__完成_.docx"),
+    (" .隐藏. ", "隐藏"), ("很长" * 60 + ".pdf", "很长" * 38 + ".pdf")])
+def test_safe_names_are_portable(original, expected):
+    assert bag.safe_name(original) == expected
+
+
+def test_a_zip_appears_only_when_complete(tmp_path):
+    source = tmp_path / "a.pdf"
+    source.write_bytes(b"%PDF-1.7 content")
+    digest = __import__("hashlib").sha256(source.read_bytes()).hexdigest()
+    builder = bag.BagBuilder(tmp_path / "out", "J001-YQFK-20261125")
+    builder.copy(source, "data/files/J001-WS·2026-Y-ZH-0001/01-会议纪要.pdf", digest, "J001-WS·2026-Y-ZH-0001")
+    assert os.listdir(tmp_path / "out") == [builder.root.name] and builder.root.name.startswith(".")
+    result = builder.finish({"Source-Organization": "区政府"}, zip_package=True)
+    assert sorted(os.listdir(tmp_path / "out")) == ["J001-YQFK-20261125.zip"]
+    with zipfile.ZipFile(result.path) as archive:
+        names = archive.namelist()
+        info = archive.read("J001-YQFK-20261125/bag-info.txt").decode()
+    assert "J001-YQFK-20261125/data/files/J001-WS·2026-Y-ZH-0001/01-会议纪要.pdf" in names
+    assert f"Payload-Oxum: {len(source.read_bytes())}.1" in info and "Bag-Size: " in info
+
+
+def test_leftovers_of_dead_writers_are_removed_but_live_ones_kept(tmp_path):
+    (tmp_path / ".PKG.partial-999999-abc").mkdir()
+    (tmp_path / f".PKG.partial-{os.getpid()}-def").mkdir()
+    removed = bag.remove_partials(tmp_path, "PKG", alive=lambda pid: pid == os.getpid())
+    assert removed == 1 and os.listdir(tmp_path) == [f".PKG.partial-{os.getpid()}-def"]
+
+
+def test_file_entries_keep_the_original_name_in_the_metadata(tmp_path):
+    from exporters import metadata
+    one = item(1)
+    one.files.append(FileEntry("会议纪要（定稿）.pdf", "data/files/x/01-会议纪要（定稿）.pdf", 10, "a" * 64))
+    one.files.append(FileEntry("附件.jpg", "data/files/x/02-附件.jpg", 20, "b" * 64))
+    metadata.write_csv(tmp_path / "items.csv", [one])
+    paths, rows = metadata.read_csv_paths(tmp_path / "items.csv")
+    assert rows == 1 and paths == ["data/files/x/01-会议纪要（定稿）.pdf", "data/files/x/02-附件.jpg"]

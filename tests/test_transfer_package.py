@@ -1,0 +1,224 @@
+"""The transfer package: BagIt validity, the catalogue, digests that must match, interrupted exports."""
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import bagit
+import pytest
+from docx import Document as DocxDocument
+from docx.oxml.ns import qn
+
+from capture import packaging, verify
+from capture.models import Document, File, Transfer
+from transfer_support import export_folder, flip_byte, flood_body, register
+
+
+@pytest.fixture
+def flood(app):
+    return flood_body(app)
+
+
+def test_exported_package_validates_with_bagit_and_verify(app, runner, flood, tmp_path):
+    body, _, docs = flood
+    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    package = next(p for p in (tmp_path / "out").iterdir() if p.is_dir())
+    assert f"Package:  {package}" in result.output
+    bag = bagit.Bag(str(package))
+    assert bag.validate(processes=1, fast=False)
+    for tag in ("Source-Organization", "Contact-Name", "External-Identifier", "Bagging-Date",
+                "Payload-Oxum", "Bag-Size", "Internal-Sender-Description", "Fonds-Code",
+                "Body-Name", "Dissolved-On", "Item-Count"):
+        assert bag.info.get(tag), tag
+    assert bag.info["Fonds-Code"] == "J002" and bag.info["Item-Count"] == str(len(docs))
+    assert bag.info["Dissolved-On"] == "2026-10-31"
+    transfer = Transfer.get(Transfer.body == body)
+    assert bag.info["External-Identifier"] == f"transfer-{transfer.id}"
+    assert transfer.status == "exported" and transfer.item_count == len(docs)
+    assert transfer.package_sha256 in result.output
+    for path in ("data/metadata/items.csv", "data/metadata/items.json", "data/catalogue/catalogue.docx",
+                 "data/catalogue/catalogue.xlsx", "data/catalogue/catalogue.xml",
+                 "data/forms/transfer-form.docx", "data/forms/check-report.docx",
+                 "data/forms/check-report.json", "data/forms/fonds-descriptions.docx",
+                 "data/description.txt", "data/guidance/checkins.csv", "data/audit/audit.jsonl"):
+        assert (package / path).is_file(), path
+    checked = runner.invoke(args=["verify", str(package)])
+    assert checked.exit_code == 0, checked.output
+    assert "VALID" in checked.output and "bagit" in checked.output
+
+
+def test_zip_package_has_utf8_names_and_a_register_with_its_digest(app, runner, flood, tmp_path):
+    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path), "--zip"])
+    assert result.exit_code == 0, result.output
+    package = next(tmp_path.glob("*.zip"))
+    register_docx = tmp_path / f"{package.stem}-register.docx"
+    assert register_docx.is_file()
+    with zipfile.ZipFile(package) as archive:
+        chinese = [i for i in archive.infolist() if not i.filename.isascii()]
+        assert chinese and all(i.flag_bits & 0x800 for i in chinese)  # UTF-8 names
+    digest = Transfer.get().package_sha256
+    assert digest == verify.sha256_file(package)
+    assert f"SHA-256:  {digest}" in result.output
+    text = "\n".join(c.text for t in DocxDocument(register_docx).tables for r in t.rows for c in r.cells)
+    assert digest in text and "SHA-256" in text and "GB" in text
+    assert runner.invoke(args=["verify", str(package), "--digest", digest]).exit_code == 0
+    wrong = runner.invoke(args=["verify", str(package), "--digest", "0" * 64])
+    assert wrong.exit_code == 1 and "不一致" in wrong.output
+
+
+def test_catalogue_has_nine_columns_in_order_and_east_asian_fonts(app, flood, tmp_path):
+    body, _, docs = flood
+    result = export_folder(app, body, tmp_path)
+    document = DocxDocument(result.path / "data/catalogue/catalogue.docx")
+    section = document.sections[0]
+    assert section.page_width > section.page_height  # A4 landscape
+    assert "归档文件目录" in document.paragraphs[4].text  # the cover page
+    table = document.tables[-1]
+    assert [c.text for c in table.rows[0].cells] == ["序号", "档号", "文号", "责任者", "题名", "日期",
+                                                     "密级", "页数", "备注"]
+    rows = table.rows[1:]
+    assert len(rows) == len(docs)
+    assert [r.cells[1].text for r in rows] == [d.reference_code for d in
+                                              Document.select().order_by(Document.item_number)]
+    assert rows[0].cells[5].text == "20260701"
+    chinese_runs = [run for p in document.paragraphs for run in p.runs if not run.text.isascii()]
+    chinese_runs += [run for r in table.rows for c in r.cells for p in c.paragraphs for run in p.runs
+                     if not run.text.isascii()]
+    assert chinese_runs
+    for run in chinese_runs:
+        fonts = run._element.rPr.find(qn("w:rFonts"))
+        assert fonts is not None and fonts.get(qn("w:eastAsia")), run.text
+
+
+def test_items_csv_carries_the_minimum_metadata_and_the_audit_chain_rechecks(app, flood, tmp_path):
+    body, _, docs = flood
+    package = export_folder(app, body, tmp_path).path
+    with open(package / "data/metadata/items.csv", encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    for column in ("聚合层次", "全宗号", "年度", "保管期限", "机构（问题）代码", "件号", "档号", "题名",
+                   "责任者", "日期", "文号", "密级", "页数", "格式", "文件名", "文件大小（字节）",
+                   "SHA-256", "摘要算法", "登记人", "登记时间"):
+        assert column in rows[0], column
+    assert rows[0]["档号"] == docs[0].reference_code and rows[0]["聚合层次"] == "件"
+    assert rows[0]["SHA-256"] == File.get(File.document == docs[0]).sha256
+    audit_file = package / "data/audit/audit.jsonl"
+    assert audit_file.read_text(encoding="utf-8").count("\n") >= 1
+    assert verify.verify_audit(audit_file) == 0
+    lines = audit_file.read_text(encoding="utf-8").splitlines()
+    edited = json.loads(lines[0])
+    edited["action"] = "document.register"  # someone rewrites what happened
+    lines[0] = json.dumps(edited, ensure_ascii=False)
+    audit_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert verify.verify_audit(audit_file) == 1
+
+
+def test_a_flipped_byte_in_the_store_fails_check_and_export_naming_the_item(app, runner, flood, tmp_path):
+    body, _, docs = flood
+    victim = File.get(File.document == docs[2])
+    flip_byte(app.extensions["store"].path(victim.sha256))
+    checked = runner.invoke(args=["check", "FXQX"])
+    assert checked.exit_code == 1
+    assert "AUTH-DIGEST" in checked.output and docs[2].reference_code in checked.output
+    exported = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "out")])
+    assert exported.exit_code != 0 and docs[2].reference_code in exported.output
+    out = tmp_path / "out"
+    assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
+    assert Transfer.get().status == "failed"
+
+
+def test_the_export_itself_stops_when_a_file_changes_after_the_check(app, flood, tmp_path):
+    """Copying re-hashes in the same pass, so a file corrupted after the check still stops the export."""
+    from exporters import bag
+    body, _, docs = flood
+    source = tmp_path / "src.bin"
+    source.write_bytes(b"hello")
+    with pytest.raises(bag.DigestMismatch) as caught:
+        with bag.BagBuilder(tmp_path / "out", "pkg") as builder:
+            builder.copy(source, "data/files/X/01-src.bin", "0" * 64, docs[0].reference_code)
+    assert docs[0].reference_code in str(caught.value)
+    assert list((tmp_path / "out").iterdir()) == []  # the half-built bag is gone
+
+
+def test_a_flipped_byte_in_the_package_fails_verify_naming_the_file(app, runner, flood, tmp_path):
+    body, _, docs = flood
+    package = export_folder(app, body, tmp_path).path
+    victim = next((package / "data/files").rglob("*.pdf"))
+    flip_byte(victim)
+    result = runner.invoke(args=["verify", str(package)])
+    assert result.exit_code == 1
+    assert victim.relative_to(package).as_posix() in result.output and "INVALID" in result.output
+
+
+def test_verify_lists_missing_and_extra_files_by_name(app, flood, tmp_path):
+    body, _, _ = flood
+    package = export_folder(app, body, tmp_path).path
+    removed = next((package / "data/files").rglob("*.jpg"))
+    removed.unlink()
+    (package / "data/files/stray.txt").write_text("x")
+    result = verify.verify(package)
+    messages = " ".join(m for _, m in result.problems)
+    assert not result.valid
+    assert removed.relative_to(package).as_posix() in messages and "data/files/stray.txt" in messages
+
+
+def test_a_repeated_export_does_not_start_a_second_one(app, flood):
+    body, secretary, _ = flood
+    first = packaging.claim(body, None)
+    with pytest.raises(packaging.ExportBusy):
+        packaging.claim(body, None)
+    assert Transfer.select().count() == 1 and first.status == "exporting"
+
+
+def test_an_export_killed_half_way_leaves_nothing_complete_and_a_retry_succeeds(app, runner, flood, tmp_path):
+    body, secretary, _ = flood
+    big = os.urandom(1024 * 1024) * 48  # 48 MiB: long enough to be caught mid-copy
+    register(app.extensions["store"], body, secretary, "汛情监测原始数据", data=big, name="监测数据.tif",
+             category="XQ")
+    out = tmp_path / "out"
+    env = dict(os.environ, CAPTURE_DATA_DIR=app.config["DATA_DIR"],
+               CAPTURE_DATABASE_URL=app.config["DATABASE_URL"], CAPTURE_SECRET_KEY="test")
+    process = subprocess.Popen([str(Path(sys.executable).with_name("capture")), "export", "FXQX", "-o", str(out)],
+                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not list(out.glob(".*partial*")) and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.002)
+    assert process.poll() is None, process.communicate()
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not [p for p in out.iterdir() if not p.name.startswith(".")]  # nothing looks complete
+    assert not list(out.glob("*register*"))
+    assert Transfer.get().status == "exporting"  # left behind by the dead process
+
+    retry = runner.invoke(args=["export", "FXQX", "-o", str(out)])
+    assert retry.exit_code == 0, retry.output
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
+        [f"J002-FXQX-{time.strftime('%Y%m%d')}", f"J002-FXQX-{time.strftime('%Y%m%d')}-register.docx"])
+    assert not list(out.glob(".*partial*"))  # the dead writer's leftovers were cleared
+    assert verify.verify(out / f"J002-FXQX-{time.strftime('%Y%m%d')}").valid
+
+
+def test_withdrawn_items_stay_in_the_catalogue_and_the_package_marked(app, flood, tmp_path):
+    body, secretary, docs = flood
+    from capture.models import now
+    doc = docs[3]
+    doc.status, doc.withdrawn_reason, doc.withdrawn_at, doc.withdrawn_by = "withdrawn", "重复登记", now(), secretary
+    doc.save()
+    extra = register(app.extensions["store"], body, secretary, "会议纪要（重新登记）",
+                     scope="会议纪要、记录")
+    package = export_folder(app, body, tmp_path).path
+    with open(package / "data/metadata/items.csv", encoding="utf-8-sig") as f:
+        rows = {r["档号"]: r for r in csv.DictReader(f)}
+    assert rows[doc.reference_code]["状态"] == "withdrawn"
+    assert "已撤回" in rows[doc.reference_code]["备注"] and "重复登记" in rows[doc.reference_code]["备注"]
+    assert "/01-withdrawn-" in rows[doc.reference_code]["包内路径"]
+    assert (package / rows[doc.reference_code]["包内路径"]).is_file()
+    assert extra.reference_code in rows
+    table = DocxDocument(package / "data/catalogue/catalogue.docx").tables[-1]
+    remark = next(r.cells[8].text for r in table.rows if r.cells[1].text == doc.reference_code)
+    assert "已撤回" in remark and "重复登记" in remark

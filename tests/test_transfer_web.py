@@ -1,0 +1,197 @@
+"""The dissolution and transfer pages: who may do what, dissolving, commitments, export, receipt."""
+import datetime as dt
+import io
+import zipfile
+
+import bagit
+import pytest
+
+from capture import packaging, verify
+from capture.models import (AuditEvent, Body, ChronicleEntry, Commitment, FondsDescription,
+                            Membership, Notification, ScopeItem, Transfer)
+from conftest import make_user
+from transfer_support import flood_body, register
+
+
+@pytest.fixture
+def flood(app):
+    body, secretary, docs = flood_body(app)
+    make_user("officer", "transfer_officer", display_name="赵移交")
+    Membership.create(user=secretary, body=body, role="secretary")
+    return body, secretary, docs
+
+
+def test_secretary_sees_the_page_but_cannot_run_the_check(client, auth, flood):
+    body, _, _ = flood
+    auth.login("chen")
+    page = client.get(f"/bodies/{body.id}/transfer")
+    assert page.status_code == 200 and "运行检测" not in page.get_data(as_text=True)
+    assert auth.post(f"/bodies/{body.id}/transfer/check", page=f"/bodies/{body.id}/transfer").status_code == 403
+    assert client.get("/transfers").status_code == 403
+
+
+def test_a_body_of_someone_else_is_not_found(client, auth, world):
+    auth.login("secretary")
+    assert client.get(f"/bodies/{world['b'].id}/transfer").status_code == 404
+    assert client.get(f"/bodies/{world['b'].id}/transfer/report").status_code == 404
+
+
+def test_liaison_dissolves_a_body_which_locks_categories_and_prompts_the_final_checkin(app, client, auth, world):
+    body = world["a"]
+    notice = register(app.extensions["store"], body, world["secretary"], "关于撤销工作组的通知")
+    auth.login("liaison")
+    url = f"/bodies/{body.id}/transfer"
+    bad = auth.post(f"{url}/dissolve", {"dissolved_on": "2025-01-01", "notice": notice.id}, page=url)
+    assert bad.status_code == 400 and "撤销日期不能早于成立日期" in bad.get_data(as_text=True)
+    response = auth.post(f"{url}/dissolve", {"dissolved_on": "2026-10-31", "notice": notice.id}, page=url)
+    assert response.status_code == 302
+    body = Body.get_by_id(body.id)
+    assert body.status == "dissolving" and body.dissolved_on == dt.date(2026, 10, 31)
+    assert body.dissolution_notice_id == notice.id
+    assert Notification.get(Notification.user == world["liaison"]).kind == "final_checkin"
+    assert AuditEvent.get(AuditEvent.action == "body.dissolve").body_id == body.id
+    from capture import auth as permissions
+    assert not permissions.can(world["liaison"], "category.edit", body)
+    assert auth.post(f"{url}/confirm", page=url).status_code == 302
+    assert Body.get_by_id(body.id).status == "dissolved"
+
+
+def test_fonds_descriptions_and_chronicle_are_edited_and_exported(client, auth, flood):
+    body, _, _ = flood
+    auth.login("chen")
+    url = f"/bodies/{body.id}/transfer/descriptions"
+    page = client.get(url).get_data(as_text=True)
+    assert "牵头成立区防汛防台指挥部临时工作组" in page  # drafted from the facts
+    auth.post(url, {"kind": "event", "event-date": "2026-07-30", "event-event": "启动防台Ⅱ级响应"})
+    entry = ChronicleEntry.get()
+    assert entry.event == "启动防台Ⅱ级响应"
+    auth.post(url, {"kind": "history", "history-text": "2026年6月1日成立。"})
+    assert FondsDescription.get(FondsDescription.kind == "history").text == "2026年6月1日成立。"
+    auth.post(f"{url}/{entry.id}", {"date": "2026-07-31", "event": "启动防台Ⅰ级响应"})
+    assert ChronicleEntry.get().event == "启动防台Ⅰ级响应"
+    assert AuditEvent.get(AuditEvent.action == "chronicle.edit").details.count("Ⅱ") == 1
+    docx = client.get(f"{url}.docx")
+    assert docx.status_code == 200 and docx.data[:2] == b"PK"
+
+
+def test_commitment_round_trip_ends_in_a_supplementary_package(app, client, auth, runner, flood, tmp_path):
+    body, secretary, docs = flood
+    summary_scope = ScopeItem.get(ScopeItem.body == body, ScopeItem.name == "工作总结")
+    summary_doc = next(d for d in docs if d.scope_item_id == summary_scope.id)
+    summary_doc.scope_item = None  # the summary is not in yet
+    summary_doc.save()
+    auth.login("officer")
+    url = f"/bodies/{body.id}/transfer"
+    auth.post(f"{url}/check", page=url)
+    report = client.get(f"{url}/report").get_data(as_text=True)
+    assert "归档范围要求的“工作总结”尚无已登记的文件" in report
+    assert auth.post(f"{url}/export", page=url).status_code == 302
+    packaging.wait()
+    assert Transfer.get().status == "failed" and "工作总结" in Transfer.get().message
+
+    key = f"COMP-SCOPE:s{summary_scope.id}"
+    due = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    response = auth.post(f"{url}/commitments/new?key={key}",
+                         {"key": key, "what": "工作总结待领导签发后补交", "promised_by": "陈文书（办公室）",
+                          "due": due})
+    assert response.status_code == 302
+    commitment = Commitment.get()
+    assert commitment.check_code == key and commitment.status == "open"
+    assert "已作限时承诺" in client.get(f"{url}/report").get_data(as_text=True)
+
+    auth.post(f"{url}/export", page=url)
+    packaging.wait()
+    full = Transfer.get(Transfer.status == "exported")
+    assert verify.verify(full.package_path).valid
+    with zipfile.ZipFile(full.package_path) as archive:
+        assert any(n.endswith("data/forms/commitments.docx") for n in archive.namelist())
+    download = client.get(f"{url}/{full.id}/package")
+    assert download.status_code == 200 and download.data == open(full.package_path, "rb").read()
+    auth.post(f"{url}/{full.id}/receive", page=url)
+    assert Body.get_by_id(body.id).status == "dissolved"  # a promise is still open
+
+    summary = register(app.extensions["store"], body, secretary, "2026年防汛防台工作总结",
+                       scope="工作总结", date=dt.date(2026, 10, 20))
+    assert auth.post(f"{url}/commitments/{commitment.id}/fulfil", {"document": summary.id},
+                     page=url).status_code == 302
+    commitment = Commitment.get_by_id(commitment.id)
+    assert commitment.status == "fulfilled" and commitment.document_id == summary.id
+
+    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    supplement = Transfer.get(Transfer.kind == "supplementary")
+    bag = bagit.Bag(supplement.package_path)
+    assert bag.validate() and bag.info["Item-Count"] == "1"
+    assert [p for p in bag.payload_entries() if p.startswith("data/files/")] == [
+        f"data/files/{summary.reference_code}/01-文件.pdf"]
+    assert runner.invoke(args=["verify", supplement.package_path]).exit_code == 0
+    packaging.mark_received(supplement, None)
+    assert Body.get_by_id(body.id).status == "transferred"
+    assert client.get(url).status_code == 200  # still readable, now read-only
+    assert auth.post(f"{url}/check", page=url).status_code == 403
+
+
+def test_failures_that_a_promise_cannot_cover_are_refused(app, client, auth, flood):
+    body, _, docs = flood
+    from capture.models import File
+    from transfer_support import flip_byte
+    flip_byte(app.extensions["store"].path(File.get(File.document == docs[0]).sha256))
+    auth.login("officer")
+    url = f"/bodies/{body.id}/transfer"
+    auth.post(f"{url}/check", page=url)
+    report = client.get(f"{url}/report").get_data(as_text=True)
+    assert "须修复后重新检测" in report and docs[0].reference_code in report
+    key = f"AUTH-DIGEST:f{File.get(File.document == docs[0]).id}"
+    auth.post(f"{url}/commitments/new?key={key}", {"key": key, "what": "x", "promised_by": "y",
+                                                    "due": "2099-01-01"})
+    assert Commitment.select().count() == 0
+
+
+def test_export_page_shows_progress_and_a_second_click_starts_nothing(app, client, auth, flood):
+    body, _, _ = flood
+    auth.login("officer")
+    url = f"/bodies/{body.id}/transfer"
+    packaging.claim(body, None)  # an export is running
+    page = client.get(url).get_data(as_text=True)
+    assert '<meta http-equiv="refresh"' in page and "<progress" in page
+    response = auth.post(f"{url}/export", page=url, follow_redirects=True)
+    assert "正在导出" in response.get_data(as_text=True)
+    assert Transfer.select().count() == 1
+
+
+def test_the_archive_verifies_an_uploaded_package(app, client, auth, flood, tmp_path):
+    body, _, _ = flood
+    from transfer_support import export_folder
+    result = export_folder(app, body, tmp_path, zip_package=True)
+    auth.login("officer")
+    data = {"package": (open(result.path, "rb"), result.path.name), "digest": result.sha256}
+    page = auth.post("/transfers/verify", data, page="/transfers", content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "校验通过" in html and result.sha256 in html
+    broken = io.BytesIO(result.path.read_bytes().replace(b"%%EOF", b"%%EOX", 1))
+    page = auth.post("/transfers/verify", {"package": (broken, "x.zip")}, page="/transfers",
+                     content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert "校验未通过" in html and "文件已损坏" in html and "data/files/" in html
+
+
+def test_the_demo_leaves_the_flood_task_force_dissolved_and_ready_to_export(app, runner, tmp_path):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    body = Body.get(Body.code == "FXQX")
+    assert body.status == "dissolved" and body.dissolution_notice_id is not None
+    assert ChronicleEntry.select().where(ChronicleEntry.body == body).count() >= 3
+    assert runner.invoke(args=["check", "FXQX"]).exit_code == 0
+    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path), "--zip"])
+    assert result.exit_code == 0, result.output
+    assert verify.verify(next(tmp_path.glob("*.zip"))).valid
+
+
+def test_an_export_whose_worker_died_is_shown_as_interrupted_and_can_be_retried(client, auth, flood):
+    body, _, _ = flood
+    transfer = packaging.claim(body, None)
+    transfer.worker = f"{__import__('socket').gethostname()}:999999"  # a process that is gone
+    transfer.save()
+    auth.login("officer")
+    page = client.get(f"/bodies/{body.id}/transfer").get_data(as_text=True)
+    assert "导出已中断" in page and '<meta http-equiv="refresh"' not in page
+    assert packaging.claim(body, None).id == transfer.id  # the retry takes the same transfer over
