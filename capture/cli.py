@@ -9,7 +9,9 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import audit, schema
 from .db import db
+from .fixity import fixity_command
 from .models import ROLES, Body, User
+from .scheduler import scheduler_command
 
 
 def _cli_app():
@@ -100,7 +102,8 @@ def audit_verify_command():
     click.echo(f"Audit chain intact: {count} events verified.")
 
 
-COMMANDS = [init_command, demo_command, create_user_command, bodies_command, audit_verify_command]
+COMMANDS = [init_command, demo_command, create_user_command, bodies_command, audit_verify_command,
+            scheduler_command, fixity_command]
 
 
 def init_app(app):

@@ -64,8 +64,8 @@ def _error(status, title, message):
 
 def register(app):
     """Register every blueprint, the error pages and the template helpers."""
-    from . import account, admin, bodies
-    for module in (account, admin, bodies):
+    from . import account, admin, bodies, calendar_feed, guidance, notifications
+    for module in (account, admin, bodies, guidance, notifications, calendar_feed):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(allowed=allowed, unread_count=unread_count,
                                  nav_links=nav_links, body_tabs=body_tabs,

@@ -1,0 +1,110 @@
+"""Notifications: in-app rows with idempotent keys; e-mail, sent only by the scheduler."""
+import datetime as dt
+import logging
+import smtplib
+from contextlib import contextmanager
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from flask_babel import force_locale, gettext as _
+from peewee import chunked
+
+from .db import db
+from .models import Notification, User, now
+
+log = logging.getLogger(__name__)
+
+# Rows per INSERT: 6 columns each stays far below SQLite's 32,766 bound parameters.
+INSERT_CHUNK = 5000
+# Notifications older than this are not e-mailed: turning SMTP on must not flood inboxes.
+EMAIL_MAX_AGE = dt.timedelta(days=2)
+EMAIL_BATCH = 500
+
+
+@contextmanager
+def speaking(language):
+    """Translate messages built inside the block into the recipient's language."""
+    with force_locale(language or "zh_Hans"):
+        yield
+
+
+def row(user_id, kind, key, message, link=""):
+    """One notification as a dict for add_many()."""
+    return {"user": user_id, "kind": kind, "key": key[:200], "message": message,
+            "link": link[:300], "created_at": now()}
+
+
+def add_many(rows):
+    """Insert notifications; a key already present is skipped, so a job can safely run twice."""
+    with db.atomic():
+        for batch in chunked(rows, INSERT_CHUNK):
+            Notification.insert_many(batch).on_conflict_ignore().execute()
+
+
+def inbox(user, page, per_page):
+    """A page of the user's notifications, newest first."""
+    return list(Notification.select().where(Notification.user == user.id)
+                .order_by(Notification.created_at.desc(), Notification.id.desc())
+                .paginate(page, per_page + 1))
+
+
+def mark_read(user, notification_id):
+    """Mark one of the user's notifications read; return it (None if not theirs)."""
+    notification = Notification.get_or_none(Notification.id == notification_id,
+                                            Notification.user == user.id)
+    # Reading is the user's own state, not a change to the records: no audit event.
+    if notification is not None and notification.read_at is None:
+        notification.read_at = now()
+        notification.save()
+    return notification
+
+
+def mark_all_read(user):
+    """Mark every unread notification of the user read; return how many."""
+    return (Notification.update(read_at=now())
+            .where(Notification.user == user.id, Notification.read_at.is_null()).execute())
+
+
+def _email(notification, config):
+    message = EmailMessage()
+    with speaking(notification.user.language):
+        subject = _("[临时机构档案] %(text)s", text=notification.message.splitlines()[0][:80])
+        footer = _("此邮件由临时机构档案系统自动发送，请勿直接回复。")
+    message["Subject"] = subject
+    message["From"] = formataddr(("capture", config["SMTP_SENDER"]))
+    message["To"] = formataddr((notification.user.display_name, notification.user.email))
+    message["Message-ID"] = make_msgid(idstring=f"n{notification.id}")
+    link = (config.get("BASE_URL") or "").rstrip("/") + notification.link if notification.link else ""
+    message.set_content("\n\n".join(part for part in (notification.message, link, footer) if part))
+    return message
+
+
+def send_pending_email(config):
+    """E-mail notifications not yet sent, when SMTP is configured; return how many were sent."""
+    if not config.get("SMTP_HOST"):
+        return 0
+    pending = list(Notification.select(Notification, User).join(User)
+                   .where(Notification.emailed_at.is_null(), User.email != "", User.active,
+                          Notification.created_at >= now() - EMAIL_MAX_AGE)
+                   .order_by(Notification.id).limit(EMAIL_BATCH))
+    if not pending:
+        return 0
+    sent = []
+    try:
+        with smtplib.SMTP(config["SMTP_HOST"], config["SMTP_PORT"], timeout=30) as smtp:
+            if config.get("SMTP_STARTTLS"):
+                smtp.starttls()
+            if config.get("SMTP_USER"):
+                smtp.login(config["SMTP_USER"], config.get("SMTP_PASSWORD") or "")
+            for notification in pending:
+                try:
+                    smtp.send_message(_email(notification, config))
+                except smtplib.SMTPRecipientsRefused:
+                    log.warning("Mail server refused %s; notification %s is not e-mailed",
+                                notification.user.email, notification.id)
+                sent.append(notification.id)
+    finally:
+        # Marked even when a later message failed, so nothing that left is sent twice.
+        if sent:
+            Notification.update(emailed_at=now()).where(Notification.id.in_(sent)).execute()
+    return len(sent)
