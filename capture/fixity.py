@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 import click
-from flask import current_app, url_for
+from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
@@ -68,7 +68,7 @@ def check(store, weekday=None):
     return report
 
 
-def raise_to_admins(report, today):
+def raise_to_admins(report, today, link=""):
     """Notify every active admin of damage found (once per day and slice); log it too."""
     if report.ok:
         return 0
@@ -86,7 +86,7 @@ def raise_to_admins(report, today):
                         damaged=len(report.damaged), missing=len(report.missing),
                         codes="、".join(codes) or _("未登记的文件"))
         rows.append(notify.row(user_id, "fixity", f"fixity:{today}:{slice_name}:{user_id}", message,
-                               url_for("notifications.inbox")))
+                               link))
     with db.atomic():
         notify.add_many(rows)
         audit.record("fixity.damage", None, {"damaged": report.damaged, "missing": report.missing,
@@ -105,9 +105,9 @@ def fixity_command(slice_, weekday):
     zone = current_app.config["TIMEZONE"]
     today = clock.local_today(zone)
     day = (today.weekday() if weekday is None else weekday) if slice_ else None
-    with db.connection_context(), current_app.test_request_context():
+    with db.connection_context():
         report = check(current_app.extensions["store"], weekday=day)
-        raise_to_admins(report, today)
+        raise_to_admins(report, today, notify.path_for("notifications.inbox"))
     for label, digests in (("DAMAGED", report.damaged), ("MISSING", report.missing)):
         for digest in digests:
             codes = ", ".join(report.holders.get(digest, [])) or "no registered document"

@@ -3,7 +3,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField,
                      SelectField, StringField, TextAreaField, TimeField)
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (DataRequired, Length, NumberRange, Optional, StopValidation,
+                                ValidationError)
 
 from . import labels
 
@@ -23,16 +24,23 @@ class ScheduleForm(FlaskForm):
     is_final = BooleanField(_l("撤销前的最后一次指导"))
 
 
+def due_when_action(form, field):
+    """An empty date is fine on an empty row; a row with an action needs one."""
+    if not (field.raw_data and field.raw_data[0].strip()):
+        field.errors[:] = []
+        if (form.action.data or "").strip():
+            raise StopValidation(_l("请填写完成期限"))
+        raise StopValidation()
+
+
 class FollowUpFields(Form):
     """One follow-up row inside the outcome form (no CSRF of its own)."""
     action = StringField(_l("整改事项"), validators=[Length(max=500)])
     owner = StringField(_l("责任人"), validators=[Length(max=100)])
-    due = DateField(_l("完成期限"), validators=[Optional()])
+    due = DateField(_l("完成期限"), validators=[due_when_action])
 
     def validate_due(self, field):
-        if self.action.data and self.action.data.strip() and not field.data:
-            raise ValidationError(_l("请填写完成期限"))
-        if field.data and not (self.action.data or "").strip():
+        if not (self.action.data or "").strip():
             raise ValidationError(_l("请先填写整改事项，或清空期限"))
 
 

@@ -4,7 +4,6 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from flask import url_for
 from flask_babel import format_datetime, gettext as _
 from peewee import fn
 
@@ -67,7 +66,7 @@ def flag_missing_outcomes(ctx):
             message = _("%(time)s 与“%(body)s”的指导尚未登记结果，请补录。",
                         time=_local_time(ctx, when), body=body_name)
         rows.append(notify.row(user_id, "checkin.outcome", f"checkin-outcome:{checkin_id}", message,
-                               url_for("guidance.checkin", body_id=body_id, checkin_id=checkin_id)))
+                               notify.path_for("guidance.checkin", body_id=body_id, checkin_id=checkin_id)))
     notify.add_many(rows)
     return len(rows)
 
@@ -83,7 +82,7 @@ def remind_checkins(ctx):
     secretaries = _members(tomorrow.select(CheckIn.body), ("secretary",))
     rows = []
     for checkin_id, body_id, when, mode, place, body_name, liaison_id, language in checkins:
-        link = url_for("guidance.checkin", body_id=body_id, checkin_id=checkin_id)
+        link = notify.path_for("guidance.checkin", body_id=body_id, checkin_id=checkin_id)
         for user_id, user_language in [(liaison_id, language)] + secretaries[body_id]:
             with notify.speaking(user_language):
                 message = _("明天 %(time)s 与“%(body)s”开展档案指导（%(place)s）。",
@@ -105,7 +104,7 @@ def remind_follow_ups(ctx):
     secretaries = _members(due.select(CheckIn.body), ("secretary",))
     rows = []
     for follow_up_id, action, body_id, body_name, liaison_id, language in follow_ups:
-        link = url_for("guidance.body_checkins", body_id=body_id)
+        link = notify.path_for("guidance.body_checkins", body_id=body_id)
         for user_id, user_language in [(liaison_id, language)] + secretaries[body_id]:
             with notify.speaking(user_language):
                 message = _("今天是“%(body)s”整改事项的完成期限：%(action)s",
@@ -135,7 +134,7 @@ def remind_commitments(ctx):
     people = _members(due.select(Commitment.body), ("secretary", "liaison"))
     rows = []
     for commitment_id, body_id, what, due_on, status, body_name in commitments:
-        link = url_for("guidance.body_checkins", body_id=body_id)
+        link = notify.path_for("guidance.body_checkins", body_id=body_id)
         for user_id, language in people[body_id]:
             with notify.speaking(language):
                 if status == "overdue":
@@ -172,7 +171,7 @@ def scan_at_risk(ctx):
             if len(entries) > RISK_NAMES_SHOWN:
                 message += _(" 等")
         rows.append(notify.row(user_id, "body.at_risk", f"at-risk:{user_id}:{ctx.today}", message,
-                               url_for("guidance.dashboard")))
+                               notify.path_for("guidance.dashboard")))
     notify.add_many(rows)
     return len(rows)
 
@@ -207,7 +206,7 @@ def send_digest(ctx):
                         "风险机构 %(risk)s 个。", today=counts[0], outcomes=counts[1],
                         follow_ups=counts[2], risk=counts[3])
         rows.append(notify.row(user_id, "digest", f"digest:{user_id}:{ctx.today}", message,
-                               url_for("guidance.dashboard")))
+                               notify.path_for("guidance.dashboard")))
     notify.add_many(rows)
     return len(rows)
 
@@ -215,7 +214,7 @@ def send_digest(ctx):
 def check_fixity_slice(ctx):
     """Re-hash today's seventh of the store; raise damage to the admins."""
     report = fixity.check(ctx.store, weekday=ctx.today.weekday())
-    fixity.raise_to_admins(report, ctx.today)
+    fixity.raise_to_admins(report, ctx.today, notify.path_for("notifications.inbox"))
     return report.checked
 
 

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
+from flask import current_app
 from flask_babel import force_locale, gettext as _
 from peewee import chunked
 
@@ -26,6 +27,12 @@ def speaking(language):
     """Translate messages built inside the block into the recipient's language."""
     with force_locale(language or "zh_Hans"):
         yield
+
+
+def path_for(endpoint, **values):
+    """The URL path of a page, built outside any request (scheduler, command line)."""
+    adapter = current_app.url_map.bind("localhost", script_name=current_app.config["APPLICATION_ROOT"])
+    return adapter.build(endpoint, values)
 
 
 def row(user_id, kind, key, message, link=""):

@@ -99,9 +99,8 @@ def _connected():
 
 
 def run_job(app, name, function):
-    """Run one job with its own connection, translations and URLs; return its count."""
-    # A request context gives the job url_for() and per-recipient translations.
-    with app.test_request_context(base_url=app.config.get("BASE_URL") or None), _connected():
+    """Run one job in an app context (translations, URLs) with a connection; return its count."""
+    with app.app_context(), _connected():
         ctx = jobs.Context(now=clock.utc_now(), zone=app.config["TIMEZONE"],
                            config=app.config, store=app.extensions["store"])
         result = function(ctx)
@@ -109,15 +108,18 @@ def run_job(app, name, function):
     return result
 
 
-def run_once(app):
+def run_once(app, report=None):
     """Run every job once, in order; return the names of the jobs that failed."""
     failed = []
     for name, function, _trigger in JOBS:
         try:
-            run_job(app, name, function)
+            result = run_job(app, name, function)
         except Exception:
             log.exception("job %s failed", name)
             failed.append(name)
+            result = "FAILED"
+        if report is not None:
+            report(name, result)
     return failed
 
 
@@ -146,9 +148,10 @@ def _stop(signum, frame):
 
 
 @click.command("scheduler")
-@click.option("--run-once", is_flag=True, help="Run every job once and exit (for cron and tests).")
+@click.option("--run-once", "once", is_flag=True,
+              help="Run every job once, print what each did, and exit (for cron and tests).")
 @with_appcontext
-def scheduler_command(run_once):
+def scheduler_command(once):
     """Run the reminders, scans, digests, fixity and e-mail jobs (only one per database)."""
     app = current_app._get_current_object()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -157,26 +160,20 @@ def scheduler_command(run_once):
             raise click.ClickException("The database is not up to date: run `capture init` first.")
     try:
         with exclusive(app) as lock:
-            if run_once:
-                failed = run_once_and_report(app)
+            if once:
+                failed = run_once(app, report=lambda name, result: click.echo(f"{name}: {result}"))
                 sys.exit(1 if failed else 0)
-            scheduler = build(app)
+            blocking = build(app)
             signal.signal(signal.SIGTERM, _stop)
             click.echo(f"Scheduler started: {len(JOBS)} jobs, time zone "
                        f"{app.config['TIMEZONE']}, holding {lock}. Stop with Ctrl-C.")
             sys.stdout.flush()
             try:
-                scheduler.start()
+                blocking.start()
             except (KeyboardInterrupt, SystemExit):
-                scheduler.shutdown(wait=False)
+                blocking.shutdown(wait=False)
     except AlreadyRunning as exc:
         click.echo(f"Another scheduler is already running on this database ({exc}). "
                    "Only one may run at a time: stop the other one, or leave it running.", err=True)
         sys.exit(2)
 
-
-def run_once_and_report(app):
-    """--run-once: run every job, print a line per job, return the failed ones."""
-    failed = run_once(app)
-    click.echo("Ran %d jobs%s." % (len(JOBS), f"; FAILED: {', '.join(failed)}" if failed else ""))
-    return failed
