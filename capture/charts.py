@@ -25,24 +25,23 @@ def nice_ceiling(value):
     return 10 * power
 
 
-def _ticks(top, count=4):
-    return [top * i / count for i in range(count + 1)]
+def scale(largest, lines=4):
+    """(top of the axis, whole-number ticks) for counts up to `largest`."""
+    step = nice_ceiling(largest / lines)
+    top = step * max(math.ceil(largest / step), 1)
+    return top, list(range(0, top + 1, step))
 
 
-def _number(value):
-    return f"{value:g}"
-
-
-def columns(categories, series, width=720, height=260):
+def columns(categories, series, width=960, height=280):
     """Stacked columns: one per category; `series` is [(css class, name, values)]."""
     left, right, top_pad, bottom = 40, 10, 12, 34
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     totals = [sum(values[i] for _c, _n, values in series) for i in range(len(categories))]
-    top = nice_ceiling(max(totals, default=0))
+    top, ticks = scale(max(totals, default=0))
     chart = Chart(width, height, legend=[(css, name) for css, name, _v in series])
-    for tick in _ticks(top):
+    for tick in ticks:
         y = top_pad + plot_h - plot_h * tick / top
-        chart.grid.append((left, round(y, 1), width - right, round(y, 1), _number(tick),
+        chart.grid.append((left, round(y, 1), width - right, round(y, 1), str(tick),
                            left - 6, round(y + 4, 1)))
     band = plot_w / max(len(categories), 1)
     for i, category in enumerate(categories):
@@ -57,17 +56,17 @@ def columns(categories, series, width=720, height=260):
     return chart
 
 
-def rows(names, series, width=720, row_height=28, label_width=190):
+def rows(names, series, width=960, row_height=30, label_width=220):
     """Stacked horizontal bars, one row per name; `series` is [(css class, name, values)]."""
     top_pad, right, bottom = 8, 40, 24
     height = top_pad + row_height * max(len(names), 1) + bottom
     plot_w = width - label_width - right
     totals = [sum(values[i] for _c, _n, values in series) for i in range(len(names))]
-    top = nice_ceiling(max(totals, default=0))
+    top, ticks = scale(max(totals, default=0))
     chart = Chart(width, height, legend=[(css, name) for css, name, _v in series])
-    for tick in _ticks(top):
+    for tick in ticks:
         x = label_width + plot_w * tick / top
-        chart.grid.append((round(x, 1), top_pad, round(x, 1), height - bottom, _number(tick),
+        chart.grid.append((round(x, 1), top_pad, round(x, 1), height - bottom, str(tick),
                            round(x, 1), height - 6))
     for i, name in enumerate(names):
         y, start = top_pad + row_height * i + row_height * 0.2, label_width
