@@ -1,4 +1,6 @@
 """The facts behind the cadence rules, gathered for any number of bodies in five queries."""
+import datetime as dt
+
 from peewee import Case, fn
 
 from . import clock
@@ -6,9 +8,14 @@ from .cadence import GUIDED_STATUSES, BodyFacts, risks
 from .models import Body, CheckIn, Commitment, Document, ScopeItem
 
 
+def _as_datetime(value):
+    # SQLite returns aggregates of datetime columns as text; fromisoformat reads it quickly.
+    return dt.datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
 def _stored_datetime(expression):
-    """Read an aggregate over a datetime column back as a datetime (SQLite returns text)."""
-    return expression.python_value(CheckIn.scheduled_for.python_value)
+    """Read an aggregate over a datetime column back as a datetime."""
+    return expression.python_value(_as_datetime)
 
 
 def _checkin_summary(ids, day_start):

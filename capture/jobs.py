@@ -4,7 +4,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from flask_babel import format_datetime, gettext as _
+from flask_babel import gettext as _
 from peewee import fn
 
 from . import audit, clock, facts, fixity, notify
@@ -25,6 +25,15 @@ class Context:
     zone: str
     config: dict
     store: object
+    urls: object = None  # a werkzeug MapAdapter: links are built without a request
+
+    def link(self, endpoint, **values):
+        """The URL path of a page, for a notification's link."""
+        return self.urls.build(endpoint, values)
+
+    def local_time(self, stored):
+        """A stored time as the recipient reads it: month-day hour:minute, local."""
+        return clock.to_local(stored, self.zone).strftime("%m-%d %H:%M")
 
     @property
     def today(self):
@@ -45,10 +54,6 @@ def _members(body_ids, roles):
     return found
 
 
-def _local_time(ctx, stored):
-    return format_datetime(clock.to_local(stored, ctx.zone), "MM-dd HH:mm")
-
-
 def flag_missing_outcomes(ctx):
     """Mark past check-ins without an outcome and ask their liaison to record it."""
     cutoff = ctx.now - OUTCOME_GRACE
@@ -60,34 +65,34 @@ def flag_missing_outcomes(ctx):
                             User.id, User.language)
              .join(Body).switch(CheckIn).join(User)
              .where(CheckIn.status == "scheduled", CheckIn.needs_outcome == True))  # noqa: E712
+    say = notify.phrases(lambda: _("%(time)s 与“%(body)s”的指导尚未登记结果，请补录。"))
     rows = []
     for checkin_id, body_id, when, body_name, user_id, language in query.tuples():
-        with notify.speaking(language):
-            message = _("%(time)s 与“%(body)s”的指导尚未登记结果，请补录。",
-                        time=_local_time(ctx, when), body=body_name)
+        message = say(language) % {"time": ctx.local_time(when), "body": body_name}
         rows.append(notify.row(user_id, "checkin.outcome", f"checkin-outcome:{checkin_id}", message,
-                               notify.path_for("guidance.checkin", body_id=body_id, checkin_id=checkin_id)))
+                               ctx.link("guidance.checkin", body_id=body_id, checkin_id=checkin_id)))
     notify.add_many(rows)
     return len(rows)
 
 
 def remind_checkins(ctx):
     """Remind the liaison and the body's secretaries the day before a check-in."""
-    tomorrow = (CheckIn.select(CheckIn.id, CheckIn.body, CheckIn.scheduled_for, CheckIn.mode,
-                               CheckIn.place, Body.name, User.id, User.language)
+    tomorrow = (CheckIn.select(CheckIn.id, CheckIn.body, CheckIn.scheduled_for, CheckIn.place,
+                               Body.name, User.id, User.language)
                 .join(Body).switch(CheckIn).join(User)
                 .where(CheckIn.status == "scheduled", CheckIn.scheduled_for >= ctx.day_start(1),
                        CheckIn.scheduled_for < ctx.day_start(2)))
     checkins = list(tomorrow.tuples())
     secretaries = _members(tomorrow.select(CheckIn.body), ("secretary",))
+    say = notify.phrases(lambda: (_("明天 %(time)s 与“%(body)s”开展档案指导（%(place)s）。"),
+                                  _("地点或链接待定")))
     rows = []
-    for checkin_id, body_id, when, mode, place, body_name, liaison_id, language in checkins:
-        link = notify.path_for("guidance.checkin", body_id=body_id, checkin_id=checkin_id)
+    for checkin_id, body_id, when, place, body_name, liaison_id, language in checkins:
+        link = ctx.link("guidance.checkin", body_id=body_id, checkin_id=checkin_id)
         for user_id, user_language in [(liaison_id, language)] + secretaries[body_id]:
-            with notify.speaking(user_language):
-                message = _("明天 %(time)s 与“%(body)s”开展档案指导（%(place)s）。",
-                            time=_local_time(ctx, when), body=body_name,
-                            place=place or _("地点或链接待定"))
+            text, no_place = say(user_language)
+            message = text % {"time": ctx.local_time(when), "body": body_name,
+                              "place": place or no_place}
             rows.append(notify.row(user_id, "checkin.reminder",
                                    f"checkin-reminder:{checkin_id}:{user_id}", message, link))
     notify.add_many(rows)
@@ -102,13 +107,12 @@ def remind_follow_ups(ctx):
            .where(FollowUp.done_on.is_null(), FollowUp.due == ctx.today))
     follow_ups = list(due.tuples())
     secretaries = _members(due.select(CheckIn.body), ("secretary",))
+    say = notify.phrases(lambda: _("今天是“%(body)s”整改事项的完成期限：%(action)s"))
     rows = []
     for follow_up_id, action, body_id, body_name, liaison_id, language in follow_ups:
-        link = notify.path_for("guidance.body_checkins", body_id=body_id)
+        link = ctx.link("guidance.body_checkins", body_id=body_id)
         for user_id, user_language in [(liaison_id, language)] + secretaries[body_id]:
-            with notify.speaking(user_language):
-                message = _("今天是“%(body)s”整改事项的完成期限：%(action)s",
-                            body=body_name, action=action)
+            message = say(user_language) % {"body": body_name, "action": action}
             rows.append(notify.row(user_id, "followup.due",
                                    f"followup-due:{follow_up_id}:{user_id}", message, link))
     notify.add_many(rows)
@@ -132,17 +136,14 @@ def remind_commitments(ctx):
                   | ((Commitment.status == "open") & (Commitment.due <= soon))))
     commitments = list(due.tuples())
     people = _members(due.select(Commitment.body), ("secretary", "liaison"))
+    say = notify.phrases(lambda: {"overdue": _("“%(body)s”的容缺承诺已逾期（%(due)s 到期）：%(what)s"),
+                                  "open": _("“%(body)s”的容缺承诺将于 %(due)s 到期：%(what)s")})
     rows = []
     for commitment_id, body_id, what, due_on, status, body_name in commitments:
-        link = notify.path_for("guidance.body_checkins", body_id=body_id)
+        link = ctx.link("guidance.body_checkins", body_id=body_id)
         for user_id, language in people[body_id]:
-            with notify.speaking(language):
-                if status == "overdue":
-                    message = _("“%(body)s”的容缺承诺已逾期（%(due)s 到期）：%(what)s",
-                                body=body_name, due=due_on.isoformat(), what=what)
-                else:
-                    message = _("“%(body)s”的容缺承诺将于 %(due)s 到期：%(what)s",
-                                body=body_name, due=due_on.isoformat(), what=what)
+            message = say(language)[status] % {"body": body_name, "due": due_on.isoformat(),
+                                               "what": what}
             rows.append(notify.row(user_id, f"commitment.{status}",
                                    f"commitment-{status}:{commitment_id}:{user_id}", message, link))
     notify.add_many(rows)
@@ -160,9 +161,7 @@ def _risks_by_liaison(ctx):
     return per_user, languages
 
 
-def scan_at_risk(ctx):
-    """Tell each liaison, once a day, which of their bodies are at risk."""
-    per_user, languages = _risks_by_liaison(ctx)
+def _notify_at_risk(ctx, per_user, languages):
     rows = []
     for user_id, entries in per_user.items():
         names = "、".join(f.name for f, _reasons in entries[:RISK_NAMES_SHOWN])
@@ -171,7 +170,7 @@ def scan_at_risk(ctx):
             if len(entries) > RISK_NAMES_SHOWN:
                 message += _(" 等")
         rows.append(notify.row(user_id, "body.at_risk", f"at-risk:{user_id}:{ctx.today}", message,
-                               notify.path_for("guidance.dashboard")))
+                               ctx.link("guidance.dashboard")))
     notify.add_many(rows)
     return len(rows)
 
@@ -180,8 +179,7 @@ def _count_by_liaison(query):
     return dict(query.tuples())
 
 
-def send_digest(ctx):
-    """A morning summary per liaison: today's check-ins, outcomes to record, overdue items."""
+def _digest(ctx, at_risk):
     today_checkins = _count_by_liaison(
         CheckIn.select(CheckIn.liaison, fn.COUNT(CheckIn.id))
         .where(CheckIn.status == "scheduled", CheckIn.scheduled_for >= ctx.day_start(0),
@@ -193,7 +191,6 @@ def send_digest(ctx):
     follow_ups = _count_by_liaison(
         FollowUp.select(CheckIn.liaison, fn.COUNT(FollowUp.id)).join(CheckIn)
         .where(FollowUp.done_on.is_null(), FollowUp.due < ctx.today).group_by(CheckIn.liaison))
-    at_risk, _languages = _risks_by_liaison(ctx)
     rows = []
     for user_id, language in (User.select(User.id, User.language)
                               .where(User.role == "liaison", User.active).tuples()):
@@ -206,15 +203,21 @@ def send_digest(ctx):
                         "风险机构 %(risk)s 个。", today=counts[0], outcomes=counts[1],
                         follow_ups=counts[2], risk=counts[3])
         rows.append(notify.row(user_id, "digest", f"digest:{user_id}:{ctx.today}", message,
-                               notify.path_for("guidance.dashboard")))
+                               ctx.link("guidance.dashboard")))
     notify.add_many(rows)
     return len(rows)
+
+
+def morning_round(ctx):
+    """The at-risk scan, then each liaison's digest: one scan of all bodies feeds both."""
+    per_user, languages = _risks_by_liaison(ctx)
+    return _notify_at_risk(ctx, per_user, languages) + _digest(ctx, per_user)
 
 
 def check_fixity_slice(ctx):
     """Re-hash today's seventh of the store; raise damage to the admins."""
     report = fixity.check(ctx.store, weekday=ctx.today.weekday())
-    fixity.raise_to_admins(report, ctx.today, notify.path_for("notifications.inbox"))
+    fixity.raise_to_admins(report, ctx.today, ctx.link("notifications.inbox"))
     return report.checked
 
 

@@ -1,5 +1,6 @@
 """Notifications: in-app rows with idempotent keys; e-mail, sent only by the scheduler."""
 import datetime as dt
+import json
 import logging
 import smtplib
 from contextlib import contextmanager
@@ -8,15 +9,25 @@ from email.utils import formataddr, make_msgid
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from peewee import chunked
 
-from .db import db
+from .db import db, is_postgres
 from .models import Notification, User, now
 
 log = logging.getLogger(__name__)
 
-# Rows per INSERT: 6 columns each stays far below SQLite's 32,766 bound parameters.
-INSERT_CHUNK = 5000
+# All rows travel as one JSON parameter, so a pass writes its notifications in ONE statement
+# however many there are (no parameter limit, no statement per chunk). Keys already present
+# are skipped: that is what makes every job safe to run twice.
+_INSERT_SQLITE = (
+    "INSERT INTO notification (user_id, kind, key, message, link, created_at) "
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), "
+    "json_extract(value, '$[3]'), json_extract(value, '$[4]'), ? FROM json_each(?) "
+    "WHERE true ON CONFLICT (key) DO NOTHING")
+_INSERT_POSTGRES = (
+    "INSERT INTO notification (user_id, kind, key, message, link, created_at) "
+    "SELECT r.user_id, r.kind, r.key, r.message, r.link, %s "
+    "FROM json_to_recordset(%s::json) AS r(user_id integer, kind text, key text, message text, link text) "
+    "ON CONFLICT (key) DO NOTHING")
 # Notifications older than this are not e-mailed: turning SMTP on must not flood inboxes.
 EMAIL_MAX_AGE = dt.timedelta(days=2)
 EMAIL_BATCH = 500
@@ -35,17 +46,35 @@ def path_for(endpoint, **values):
     return adapter.build(endpoint, values)
 
 
+def phrases(factory):
+    """Per-language cache of the message templates `factory()` returns, translated once."""
+    cache = {}
+
+    def templates(language):
+        if language not in cache:
+            with speaking(language):
+                cache[language] = factory()
+        return cache[language]
+    return templates
+
+
 def row(user_id, kind, key, message, link=""):
-    """One notification as a dict for add_many()."""
-    return {"user": user_id, "kind": kind, "key": key[:200], "message": message,
-            "link": link[:300], "created_at": now()}
+    """One notification for add_many()."""
+    return {"user_id": user_id, "kind": kind, "key": key[:200], "message": message,
+            "link": link[:300]}
 
 
 def add_many(rows):
-    """Insert notifications; a key already present is skipped, so a job can safely run twice."""
-    with db.atomic():
-        for batch in chunked(rows, INSERT_CHUNK):
-            Notification.insert_many(batch).on_conflict_ignore().execute()
+    """Insert notifications in one statement; a key already present is skipped."""
+    if not rows:
+        return
+    if is_postgres():
+        db.execute_sql(_INSERT_POSTGRES, (now(), json.dumps(rows, ensure_ascii=False)))
+    else:
+        payload = json.dumps([[r["user_id"], r["kind"], r["key"], r["message"], r["link"]]
+                              for r in rows], ensure_ascii=False)
+        db.execute_sql(_INSERT_SQLITE, (Notification.created_at.db_value(now()).isoformat(" "),
+                                        payload))
 
 
 def inbox(user, page, per_page):

@@ -8,6 +8,7 @@ import fcntl
 import logging
 import os
 import signal
+import socket
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,8 +32,7 @@ JOBS = [
     ("checkin_reminders", jobs.remind_checkins, {"minute": "15"}),
     ("follow_up_reminders", jobs.remind_follow_ups, {"hour": "7", "minute": "0"}),
     ("commitment_reminders", jobs.remind_commitments, {"hour": "7", "minute": "5"}),
-    ("at_risk_scan", jobs.scan_at_risk, {"hour": "7", "minute": "15"}),
-    ("digest", jobs.send_digest, {"hour": "7", "minute": "30"}),
+    ("at_risk_scan_and_digest", jobs.morning_round, {"hour": "7", "minute": "15"}),
     ("fixity", jobs.check_fixity_slice, {"hour": "2", "minute": "30"}),
     ("email", jobs.send_email, {"minute": "*/5"}),
 ]
@@ -68,12 +68,24 @@ def _file_lock(path):
         os.close(fd)  # closing releases the lock
 
 
+def _advisory_holder():
+    row = db.execute_sql(
+        "SELECT a.application_name, a.client_addr FROM pg_locks l "
+        "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' "
+        "AND l.granted AND l.classid = 0 AND l.objid = %s", (ADVISORY_LOCK_ID,)).fetchone()
+    return f"{row[0] or 'unnamed session'} from {row[1] or 'local socket'}" if row else "?"
+
+
 @contextmanager
 def _advisory_lock():
     # Held by this (main-thread) connection for the life of the process; jobs use their own.
     db.connect(reuse_if_open=True)
+    # Named so that a refused second scheduler can say which machine and process holds it.
+    db.execute_sql("SELECT set_config('application_name', %s, false)",
+                   (f"capture scheduler pid {os.getpid()} on {socket.gethostname()}",))
     if not db.execute_sql("SELECT pg_try_advisory_lock(%s)", (ADVISORY_LOCK_ID,)).fetchone()[0]:
-        raise AlreadyRunning(f"PostgreSQL advisory lock {ADVISORY_LOCK_ID} is held by another session")
+        raise AlreadyRunning(f"PostgreSQL advisory lock {ADVISORY_LOCK_ID} is held by "
+                             f"{_advisory_holder()}")
     try:
         yield f"advisory lock {ADVISORY_LOCK_ID}"
     finally:
@@ -102,7 +114,9 @@ def run_job(app, name, function):
     """Run one job in an app context (translations, URLs) with a connection; return its count."""
     with app.app_context(), _connected():
         ctx = jobs.Context(now=clock.utc_now(), zone=app.config["TIMEZONE"],
-                           config=app.config, store=app.extensions["store"])
+                           config=app.config, store=app.extensions["store"],
+                           urls=app.url_map.bind("localhost",
+                                                 script_name=app.config["APPLICATION_ROOT"]))
         result = function(ctx)
     log.info("job %s: %s", name, result)
     return result

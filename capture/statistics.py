@@ -52,7 +52,7 @@ class Figures:
 
 def _month_starts(today, count):
     first, starts = today.replace(day=1), []
-    for _ in range(count):
+    for _month in range(count):
         starts.insert(0, first)
         first = (first - dt.timedelta(days=1)).replace(day=1)
     return starts

@@ -17,9 +17,9 @@ from aiosmtpd.controller import Controller
 
 import sql_counter
 from capture import scheduler
-from capture.models import (AuditEvent, Body, CheckIn, Commitment, FollowUp, Membership,
-                            Notification, User)
-from conftest import make_body, make_user
+from capture.models import (AuditEvent, CheckIn, Commitment, FollowUp, Membership, Notification,
+                            User)
+from conftest import make_body
 
 NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)  # Monday 09:00 in Shanghai
 
