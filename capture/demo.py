@@ -5,7 +5,7 @@ from pathlib import Path
 
 from . import audit, scope
 from .db import db
-from .models import Body, Membership, User
+from .models import Body, CheckIn, FollowUp, Membership, User, now
 
 USERS = [  # role, username, display name, body memberships
     ("admin", "admin", "王管理", []),
@@ -33,6 +33,21 @@ def already_loaded():
     return Body.select().where(Body.code.in_([b["code"] for b in BODIES])).exists()
 
 
+def _guidance(bodies, liaison):
+    """A held check-in with an open follow-up, and one arranged for tomorrow."""
+    held = CheckIn.create(body=bodies["YQFK"], liaison=liaison, mode="on_site", status="held",
+                          scheduled_for=now() - dt.timedelta(days=6), place="区政府 3 号楼 302 会议室",
+                          contact_person="张文书", duration_minutes=90, recorded_at=now(),
+                          findings="3 月以来的会议纪要未归档")
+    FollowUp.create(checkin=held, action="补登 3 月以来的会议纪要", owner="张文书",
+                    due=dt.date.today() + dt.timedelta(days=3))
+    upcoming = CheckIn.create(body=bodies["FXQX"], liaison=liaison, mode="video",
+                              scheduled_for=now() + dt.timedelta(days=1),
+                              place="腾讯会议 123 456 789", contact_person="陈文书")
+    for checkin in (held, upcoming):
+        audit.record("checkin.schedule", checkin, {"demo": True}, body=checkin.body)
+
+
 def load(data_dir):
     """Create the demo bodies and users; return [(role, username, password)]."""
     credentials = []
@@ -53,6 +68,7 @@ def load(data_dir):
             for code, member_role in memberships:
                 Membership.create(user=user, body=bodies[code], role=member_role)
             credentials.append((role, username, password))
+        _guidance(bodies, User.get(User.username == "liaison"))
     path = Path(data_dir) / "demo-credentials.txt"
     path.write_text("".join(f"{r}\t{u}\t{p}\n" for r, u, p in credentials), encoding="utf-8")
     path.chmod(0o600)
