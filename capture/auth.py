@@ -38,6 +38,7 @@ GLOBAL_ACTIONS = {
     "users.manage": {"admin"},
     "body.create": {"admin", "liaison"},
     "stats.view": {"admin", "liaison", "transfer_officer"},
+    "calendar.subscribe": {"admin", "liaison"},
     "audit.global": {"admin"},
     "package.verify": {"admin", "transfer_officer"},
 }

@@ -9,7 +9,9 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from . import audit, schema, transfer_cli
 from .db import db
+from .fixity import fixity_command
 from .models import ROLES, Body, User
+from .scheduler import scheduler_command
 
 
 def _cli_app():
@@ -131,7 +133,8 @@ def restore_command(folder):
 
 
 COMMANDS = [init_command, demo_command, create_user_command, bodies_command, audit_verify_command,
-            backup_command, restore_command, *transfer_cli.COMMANDS]
+            backup_command, restore_command, scheduler_command, fixity_command,
+            *transfer_cli.COMMANDS]
 
 
 def init_app(app):

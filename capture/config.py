@@ -12,6 +12,7 @@ DEFAULTS = {
     "LANGUAGE": "zh_Hans",
     "ENV": "production",
     "COOKIE_SECURE": False,
+    "BASE_URL": "",  # e.g. https://dangan.example.gov.cn: links in e-mails and the calendar
     "SMTP_HOST": None,
     "SMTP_PORT": 25,
     "SMTP_USER": None,

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from . import audit, registry, samples, scope, storage
 from .db import db
-from .models import Body, ChronicleEntry, Document, Membership, ScopeItem, User
+from .models import (Body, CheckIn, ChronicleEntry, Document, FollowUp, Membership, ScopeItem,
+                     User, now)
 
 USERS = [  # role, username, display name, body memberships
     ("admin", "admin", "王管理", []),
@@ -34,6 +35,21 @@ def already_loaded():
     return Body.select().where(Body.code.in_([b["code"] for b in BODIES])).exists()
 
 
+def _guidance(bodies, liaison):
+    """A held check-in with an open follow-up, and one arranged for tomorrow."""
+    held = CheckIn.create(body=bodies["YQFK"], liaison=liaison, mode="on_site", status="held",
+                          scheduled_for=now() - dt.timedelta(days=6), place="区政府 3 号楼 302 会议室",
+                          contact_person="张文书", duration_minutes=90, recorded_at=now(),
+                          findings="3 月以来的会议纪要未归档")
+    FollowUp.create(checkin=held, action="补登 3 月以来的会议纪要", owner="张文书",
+                    due=dt.date.today() + dt.timedelta(days=3))
+    upcoming = CheckIn.create(body=bodies["YQFK"], liaison=liaison, mode="video",
+                              scheduled_for=now() + dt.timedelta(days=1),
+                              place="腾讯会议 123 456 789", contact_person="张文书")
+    for checkin in (held, upcoming):
+        audit.record("checkin.schedule", checkin, {"demo": True}, body=checkin.body)
+
+
 def load(data_dir, store=None):
     """Create the demo bodies, users and documents; return [(role, username, password)]."""
     credentials, users = [], {}
@@ -56,6 +72,7 @@ def load(data_dir, store=None):
             credentials.append((role, username, password))
             users[username] = user
         load_documents(bodies, users, store or storage.Store(Path(data_dir) / "store"))
+        _guidance(bodies, users["liaison"])
     dissolve_demo_flood_body()
     path = Path(data_dir) / "demo-credentials.txt"
     path.write_text("".join(f"{r}\t{u}\t{p}\n" for r, u, p in credentials), encoding="utf-8")

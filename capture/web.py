@@ -75,8 +75,10 @@ class BoundedIntConverter(IntegerConverter):
 def register(app):
     """Register every blueprint, the error pages and the template helpers."""
     app.url_map.converters["int"] = BoundedIntConverter
-    from . import account, admin, bodies, documents, transfers
-    for module in (account, admin, bodies, documents, transfers):
+    from . import (account, admin, bodies, calendar_feed, documents, guidance, notifications,
+                   transfers)
+    for module in (account, admin, bodies, documents, guidance, notifications, calendar_feed,
+                   transfers):
         app.register_blueprint(module.bp)
     app.jinja_env.globals.update(allowed=allowed, unread_count=unread_count,
                                  nav_links=nav_links, body_tabs=body_tabs,
