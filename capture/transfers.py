@@ -140,7 +140,7 @@ def report_file(body_id, fmt):
     if data is None:
         abort(404)
     writer = report_writer.write_docx if fmt == "docx" else report_writer.write_json
-    return _send_written(writer, data, f"{body.fonds_code}-{body.code}-四性检测报告.{fmt}")
+    return _send_written(writer, data, name=f"{body.fonds_code}-{body.code}-四性检测报告.{fmt}")
 
 
 def _send_written(writer, *args, name):
