@@ -59,7 +59,7 @@ test-postgres: test-deps
 
 translations: $(VENV)/.test-installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o capture/translations/messages.pot --no-location --sort-output .
-	$(VENV)/bin/pybabel update -i capture/translations/messages.pot -d capture/translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i capture/translations/messages.pot -d capture/translations --no-fuzzy-matching --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d capture/translations
 
 bench: $(VENV)/.test-installed

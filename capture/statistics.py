@@ -163,7 +163,7 @@ def tables(figures):
            figures.follow_up_rate if figures.follow_up_rate is not None else ""]]),
         (_("每周登记文件"), [_("临时机构")] + [w.isoformat() for w in figures.weeks] + [_("合计")],
          [[k, *v, sum(v)] for k, v in figures.documents.items()]),
-        (_("容缺承诺"), [_("已受理"), _("已履行"), _("履行率（%）"), _("未到期"), _("已逾期")],
+        (_("容缺承诺"), [_("已受理"), _("已兑现"), _("兑现率（%）"), _("未到期"), _("已逾期")],
          [[figures.commitments["accepted"], figures.commitments["fulfilled"],
            figures.fulfilled_rate if figures.fulfilled_rate is not None else "",
            figures.commitments["open"], figures.commitments["overdue"]]]),
