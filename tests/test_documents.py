@@ -4,8 +4,6 @@ import io
 import re
 from urllib.parse import quote
 
-import pytest
-
 from capture import samples
 from capture.db import db
 from capture.models import AuditEvent, Category, Document, File, ScopeItem

@@ -1,5 +1,4 @@
 """Registering documents through the service: 档号, gap-free numbers, edits, withdrawal."""
-import datetime as dt
 import io
 import json
 import threading
@@ -8,7 +7,7 @@ import pytest
 
 from capture import registry, samples
 from capture.db import db
-from capture.models import AuditEvent, Category, Document, File
+from capture.models import AuditEvent, Document, File
 from capture.validation import RegistrationError
 
 
