@@ -57,6 +57,9 @@ def _bool(raw):
     return str(raw or "").strip().lower() in {"1", "true", "yes", "on", "y"}
 
 
+EARLIEST_YEAR = 1900
+
+
 def _date(raw):
     if isinstance(raw, dt.date):
         return raw
@@ -122,6 +125,10 @@ class _Checker:
             value = _date(raw)
         except (TypeError, ValueError):
             self.error("date", _("请填写有效的成文日期，格式如 2026-03-15。"))
+            return
+        if value.year < EARLIEST_YEAR:
+            # A typo (0026 for 2026) would otherwise become the year inside a 档号 for good.
+            self.error("date", _("成文日期 %(d)s 早于 %(y)s 年，请核对年份。", d=value, y=EARLIEST_YEAR))
             return
         self.clean["date"] = value
         body = self.body
