@@ -35,16 +35,22 @@ def already_loaded():
     return Body.select().where(Body.code.in_([b["code"] for b in BODIES])).exists()
 
 
+def _at_local(days, hour):
+    """UTC time of `hour` o'clock in Shanghai, `days` from today (stored times are UTC)."""
+    day = dt.date.today() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(hour)) - dt.timedelta(hours=8)
+
+
 def _guidance(bodies, liaison):
     """A held check-in with an open follow-up, and one arranged for tomorrow."""
     held = CheckIn.create(body=bodies["YQFK"], liaison=liaison, mode="on_site", status="held",
-                          scheduled_for=now() - dt.timedelta(days=6), place="区政府 3 号楼 302 会议室",
+                          scheduled_for=_at_local(-6, 9), place="区政府 3 号楼 302 会议室",
                           contact_person="张文书", duration_minutes=90, recorded_at=now(),
                           findings="3 月以来的会议纪要未归档")
     FollowUp.create(checkin=held, action="补登 3 月以来的会议纪要", owner="张文书",
                     due=dt.date.today() + dt.timedelta(days=3))
     upcoming = CheckIn.create(body=bodies["YQFK"], liaison=liaison, mode="video",
-                              scheduled_for=now() + dt.timedelta(days=1),
+                              scheduled_for=_at_local(1, 14),
                               place="腾讯会议 123 456 789", contact_person="张文书")
     for checkin in (held, upcoming):
         audit.record("checkin.schedule", checkin, {"demo": True}, body=checkin.body)

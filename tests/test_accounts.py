@@ -111,3 +111,17 @@ def test_login_does_not_redirect_off_site(client, world):
     response = client.post("/login?next=//evil.example/x", data={
         "username": "admin", "password": PASSWORD, "csrf_token": csrf_token(page)})
     assert response.headers["Location"] == "/"
+
+
+def test_cookies_are_secure_when_configured(tmp_path):
+    from capture import create_app, schema
+    from capture.db import db
+    from conftest import make_user
+    app = create_app({"TESTING": True, "SECRET_KEY": "t", "DATA_DIR": str(tmp_path),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'c.sqlite3'}", "COOKIE_SECURE": True})
+    with db.connection_context():
+        schema.migrate()
+        make_user("admin", "admin")
+    from conftest import AuthActions
+    response = AuthActions(app.test_client()).login("admin")
+    assert "Secure" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
