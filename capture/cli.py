@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import audit, schema
+from .import_cli import import_command
 from .db import db
 from .models import ROLES, Body, User
 
@@ -131,7 +132,7 @@ def restore_command(folder):
 
 
 COMMANDS = [init_command, demo_command, create_user_command, bodies_command, audit_verify_command,
-            backup_command, restore_command]
+            backup_command, restore_command, import_command]
 
 
 def init_app(app):
