@@ -58,18 +58,19 @@ def from_problem(problem):
 def from_http_exception(error):
     """A werkzeug HTTP error (404, 405, 413, 415 …) as a problem document."""
     headers = {k: v for k, v in error.get_headers() if k.lower() in ("allow", "retry-after")}
-    return response(error.code, _http_detail(error), headers=headers)
+    return response(error.code, detail_for(error.code, error.description or ""), headers=headers)
 
 
-def _http_detail(error):
+def detail_for(status, default=""):
+    """What an HTTP error means to an API client, in its words rather than a web page's."""
     details = {
         400: _("请求格式不正确。"),
+        403: _("令牌的用户无权执行此操作。"),
         404: _("找不到该资源，或令牌无权查看。"),
         405: _("该地址不支持此请求方法。"),
-        413: _("请求内容超过服务器的上传上限。"),
         415: _("请求的内容类型不受支持。"),
     }
-    return details.get(error.code, error.description or "")
+    return details.get(status, default)
 
 
 def register(app):

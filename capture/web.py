@@ -60,7 +60,7 @@ def unread_count():
 
 def _error(status, title, message):
     if problems.is_api_request():
-        return problems.response(status, message)
+        return problems.response(status, problems.detail_for(status, message))
     return render_template("error.html", status=status, title=title, message=message), status
 
 
