@@ -4,7 +4,6 @@ import io
 import json
 import zipfile
 
-import pytest
 import time_machine
 
 from capture import samples, tokens
