@@ -80,12 +80,13 @@ def visible_bodies(user):
     return query.join(Membership).where(Membership.user == user.id)
 
 
-def body_or_404(body_id, action="body.view"):
-    """The body, if the current user may see it (404 otherwise) and may do `action` (403)."""
+def body_or_404(body_id, action="body.view", user=None):
+    """The body, if the user (default: the logged-in one) may see it (404) and do `action` (403)."""
+    user = user if user is not None else current_user
     body = Body.get_or_none(Body.id == body_id)
-    if body is None or role_in(current_user, body) is None:
+    if body is None or role_in(user, body) is None:
         abort(404)
-    if not can(current_user, action, body):
+    if not can(user, action, body):
         abort(403)
     return body
 

@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from . import audit, schema, transfer_cli
+from .import_cli import import_command
 from .db import db
 from .fixity import fixity_command
 from .models import ROLES, Body, User
@@ -133,7 +134,7 @@ def restore_command(folder):
 
 
 COMMANDS = [init_command, demo_command, create_user_command, bodies_command, audit_verify_command,
-            backup_command, restore_command, scheduler_command, fixity_command,
+            backup_command, restore_command, scheduler_command, fixity_command, import_command,
             *transfer_cli.COMMANDS]
 
 

@@ -22,8 +22,11 @@ DEFAULTS = {
     "LOGIN_MAX_FAILURES": 5,
     "LOGIN_LOCK_MINUTES": 15,
     "PAGE_SIZE": 50,
+    "API_RATE_PER_MINUTE": 300,  # requests per API token per minute, shared by all workers
+    "IMPORT_MAX_UNZIPPED_MB": 4096,  # bulk import: the most a zip of files may expand to
 }
-INT_KEYS = {"MAX_UPLOAD_MB", "SMTP_PORT", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "PAGE_SIZE"}
+INT_KEYS = {"MAX_UPLOAD_MB", "SMTP_PORT", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "PAGE_SIZE",
+            "API_RATE_PER_MINUTE", "IMPORT_MAX_UNZIPPED_MB"}
 BOOL_KEYS = {"COOKIE_SECURE", "SMTP_STARTTLS"}
 
 

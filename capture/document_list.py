@@ -70,7 +70,9 @@ def search(body, filters, per_page=50):
             query = query.where(getattr(Document, name) == getattr(filters, name))
     if filters.no_file:
         query = query.where(~fn.EXISTS(File.select(File.id).where(File.document == Document.id)))
-    rows = list(query.order_by(*SORTS[filters.sort]).paginate(filters.page, per_page + 1))
+    # One row more than a page tells whether a next page exists; the offset counts whole pages.
+    rows = list(query.order_by(*SORTS[filters.sort])
+                .offset((filters.page - 1) * per_page).limit(per_page + 1))
     return rows[:per_page], len(rows) > per_page
 
 

@@ -153,9 +153,13 @@ class Document(BaseModel):
     created_at = DateTimeField(default=now)
     updated_by = ForeignKeyField(User, null=True, backref="+")
     updated_at = DateTimeField(default=now)
+    # Set by bulk import: a digest of the row's 文号, 责任者, 题名 and 日期, so that importing
+    # the same spreadsheet again finds the rows already imported instead of duplicating them.
+    import_key = CharField(max_length=64, null=True)
 
     class Meta:
         indexes = ((("body", "class_key", "item_number"), True),
+                   (("body", "import_key"), True),
                    (("body", "status", "date"), False))
 
 
@@ -300,9 +304,34 @@ class ApiToken(BaseModel):
     revoked_at = DateTimeField(null=True)
 
 
+class ApiUsage(BaseModel):
+    """Requests per API token per minute, counted in the database so all workers share a limit."""
+    token = ForeignKeyField(ApiToken, backref="+", on_delete="CASCADE")
+    window = DateTimeField()  # the start of the minute, UTC
+    count = IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("token", "window"), True),)
+
+
+class IdempotencyKey(BaseModel):
+    """An Idempotency-Key sent with a POST: the request it named and the response it got."""
+    user = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    key = CharField(max_length=255)
+    fingerprint = CharField(max_length=64)
+    # Empty while the first request is still being processed.
+    status = IntegerField(null=True)
+    response = TextField(default="")
+    location = CharField(max_length=300, default="")
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("user", "key"), True),)
+
+
 MODELS = [User, LoginFailure, Body, Membership, Category, ScopeItem, Document, File, AuditEvent,
           CheckIn, FollowUp, Commitment, Transfer, ChronicleEntry, FondsDescription,
-          Notification, ApiToken]
+          Notification, ApiToken, ApiUsage, IdempotencyKey]
 
 
 def next_item_number(body, class_key):

@@ -24,18 +24,20 @@ def reference_code(fonds_code, key, item_number):
     return f"{fonds_code}-{key}-{item_number:04d}"
 
 
-def register_document(body, user, fields, uploads=(), store=None, max_bytes=None):
+def register_document(body, user, fields, uploads=(), store=None, max_bytes=None, stored=()):
     """Validate, store the files, then give the 档号 inside a transaction; return the Document.
 
-    `uploads` is a list of (original name, binary stream, length or None). The returned
-    document carries `warnings` (e.g. a date outside the body's life) for the caller to show.
+    `uploads` is a list of (original name, binary stream, length or None); `stored` lists files
+    already identified and stored (files.StoredUpload), as bulk import does before its
+    transaction. The returned document carries `warnings` (e.g. a date outside the body's
+    life) for the caller to show.
     """
     if body.is_read_only:
         raise RegistrationError({"body": [_("本机构的档案已移交，不能再登记文件。")]})
     clean, warnings = validation.check(body, fields)
     if uploads and store is None:
         raise ValueError("uploads given without a store")
-    stored = files.store_uploads(store, uploads, max_bytes) if uploads else []
+    stored = list(stored) + (files.store_uploads(store, uploads, max_bytes) if uploads else [])
     code = record_class(clean["carrier"])
     key = class_key(code, clean["date"].year, clean["retention"], clean["category"])
     for attempt in range(ATTEMPTS):

@@ -102,7 +102,9 @@ class _Checker:
         code = _text(fields.get("category"))
         self.clean["category"] = None
         if code:
-            found = Category.get_or_none(Category.body == self.body, Category.code == code)
+            # Checked before the query: PostgreSQL refuses NUL and an overlong code matches nothing.
+            found = (Category.get_or_none(Category.body == self.body, Category.code == code)
+                     if len(code) <= 10 and not has_control_characters(code) else None)
             if found is None:
                 self.error("category", _("本机构没有分类代码“%(code)s”，请从列表中选择。", code=code))
             self.clean["category"] = found
@@ -112,8 +114,9 @@ class _Checker:
         raw = _text(fields.get("scope_item"))
         self.clean["scope_item"] = None
         if raw:
+            # ASCII digits within a database integer: "²" is a digit to Python but not to int().
             found = (ScopeItem.get_or_none(ScopeItem.body == self.body, ScopeItem.id == int(raw))
-                     if raw.isdigit() else None)
+                     if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None)
             if found is None:
                 self.error("scope_item", _("归档范围中没有这一项，请从列表中选择。"))
             self.clean["scope_item"] = found
@@ -146,7 +149,7 @@ class _Checker:
         if text == "":
             self.clean["pages"] = 0
             return
-        if not text.isdigit() or int(text) > MAX_PAGES:
+        if not (text.isascii() and text.isdigit()) or int(text) > MAX_PAGES:
             self.error("pages", _("页数应为 0 到 %(n)s 之间的整数（无页码的照片、录音录像填 0）。", n=MAX_PAGES))
             return
         self.clean["pages"] = int(text)

@@ -1,11 +1,11 @@
 """Wires the blueprints, error pages and template helpers into the app."""
-from flask import current_app, g, jsonify, render_template, request
+from flask import current_app, g, render_template
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.routing import IntegerConverter
 
-from . import auth, labels
+from . import auth, labels, problems
 from .storage import DiskFull
 from .models import Notification
 
@@ -59,8 +59,8 @@ def unread_count():
 
 
 def _error(status, title, message):
-    if request.path.startswith("/api/"):
-        return jsonify(type="about:blank", title=title, status=status, detail=message), status
+    if problems.is_api_request():
+        return problems.response(status, problems.detail_for(status, message))
     return render_template("error.html", status=status, title=title, message=message), status
 
 
@@ -75,11 +75,12 @@ class BoundedIntConverter(IntegerConverter):
 def register(app):
     """Register every blueprint, the error pages and the template helpers."""
     app.url_map.converters["int"] = BoundedIntConverter
-    from . import (account, admin, bodies, calendar_feed, documents, guidance, notifications,
-                   transfers)
+    from . import (account, admin, api, api_tokens, bodies, calendar_feed, documents, guidance,
+                   imports, notifications, transfers)
     for module in (account, admin, bodies, documents, guidance, notifications, calendar_feed,
-                   transfers):
+                   transfers, api, api_tokens, imports):
         app.register_blueprint(module.bp)
+    problems.register(app)
     app.jinja_env.globals.update(allowed=allowed, unread_count=unread_count,
                                  nav_links=nav_links, body_tabs=body_tabs,
                                  get_locale=get_locale)
