@@ -106,6 +106,16 @@ def register(app):
         return _error(507, _("存储空间不足"),
                       _("服务器存储空间不足，文件未保存；已保存的文件不受影响。请联系管理员清理磁盘后重试。"))
 
+    @app.errorhandler(405)
+    def wrong_method(e):
+        return _error(405, _("无法这样打开"), _("这个地址不能直接打开，请从页面上的按钮操作。"))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        # The traceback goes to the log (Flask logs it); the user gets a plain way forward.
+        return _error(500, _("服务器出错"),
+                      _("服务器处理时出错，您的操作可能没有完成。请稍后重试；如反复出现，请把出错时间告诉管理员。"))
+
     @app.errorhandler(CSRFError)
     def csrf_error(e):
         return _error(400, _("表单已过期"),

@@ -125,3 +125,15 @@ def test_cookies_are_secure_when_configured(tmp_path):
     from conftest import AuthActions
     response = AuthActions(app.test_client()).login("admin")
     assert "Secure" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
+
+
+def test_a_server_error_gets_a_plain_chinese_page(app, client, auth, world):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    @app.get("/_boom")
+    def boom():
+        raise RuntimeError("bug")
+
+    response = client.get("/_boom")
+    assert response.status_code == 500
+    assert "服务器出错" in response.get_data(as_text=True) and "RuntimeError" not in response.get_data(as_text=True)
