@@ -8,6 +8,7 @@ DEFAULTS = {
     "DATABASE_URL": None,  # None: the SQLite file capture.sqlite3 in DATA_DIR
     "SECRET_KEY": None,
     "MAX_UPLOAD_MB": 2048,
+    "STORE_RESERVE_MB": 64,  # left free on the store's disk: uploads that would eat into it are refused
     "TIMEZONE": "Asia/Shanghai",
     "LANGUAGE": "zh_Hans",
     "ENV": "production",
@@ -23,7 +24,8 @@ DEFAULTS = {
     "LOGIN_LOCK_MINUTES": 15,
     "PAGE_SIZE": 50,
 }
-INT_KEYS = {"MAX_UPLOAD_MB", "SMTP_PORT", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "PAGE_SIZE"}
+INT_KEYS = {"MAX_UPLOAD_MB", "STORE_RESERVE_MB", "SMTP_PORT", "LOGIN_MAX_FAILURES",
+            "LOGIN_LOCK_MINUTES", "PAGE_SIZE"}
 BOOL_KEYS = {"COOKIE_SECURE", "SMTP_STARTTLS"}
 
 
