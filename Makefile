@@ -7,7 +7,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: run test test-sqlite test-postgres install test-deps system-deps translations bench clean
+.PHONY: run test test-sqlite test-postgres reliability install test-deps system-deps translations bench clean
 
 $(VENV)/bin/python:
 	python3 -m venv $(VENV)
@@ -56,6 +56,13 @@ test-sqlite: test-deps
 
 test-postgres: test-deps
 	CAPTURE_TEST_DB=postgres $(PY) -m pytest $(PYTEST_ARGS)
+
+# The reliability suite at full size (make test runs it small): gunicorn killed 10 times under
+# 20 uploaders, 50 clients for 60 s, killed exports, backup in use, tampering, a full disk;
+# on SQLite, then on PostgreSQL. Each run prints its figures.
+reliability: test-deps
+	CAPTURE_RELIABILITY=full $(PY) -m pytest -p no:cacheprovider -m reliability $(PYTEST_ARGS)
+	CAPTURE_RELIABILITY=full CAPTURE_TEST_DB=postgres $(PY) -m pytest -p no:cacheprovider -m reliability $(PYTEST_ARGS)
 
 translations: $(VENV)/.test-installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o capture/translations/messages.pot --no-location --sort-output .

@@ -70,7 +70,8 @@ def create_app(test_config=None):
     auth.login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    app.extensions["store"] = storage.Store(Path(app.config["DATA_DIR"]) / "store")
+    app.extensions["store"] = storage.Store(Path(app.config["DATA_DIR"]) / "store",
+                                            app.config["STORE_RESERVE_MB"] * 1024 * 1024)
     # Uploads cut short by a crash leave temporary files; live ones are locked and kept.
     app.extensions["store"].clean_tmp()
     web.register(app)

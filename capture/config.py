@@ -8,6 +8,7 @@ DEFAULTS = {
     "DATABASE_URL": None,  # None: the SQLite file capture.sqlite3 in DATA_DIR
     "SECRET_KEY": None,
     "MAX_UPLOAD_MB": 2048,
+    "STORE_RESERVE_MB": 64,  # left free on the store's disk: uploads that would eat into it are refused
     "TIMEZONE": "Asia/Shanghai",
     "LANGUAGE": "zh_Hans",
     "ENV": "production",
@@ -25,8 +26,8 @@ DEFAULTS = {
     "API_RATE_PER_MINUTE": 300,  # requests per API token per minute, shared by all workers
     "IMPORT_MAX_UNZIPPED_MB": 4096,  # bulk import: the most a zip of files may expand to
 }
-INT_KEYS = {"MAX_UPLOAD_MB", "SMTP_PORT", "LOGIN_MAX_FAILURES", "LOGIN_LOCK_MINUTES", "PAGE_SIZE",
-            "API_RATE_PER_MINUTE", "IMPORT_MAX_UNZIPPED_MB"}
+INT_KEYS = {"MAX_UPLOAD_MB", "STORE_RESERVE_MB", "SMTP_PORT", "LOGIN_MAX_FAILURES",
+            "LOGIN_LOCK_MINUTES", "PAGE_SIZE", "API_RATE_PER_MINUTE", "IMPORT_MAX_UNZIPPED_MB"}
 BOOL_KEYS = {"COOKIE_SECURE", "SMTP_STARTTLS"}
 
 

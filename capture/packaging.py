@@ -2,6 +2,7 @@
 import datetime as dt
 import json
 import os
+import shutil
 import socket
 import threading
 import time
@@ -158,7 +159,9 @@ def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None)
                 len(report.uncovered), "；".join(f.message for f in report.uncovered[:5])))
         ids = commitments.supplementary_document_ids(body) if transfer.kind == "supplementary" else None
         if ids == []:
-            raise ExportError("没有需要补充移交的文件：请先登记补交文件并兑现承诺。")
+            previous = Path(commitments.last_export(body).package_path).name
+            raise ExportError(f"本机构的移交包已导出（{previous}），没有需要补充移交的文件。"
+                              "如需补充移交，请先登记补交文件并兑现承诺。")
         result = _build(transfer, report, store, out_dir, zip_package, ids, echo, on_total)
     except Exception as exc:
         message = (f"{exc.label} 的文件内容与登记时的摘要不一致（{exc.bag_path}），导出已停止"
@@ -182,8 +185,12 @@ def _build(transfer, report, store, out_dir, zip_package, ids, echo, on_total):
         on_total(total)
     progress = Progress(transfer, total, echo)
     progress.note(0, "正在复制文件")
+    _remove_unrecorded(transfer)
     name = package_name(body, transfer.kind, out_dir)
     bag.remove_partials(out_dir, name, alive=_pid_alive)
+    # Named before it exists, so that a retry after a crash finds and replaces it (see above).
+    planned = Path(out_dir) / (f"{name}.zip" if zip_package else name)
+    Transfer.update(package_path=str(planned)).where(Transfer.id == transfer.id).execute()
     fonds = package_data.fonds(body)
     with bag.BagBuilder(out_dir, name) as builder:
         for item in items:
@@ -205,6 +212,23 @@ def _build(transfer, report, store, out_dir, zip_package, ids, echo, on_total):
             "items": len(items), "files": len(files), "kind": transfer.kind},
             user=transfer.run_by, body=body)
     return result
+
+
+def _remove_unrecorded(transfer):
+    """Remove the package an earlier attempt of this transfer put in place but never recorded.
+
+    A crash between the package's rename and the database update leaves a complete-looking
+    package that no transfer names as exported; the retry rebuilds it under the same name
+    instead of adding a second one beside it.
+    """
+    if not transfer.package_path or transfer.status == "exported":
+        return
+    path = Path(transfer.package_path)
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+    register_path(path).unlink(missing_ok=True)
 
 
 def _write_documents(builder, transfer, report, fonds, items, files):

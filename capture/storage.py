@@ -1,4 +1,5 @@
 """Content-addressed file store: streamed, hashed while writing, renamed atomically."""
+import errno
 import fcntl
 import hashlib
 import os
@@ -9,6 +10,7 @@ from pathlib import Path
 CHUNK = 1024 * 1024
 # Keep this much free after an upload so the database and logs can still write.
 RESERVE_BYTES = 64 * 1024 * 1024
+ENOSPC_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 
 class StoreError(Exception):
@@ -26,10 +28,11 @@ class DiskFull(StoreError):
 class Store:
     """Files kept under `root/ab/cd/<sha256>`; temporary files under `root/tmp`."""
 
-    def __init__(self, root):
+    def __init__(self, root, reserve_bytes=RESERVE_BYTES):
         self.root = Path(root)
         self.tmp = self.root / "tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self.reserve_bytes = reserve_bytes
 
     def path(self, sha256):
         """Where the file with this digest lives."""
@@ -42,7 +45,7 @@ class Store:
     def check_room(self, expected_bytes):
         """Refuse early when the disk cannot hold `expected_bytes` more."""
         free = shutil.disk_usage(self.root).free
-        if expected_bytes and free - expected_bytes < RESERVE_BYTES:
+        if expected_bytes and free - expected_bytes < self.reserve_bytes:
             raise DiskFull(f"only {free} bytes free for {expected_bytes}")
 
     def incoming(self):
@@ -56,9 +59,7 @@ class Store:
         self.check_room(expected_bytes)
         digest = hashlib.sha256()
         size = 0
-        fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix="upload-")
-        # Held until the file is closed: clean_tmp() leaves locked (live) uploads alone.
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        fd, tmp_name = locked_tempfile(self.tmp)
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := stream.read(CHUNK):
@@ -75,7 +76,7 @@ class Store:
             return sha, size
         except OSError as exc:
             _discard(tmp_name)
-            if exc.errno == 28:  # ENOSPC
+            if exc.errno in ENOSPC_ERRNOS:
                 raise DiskFull("the disk filled up while writing") from exc
             raise
         except BaseException:
@@ -138,8 +139,7 @@ class Incoming:
 
     def __init__(self, store):
         self.store = store
-        fd, self.name = tempfile.mkstemp(dir=store.tmp, prefix="upload-")
-        fcntl.flock(fd, fcntl.LOCK_EX)  # a live upload: clean_tmp() leaves it alone
+        fd, self.name = locked_tempfile(store.tmp)
         self.file = os.fdopen(fd, "w+b")
         self.digest = hashlib.sha256()
         self.size = 0
@@ -149,7 +149,10 @@ class Incoming:
         """Append received bytes (the request parser calls this chunk by chunk)."""
         self.digest.update(data)
         self.size += len(data)
-        return self.file.write(data)
+        try:
+            return self.file.write(data)
+        except OSError as exc:
+            self._give_up(exc)
 
     def read(self, size=-1):
         return self.file.read(size)
@@ -178,19 +181,50 @@ class Incoming:
             return self.committed
         if max_bytes is not None and self.size > max_bytes:
             raise TooLarge(f"larger than {max_bytes} bytes")
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        sha = self.digest.hexdigest()
-        self.store._place(self.name, sha)
+        try:
+            self.file.flush()
+            os.fsync(self.file.fileno())
+            sha = self.digest.hexdigest()
+            self.store._place(self.name, sha)
+        except OSError as exc:
+            self._give_up(exc)
         self.committed = (sha, self.size)
         return self.committed
 
+    def _give_up(self, exc):
+        """The disk filled up: free what this upload took at once, and say so (DiskFull)."""
+        if exc.errno not in ENOSPC_ERRNOS:
+            raise exc
+        self.close()
+        raise DiskFull("the disk filled up while receiving an upload") from exc
+
     def close(self):
         """Close; an upload that was never committed is removed."""
-        if not self.file.closed:
-            self.file.close()
         if not self.committed:
-            _discard(self.name)
+            _discard(self.name)  # while still locked, so no starting worker counts it as a leftover
+        if not self.file.closed:
+            try:
+                self.file.close()
+            except OSError:
+                pass  # unflushed bytes of a discarded upload that did not fit
+
+
+def locked_tempfile(folder):
+    """A new temporary file in `folder`, locked: (fd, name).
+
+    The lock tells clean_tmp() the file is live. Between creating the file and locking it, a
+    worker starting up may take it for a crash's leftover and remove it; so once locked, the
+    name must still lead to our file, else we start again.
+    """
+    while True:
+        fd, name = tempfile.mkstemp(dir=folder, prefix="upload-")
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.stat(name).st_ino == os.fstat(fd).st_ino:
+                return fd, name
+        except FileNotFoundError:
+            pass
+        os.close(fd)
 
 
 def _discard(path):

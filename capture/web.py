@@ -64,6 +64,14 @@ def _error(status, title, message):
     return render_template("error.html", status=status, title=title, message=message), status
 
 
+def _drain_request():
+    """Read and drop the rest of a refused upload: a server that answers and hangs up while the
+    browser is still sending gets a connection reset shown instead of its message."""
+    stream = request.stream
+    while stream.read(1024 * 1024):
+        pass
+
+
 class BoundedIntConverter(IntegerConverter):
     """<int:…> ids that fit a database integer; a larger number is a plain 404, not a crash."""
 
@@ -103,6 +111,7 @@ def register(app):
 
     @app.errorhandler(DiskFull)
     def disk_full(e):
+        _drain_request()
         return _error(507, _("存储空间不足"),
                       _("服务器存储空间不足，文件未保存；已保存的文件不受影响。请联系管理员清理磁盘后重试。"))
 
