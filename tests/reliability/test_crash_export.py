@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from exporters.bag import PARTIAL
 from harness import PYTHON, ROOT, print_figures, scale, sites  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.reliability
@@ -57,16 +58,29 @@ class Export:
             pass
         return self.kill()
 
+    def building(self, out):
+        """True once this run has begun its hidden partial package."""
+        mark = f"{PARTIAL}{self.process.pid}-"
+        return out.exists() and any(mark in p.name for p in out.iterdir())
+
+    def wait_for(self, condition):
+        """Poll until `condition()` holds or the run ends; seconds since the start."""
+        while self.process.poll() is None and not condition():
+            time.sleep(0.001)
+        return time.monotonic() - self.started
+
     def kill_when_placed(self, out):
         """Kill the moment a package is in place, before the export could record it; return
-        when building began and when the package was placed (seconds in), and whether killed."""
-        building = None
-        while self.process.poll() is None and not visible(out):
-            if building is None and out.exists() and any(out.iterdir()):
-                building = time.monotonic() - self.started
-            time.sleep(0.001)
-        placed = time.monotonic() - self.started
-        return building or placed, placed, self.kill()
+        when building began (seconds after the start), how long it took, and whether killed."""
+        building = self.wait_for(lambda: self.building(out))
+        before = visible(out)  # an earlier run's unrecorded package is gone by now
+        placed = self.wait_for(lambda: visible(out) != before)
+        return building, placed - building, self.kill()
+
+    def kill_while_building(self, out, seconds):
+        """Kill `seconds` after this run began building its package."""
+        self.wait_for(lambda: self.building(out))
+        return self.kill_after(seconds)
 
     def finish(self):
         returncode = self.process.wait(600)
@@ -90,17 +104,28 @@ def test_killed_exports_retried_leave_exactly_one_valid_package(sites, tmp_path,
     _exportable(site, rng)
     out = tmp_path / "packages"
     started = time.monotonic()
-    # First a kill right after the package is renamed into place: the narrowest window, found
-    # by watching the folder. Its timing also tells how long a whole export takes.
-    building, placed, killed = Export(site, out, zip_package).kill_when_placed(out)
-    kills = int(killed)
+    # First, twice, a kill right after the package is renamed into place: the narrowest window,
+    # found by watching the folder. The quicker of the two tells how long building takes.
+    kills, timings = 0, []
+    for _ in range(2):
+        *timing, killed = Export(site, out, zip_package).kill_when_placed(out)
+        timings.append(timing)
+        kills += killed
+    building_from, build = map(min, zip(*timings))
     moments, last = [], None
-    for _ in range(size.export_kills - 1):
-        # From the end of the check, through the copying, to just after the package is placed.
-        moment = rng.uniform(max(building - 0.3, 0.05), placed + 0.05)
-        moments.append(f"{moment:.2f}")
+    for _ in range(size.export_kills - 2):
+        # One in four while starting and checking (well before building began in the timed
+        # runs); the rest while copying and zipping.
         last = Export(site, out, zip_package)
-        if not last.kill_after(moment):
+        if rng.random() < 0.25:
+            moment = rng.uniform(0.3, 0.9) * building_from
+            moments.append(f"{moment:.2f} from the start")
+            stopped = last.kill_after(moment)
+        else:
+            moment = rng.uniform(0, 0.9) * build
+            moments.append(f"{moment:.2f} into building")
+            stopped = last.kill_while_building(out, moment)
+        if not stopped:
             moments[-1] += " (finished first)"
             break
         kills += 1
@@ -122,15 +147,15 @@ def test_killed_exports_retried_leave_exactly_one_valid_package(sites, tmp_path,
     print_figures(capsys, site, f"crash during export ({'zip' if zip_package else 'folder'})", {
         "seed": seed,
         "kills survived": f"{kills} of {size.export_kills}",
-        "build began / package placed": f"{building:.2f} s / {placed:.2f} s after start",
-        "first kill": "the moment the package was placed",
-        "other kill moments (s)": ", ".join(moments) or "—",
+        "building the package took": f"{build:.2f} s",
+        "first two kills": "the moment the package was placed",
+        "other kills (s)": ", ".join(moments) or "—",
         "run time": f"{time.monotonic() - started:.1f} s",
         "packages in the folder": len([n for n in names if not n.endswith("-register.docx")]),
         "partial builds left": len(hidden),
         "verify": "VALID" if check.returncode == 0 else "INVALID",
     })
-    assert killed, "the export finished before its package could be caught in place"
+    assert kills >= 2, "the export finished before its package could be caught in place"
     assert names == sorted([package.name, package.name.removesuffix(".zip") + "-register.docx"]), names
     assert len(exported) == 1 and exported[0].package_path == str(package)
     assert check.returncode == 0, check.stdout + check.stderr
