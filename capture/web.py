@@ -1,5 +1,5 @@
 """Wires the blueprints, error pages and template helpers into the app."""
-from flask import current_app, g, render_template
+from flask import current_app, g, render_template, request
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
