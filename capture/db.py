@@ -14,7 +14,7 @@ def bind(url):
         # IMMEDIATE: a transaction takes the write lock when it begins. A deferred one that
         # reads and then writes fails at once with "database is locked" when another writer
         # got in between; an immediate one waits for busy_timeout instead.
-        database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=30, lock_type="IMMEDIATE")
+        database = connect(url.replace("sqlite:", "sqlite+pool:", 1), pragmas=SQLITE_PRAGMAS, timeout=30, lock_type="IMMEDIATE", check_same_thread=False, max_connections=64)
     else:
         database = connect(url)
     db.initialize(database)

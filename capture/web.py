@@ -72,9 +72,15 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, **kwargs)
 
 
+def healthz():
+    """Liveness probe for a load balancer (and the benchmarks' trivial endpoint): no login, no query."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
 def register(app):
     """Register every blueprint, the error pages and the template helpers."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.add_url_rule("/healthz", "healthz", healthz)
     from . import (account, admin, bodies, calendar_feed, documents, guidance, notifications,
                    transfers)
     for module in (account, admin, bodies, documents, guidance, notifications, calendar_feed,

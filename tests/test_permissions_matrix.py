@@ -20,6 +20,7 @@ PUBLIC = "public"  # no login needed
 # endpoint -> roles that may use it (on a body they can see, for body routes), or PUBLIC.
 EXPECTED = {
     "static": PUBLIC,
+    "healthz": PUBLIC,  # a liveness probe: answers "ok" and shows nothing
     "account.login": PUBLIC,
     "account.language": PUBLIC,
     "account.logout": ALL,
