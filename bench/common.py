@@ -131,6 +131,8 @@ class Report:
     def __init__(self, title):
         self.title, self.rows = title, []
         print(f"\n== {title} ==", flush=True)
+        # Figures from a busy machine are noisy; the load says how busy it was when they were taken.
+        print(f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
 
     def ratio(self, label, ours, baseline, target, better="lower", unit="s"):
         """A timed figure against its baseline; `target` is the ratio ours/baseline must meet."""
