@@ -43,19 +43,20 @@ def tree_rss_kib(pid):
 
 
 class PeakRss:
-    """Samples a process's RSS every 20 ms in a thread; .peak in KiB."""
+    """Samples the RSS of a process (and its children, with tree=True) every 10 ms; .peak in KiB."""
 
-    def __init__(self, pid):
+    def __init__(self, pid, tree=False):
         self.pid, self.peak, self._stop = pid, 0, threading.Event()
+        self._measure = tree_rss_kib if tree else rss_kib
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self):
         while not self._stop.is_set():
             try:
-                self.peak = max(self.peak, rss_kib(self.pid))
+                self.peak = max(self.peak, self._measure(self.pid))
             except (FileNotFoundError, ProcessLookupError):
                 return
-            time.sleep(0.02)
+            time.sleep(0.01)
 
     def __enter__(self):
         self._thread.start()
@@ -67,6 +68,7 @@ class PeakRss:
 
 
 def free_port():
+    """A TCP port on loopback that nothing listens on."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -129,6 +131,8 @@ class Report:
     def __init__(self, title):
         self.title, self.rows = title, []
         print(f"\n== {title} ==", flush=True)
+        # Figures from a busy machine are noisy; the load says how busy it was when they were taken.
+        print(f"  (load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)", flush=True)
 
     def ratio(self, label, ours, baseline, target, better="lower", unit="s"):
         """A timed figure against its baseline; `target` is the ratio ours/baseline must meet."""
@@ -148,11 +152,19 @@ class Report:
               flush=True)
         return ok
 
+    def check(self, label, ok):
+        """A yes/no figure (e.g. identical content)."""
+        self.rows.append(ok)
+        print(f"  {label:<44} {'yes' if ok else 'NO':>9}  {'PASS' if ok else 'FAIL'}", flush=True)
+        return ok
+
     def note(self, text):
+        """An informative line (growth, context); no verdict."""
         print(f"  {text}", flush=True)
 
     @property
     def passed(self):
+        """True when every figure met its target."""
         return all(self.rows)
 
 

@@ -17,10 +17,11 @@ class Session:
         self.cookies = {}
 
     def request(self, method, path, body=None, headers=None):
+        """Send one request on a new connection; return (status, body bytes, headers)."""
         connection = http.client.HTTPConnection(self.host, self.port, timeout=600)
         headers = dict(headers or {})
         if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+            headers["Cookie"] = self.cookie_header()
         connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         data = response.read()
@@ -30,6 +31,10 @@ class Session:
                 self.cookies[name] = rest.split(";", 1)[0]
         connection.close()
         return response.status, data, dict(response.getheaders())
+
+    def cookie_header(self):
+        """The Cookie header this session sends."""
+        return "; ".join(f"{k}={v}" for k, v in self.cookies.items())
 
     def token(self, path):
         """The CSRF token of the form at `path`."""
@@ -46,6 +51,7 @@ class Session:
                             {"Content-Type": "application/x-www-form-urlencoded"})
 
     def login(self, username, password):
+        """Log in through the login form; raise when refused."""
         status, _, headers = self.post_form("/login", {"username": username, "password": password})
         if status != 302:
             raise RuntimeError(f"login as {username} failed (HTTP {status})")

@@ -1,6 +1,8 @@
 """Benchmark 3: one large file posted through HTTP to the app under gunicorn, against `cp`."""
+import hashlib
 import os
 import re
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -20,7 +22,7 @@ def make_file(path, size):
 
 
 def demo_login(data_dir):
-    """(username, password) of the demo secretary and the id of her body."""
+    """(username, password) of the demo secretary."""
     rows = [line.split("\t") for line in (data_dir / "demo-credentials.txt").read_text().splitlines()]
     return next((u, p) for role, u, p in rows if u == "secretary")
 
@@ -39,6 +41,14 @@ def upload_once(session, body_id, path, title):
     return elapsed
 
 
+def sha256_speed():
+    """MiB/s of SHA-256 over data in memory: a bound on any upload that hashes what it receives."""
+    data = os.urandom(256 * MIB)
+    start = time.perf_counter()
+    hashlib.sha256(data).digest()
+    return 256 / (time.perf_counter() - start)
+
+
 def run(quick=False):
     """Print upload throughput and server memory growth against cp."""
     size_mib = 64 if quick else 1024
@@ -48,43 +58,44 @@ def run(quick=False):
     capture_cli(data_dir, "init")
     capture_cli(data_dir, "demo")
     username, password = demo_login(data_dir)
-    source = work / "video.mp4"
-    make_file(source, size_mib * MIB)
-    subprocess.run(["cat", str(source)], stdout=subprocess.DEVNULL, check=True)  # page cache
+    sizes = [size_mib // 4, size_mib // 2, size_mib]
+    files = {}
+    for size in sizes:
+        files[size] = work / f"video-{size}.mp4"
+        make_file(files[size], size * MIB)
+    subprocess.run(["cat", *map(str, files.values())], stdout=subprocess.DEVNULL, check=True)  # page cache
 
     def cp_seconds(path):
         target = work / "copy.bin"
+        os.sync()
         start = time.perf_counter()
         subprocess.run(["cp", str(path), str(target)], check=True)
         elapsed = time.perf_counter() - start
         target.unlink()
         return elapsed
 
+    seconds = {}
     with gunicorn(data_dir, workers=2, CAPTURE_MAX_UPLOAD_MB=size_mib * 2) as (url, master):
         session = Session(url)
         session.login(username, password)
         body_id = re.search(rb'/bodies/(\d+)', session.request("GET", "/bodies")[1]).group(1).decode()
         upload_once(session, body_id, _small(work), "预热")  # workers warm, signatures loaded
         before = tree_rss_kib(master)
-        with PeakRss(master) as peak_master:
-            ours = min(upload_once(session, body_id, source, f"大文件上传 {i}") for i in range(2))
-        growth_mib = (tree_rss_kib(master) - before) / 1024
-    baseline = min(cp_seconds(source) for _ in range(3))
-    size = size_mib * MIB
-    report.ratio("throughput, MiB/s", size / ours / MIB, size / baseline / MIB, 0.5, better="higher",
-                 unit="MiB/s")
-    report.limit("server RSS growth after two uploads", max(growth_mib, 0), 64, "MiB")
-    for fraction in (4, 2):
-        part = work / f"part-{fraction}.bin"
-        make_file(part, size // fraction)
-        with gunicorn(data_dir, workers=2, CAPTURE_MAX_UPLOAD_MB=size_mib * 2) as (url, _):
-            session = Session(url)
-            session.login(username, password)
-            seconds = upload_once(session, body_id, part, f"1/{fraction}")
-        report.note(f"growth: 1/{fraction} size ({size // fraction // MIB} MiB) took {seconds:.2f} s")
-        part.unlink()
-    report.note(f"growth: full size took {ours:.2f} s")
-    subprocess.run(["rm", "-rf", str(work)])
+        with PeakRss(master, tree=True) as peak:
+            for size in sizes + [size_mib]:  # the full size twice: the better of two counts
+                os.sync()
+                took = upload_once(session, body_id, files[size], f"大文件上传 {size} MiB")
+                seconds[size] = min(took, seconds.get(size, took))
+        growth_mib = (peak.peak - before) / 1024
+    baseline = min(cp_seconds(files[size_mib]) for _ in range(3))
+    report.ratio("throughput, MiB/s", size_mib / seconds[size_mib], size_mib / baseline, 0.5,
+                 better="higher", unit="MiB/s")
+    report.note(f"SHA-256 alone runs at {sha256_speed():.0f} MiB/s here (one core); every upload is "
+                "hashed as it arrives")
+    report.limit("server RSS growth (peak, all workers)", max(growth_mib, 0), 64, "MiB")
+    report.note("growth, seconds: " + ", ".join(f"{size} MiB: {seconds[size]:.2f} ({seconds[size] / seconds[sizes[0]]:.2f}×)"
+                                                 for size in sizes))
+    shutil.rmtree(work)
     return report.passed
 
 

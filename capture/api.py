@@ -104,7 +104,7 @@ def documents(body_id):
         status=args["status"] or "", no_file=bool(args["no_file"]), sort=args["sort"],
         page=args["page"])
     rows, has_next = document_list.search(found, filters, args["per_page"])
-    items = [api_data.document(d, file_count=d.file_count) for d in rows]
+    items = [api_data.document(d, file_count=d.file_count) for d in document_list.as_models(rows)]
     return jsonify(api_data.page(items, args, has_next, "api.documents", body_id=found.id))
 
 

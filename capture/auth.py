@@ -2,7 +2,7 @@
 import datetime as dt
 from functools import wraps
 
-from flask import abort
+from flask import abort, g, has_request_context
 from flask_login import LoginManager, current_user
 
 from .models import Body, LoginFailure, Membership, User, now
@@ -54,8 +54,14 @@ def role_in(user, body):
         return None
     if user.role in ("admin", "transfer_officer"):
         return user.role
-    member = Membership.get_or_none(Membership.user == user.id, Membership.body == body.id)
-    return member.role if member else None
+    # A page asks for every tab and button; one membership query per request is enough.
+    cache = g.setdefault("roles", {}) if has_request_context() else {}
+    key = (user.id, body.id)
+    if key not in cache:
+        member = (Membership.select(Membership.role)
+                  .where(Membership.user == user.id, Membership.body == body.id).first())
+        cache[key] = member.role if member else None
+    return cache[key]
 
 
 def can(user, action, body=None):

@@ -20,8 +20,13 @@ class Dashboard:
     commitments: list = field(default_factory=list)
 
 
+# Only what the dashboard shows: a body row alone has twenty columns, and a list holds up to 200.
+CHECKIN_COLUMNS = (CheckIn.id, CheckIn.scheduled_for, CheckIn.mode, CheckIn.place, CheckIn.status,
+                   CheckIn.needs_outcome, CheckIn.is_final, Body.id, Body.name, User.display_name)
+
+
 def _checkins(ids):
-    return (CheckIn.select(CheckIn, Body, User).join(Body).switch(CheckIn).join(User)
+    return (CheckIn.select(*CHECKIN_COLUMNS).join(Body).switch(CheckIn).join(User)
             .where(CheckIn.body.in_(ids)))
 
 
@@ -46,12 +51,14 @@ def build(user, zone, now_utc=None):
                                       CheckIn.scheduled_for < today_start)
                                .order_by(CheckIn.scheduled_for).limit(LIMIT))
     board.overdue_follow_ups = list(
-        FollowUp.select(FollowUp, CheckIn, Body).join(CheckIn).join(Body)
+        FollowUp.select(FollowUp.id, FollowUp.action, FollowUp.owner, FollowUp.due, CheckIn.id,
+                        Body.id, Body.name).join(CheckIn).join(Body)
         .where(CheckIn.body.in_(ids), FollowUp.done_on.is_null(), FollowUp.due < today)
         .order_by(FollowUp.due).limit(LIMIT))
     board.at_risk = facts.at_risk(bodies, zone, now_utc)
     board.commitments = list(
-        Commitment.select(Commitment, Body).join(Body)
+        Commitment.select(Commitment.id, Commitment.what, Commitment.promised_by, Commitment.due,
+                          Commitment.status, Body.id, Body.name).join(Body)
         .where(Commitment.body.in_(ids), Commitment.status.in_(("open", "overdue")))
         .order_by(Commitment.due).limit(LIMIT))
     return board

@@ -4,6 +4,8 @@ from playhouse.db_url import connect
 
 db = DatabaseProxy()
 
+# More than the threads a process runs at once (gunicorn threads, an export, the scheduler).
+POOL_SIZE = 32
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000,
                   "synchronous": "normal", "cache_size": -32000}
 
@@ -14,7 +16,13 @@ def bind(url):
         # IMMEDIATE: a transaction takes the write lock when it begins. A deferred one that
         # reads and then writes fails at once with "database is locked" when another writer
         # got in between; an immediate one waits for busy_timeout instead.
-        database = connect(url, pragmas=SQLITE_PRAGMAS, timeout=30, lock_type="IMMEDIATE")
+        #
+        # Pooled: a request "closes" its connection back into the pool. Opening one per request
+        # ran the pragmas and re-read the schema each time, costing more than a simple page.
+        # Threads take turns with a connection, so it may move between them.
+        database = connect(url.replace("sqlite:", "sqlite+pool:", 1), pragmas=SQLITE_PRAGMAS,
+                           timeout=30, lock_type="IMMEDIATE", check_same_thread=False,
+                           max_connections=POOL_SIZE)
     else:
         database = connect(url)
     db.initialize(database)

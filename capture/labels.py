@@ -1,5 +1,6 @@
 """Human labels for the stored codes, translated lazily (templates call str() on them)."""
-from flask_babel import lazy_gettext as _l
+from flask import g, has_request_context
+from flask_babel import get_locale, lazy_gettext as _l
 
 ROLE = {"admin": _l("管理员"), "liaison": _l("档案指导员"), "secretary": _l("文书（秘书）"),
         "transfer_officer": _l("移交接收人员"), "viewer": _l("只读用户")}
@@ -31,7 +32,25 @@ def choices(mapping):
     return list(mapping.items())
 
 
+class _Translated:
+    """`labels.X` in templates: the table X with its values translated once per request and
+    language (a lazy string translates itself again every time a row prints it)."""
+
+    def __init__(self, tables):
+        self._tables = tables
+
+    def __getattr__(self, name):
+        table = self._tables[name]  # KeyError: no such label table
+        if not has_request_context():
+            return table
+        done = g.setdefault("labels", {})
+        key = (name, str(get_locale()))
+        if key not in done:
+            done[key] = {code: str(label) for code, label in table.items()}
+        return done[key]
+
+
 def register(app):
     """Make the label tables available in every template as `labels`."""
-    app.jinja_env.globals["labels"] = {name: value for name, value in globals().items()
-                                       if name.isupper() and isinstance(value, dict)}
+    app.jinja_env.globals["labels"] = _Translated(
+        {name: value for name, value in globals().items() if name.isupper() and isinstance(value, dict)})

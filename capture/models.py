@@ -128,7 +128,8 @@ class ScopeItem(BaseModel):
 class Document(BaseModel):
     body = ForeignKeyField(Body, backref="documents")
     category = ForeignKeyField(Category, null=True, backref="documents")
-    scope_item = ForeignKeyField(ScopeItem, null=True, backref="documents")
+    # Indexed below, only where set: most documents name no scope item.
+    scope_item = ForeignKeyField(ScopeItem, null=True, backref="documents", index=False)
     record_class = CharField(max_length=4, default="WS")
     year = IntegerField()
     retention = CharField(max_length=4)
@@ -160,7 +161,13 @@ class Document(BaseModel):
     class Meta:
         indexes = ((("body", "class_key", "item_number"), True),
                    (("body", "import_key"), True),
-                   (("body", "status", "date"), False))
+                   (("body", "status", "date"), False),
+                   (("body", "status", "created_at"), False))
+
+
+# Partial: an index holding every NULL makes SQLite's statistics (ANALYZE) judge it useless, and
+# "which scope items have a document" then reads every document once per scope item.
+Document.add_index(Document.scope_item, where=Document.scope_item.is_null(False))
 
 
 class File(BaseModel):
@@ -174,6 +181,9 @@ class File(BaseModel):
     long_term = BooleanField(default=False)
     version = IntegerField(default=1)
     replaces = ForeignKeyField("self", null=True, backref="replaced_by")
+    # The last usability inspection of these bytes (usability.remember), kept by the check so
+    # that an export, which re-verifies every digest as it copies, need not open each file again.
+    inspection = TextField(default="")
     created_by = ForeignKeyField(User, backref="+")
     created_at = DateTimeField(default=now)
 
@@ -212,7 +222,9 @@ class CheckIn(BaseModel):
     created_at = DateTimeField(default=now)
 
     class Meta:
-        indexes = ((("body", "scheduled_for"), False), (("liaison", "scheduled_for"), False))
+        # The scheduler looks for scheduled check-ins in a time window, and counts them per liaison.
+        indexes = ((("body", "scheduled_for"), False), (("liaison", "scheduled_for"), False),
+                   (("status", "liaison", "scheduled_for"), False))
 
 
 class FollowUp(BaseModel):

@@ -30,11 +30,19 @@ def withdrawn_note(doc, names):
     return f"已撤回（{when} {who}；原因：{doc.withdrawn_reason or '未说明'}）"
 
 
-def items(body, store, document_ids=None):
-    """The items in catalogue order, each with its files' package paths and store paths."""
+def items(body, store, document_ids=None, documents=None):
+    """The items in catalogue order, each with its files' package paths and store paths.
+
+    `documents` are the body's checks.load_documents() when the caller has them already.
+    """
     names = _names()
+    if documents is None:
+        documents = checks.load_documents(body, document_ids)
+    elif document_ids is not None:
+        wanted = set(document_ids)
+        documents = [d for d in documents if d.id in wanted]
     result = []
-    for seq, doc in enumerate(checks.load_documents(body, document_ids), 1):
+    for seq, doc in enumerate(documents, 1):
         withdrawn = doc.status == "withdrawn"
         remarks = "；".join(x for x in (doc.remarks, withdrawn_note(doc, names) if withdrawn else "") if x)
         item = Item(seq=seq, reference_code=doc.reference_code, fonds_code=body.fonds_code,

@@ -9,12 +9,13 @@ import time
 from pathlib import Path
 
 from flask import current_app
+from peewee import Case
 
 from exporters import bag, catalogue, forms, history, metadata, report as report_writer
 
 from . import audit, checks, commitments, package_data
 from .db import db, is_postgres
-from .models import Body, Transfer, now
+from .models import Body, File, Transfer, now
 
 UNFINISHED = ("checking", "exporting", "failed")
 # An export that has not reported for this long is taken as dead, whatever its pid says.
@@ -72,12 +73,15 @@ def _lock(body):
         Body.select().where(Body.id == body.id).for_update().get()
 
 
-def run_check(body, user, store, progress=None):
-    """Run the four-properties check, log it, and keep the report on the body's open transfer."""
-    report = checks.run(body, store, progress=progress)
+def run_check(body, user, store, progress=None, verify_digests=True, documents=None):
+    """Run the four-properties check, log it, and keep the report on the body's open transfer
+    (and each file's inspection on its row, for the next check or the export to reuse)."""
+    report = checks.run(body, store, progress=progress, verify_digests=verify_digests,
+                        documents=documents)
     report.run_by = user.display_name if user else "命令行"
     report.apply_commitments(commitments.open_keys(body))
     with db.atomic():
+        _keep_inspections(report.inspections)
         _lock(body)
         transfer = open_transfer(body)
         if transfer is None:
@@ -89,6 +93,13 @@ def run_check(body, user, store, progress=None):
             transfer.status, transfer.message = "checking", ""
         transfer.save()
     return transfer, report
+
+
+def _keep_inspections(inspections, chunk=500):
+    items = list(inspections.items())
+    for start in range(0, len(items), chunk):
+        part = dict(items[start:start + chunk])
+        File.update(inspection=Case(File.id, list(part.items()))).where(File.id.in_(list(part))).execute()
 
 
 def latest_report(transfer):
@@ -153,7 +164,10 @@ def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None)
     """Check, then build the package of a claimed transfer; return the BagResult."""
     body, user = transfer.body, transfer.run_by
     try:
-        _same, report = run_check(body, user, store)
+        documents = checks.load_documents(body)
+        # The copy below re-hashes every file and stops at the first that differs, so the check
+        # need not read them all first.
+        _same, report = run_check(body, user, store, verify_digests=False, documents=documents)
         if report.uncovered:
             raise ExportError("检测有 %d 项不通过且未作承诺，不能导出：%s" % (
                 len(report.uncovered), "；".join(f.message for f in report.uncovered[:5])))
@@ -162,7 +176,7 @@ def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None)
             previous = Path(commitments.last_export(body).package_path).name
             raise ExportError(f"本机构的移交包已导出（{previous}），没有需要补充移交的文件。"
                               "如需补充移交，请先登记补交文件并兑现承诺。")
-        result = _build(transfer, report, store, out_dir, zip_package, ids, echo, on_total)
+        result = _build(transfer, report, store, out_dir, zip_package, ids, echo, on_total, documents)
     except Exception as exc:
         message = (f"{exc.label} 的文件内容与登记时的摘要不一致（{exc.bag_path}），导出已停止"
                    if isinstance(exc, bag.DigestMismatch) else str(exc))
@@ -176,15 +190,15 @@ def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None)
     return result
 
 
-def _build(transfer, report, store, out_dir, zip_package, ids, echo, on_total):
+def _build(transfer, report, store, out_dir, zip_package, ids, echo, on_total, documents):
     body = transfer.body
-    items = package_data.items(body, store, ids)
+    items = package_data.items(body, store, ids, documents)
     files = [f for item in items for f in item.files]
     total = sum(f.size for f in files) * (2 if zip_package else 1)
     if on_total:
         on_total(total)
     progress = Progress(transfer, total, echo)
-    progress.note(0, "正在复制文件")
+    progress.note(0, "正在复制文件，生成目录和表单")
     _remove_unrecorded(transfer)
     name = package_name(body, transfer.kind, out_dir)
     bag.remove_partials(out_dir, name, alive=_pid_alive)
@@ -193,11 +207,9 @@ def _build(transfer, report, store, out_dir, zip_package, ids, echo, on_total):
     Transfer.update(package_path=str(planned)).where(Transfer.id == transfer.id).execute()
     fonds = package_data.fonds(body)
     with bag.BagBuilder(out_dir, name) as builder:
-        for item in items:
-            for f in item.files:
-                builder.copy(f.source, f.bag_path, f.sha256, item.reference_code, on_bytes=progress)
-        progress.note(progress.done * 100 // progress.total, "正在生成目录和表单")
-        _write_documents(builder, transfer, report, fonds, items, files)
+        builder.copy_all([(f.source, f.bag_path, f.sha256, item.reference_code)
+                          for item in items for f in item.files], on_bytes=progress,
+                         meanwhile=lambda: _write_documents(builder, transfer, report, fonds, items, files))
         result = builder.finish(_bag_info(transfer, fonds, items), zip_package, on_bytes=progress)
     register = _register(transfer, report, fonds, items, files, name)
     register.digest, register.package_size = result.sha256, result.size

@@ -1,10 +1,13 @@
 """Open a file the way a reader would: identify it by its bytes, then parse it with a kept reader."""
+import json
 import logging
 import struct
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+import PIL
+import pypdf
 from lxml import etree
 from PIL import Image
 from pypdf import PdfReader
@@ -22,6 +25,9 @@ KIND_NAMES = {"pdf": "PDF", "pdfa": "PDF/A", "jpeg": "JPEG", "png": "PNG", "tiff
 _MACHO = {b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe"}
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+# What an inspection's result depends on besides the bytes: the readers and these rules. A result
+# recorded under other readers is not reused (see remembered()); bump "rules" when inspect() changes.
+READERS = f"rules 1; pypdf {pypdf.__version__}; Pillow {PIL.__version__}; lxml {etree.__version__}"
 
 
 @dataclass
@@ -79,6 +85,27 @@ def inspect(path, original_name):
     elif kind == "unknown":
         result.problems.append(("USE-FORMAT", "warning", "无法从内容识别文件格式"))
     return result
+
+
+def remember(result):
+    """An inspection as the text kept on the File row (File.inspection)."""
+    return json.dumps({"readers": READERS, "kind": result.kind, "problems": result.problems},
+                      ensure_ascii=False)
+
+
+def remembered(text):
+    """The Inspection kept as `text`, if it was made by today's readers; else None.
+
+    The result depends only on the bytes, the file name's suffix and the readers, so once the
+    bytes are known to be the registered ones it need not be worked out again.
+    """
+    try:
+        kept = json.loads(text) if text else None
+    except ValueError:
+        return None
+    if not isinstance(kept, dict) or kept.get("readers") != READERS:
+        return None
+    return Inspection(kept["kind"], [tuple(problem) for problem in kept["problems"]])
 
 
 def _short(exc):

@@ -80,9 +80,15 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, **kwargs)
 
 
+def healthz():
+    """Liveness probe for a load balancer (and the benchmarks' trivial endpoint): no login, no query."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
+
+
 def register(app):
     """Register every blueprint, the error pages and the template helpers."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.add_url_rule("/healthz", "healthz", healthz)
     from . import (account, admin, api, api_tokens, bodies, calendar_feed, documents, guidance,
                    imports, notifications, transfers)
     for module in (account, admin, bodies, documents, guidance, notifications, calendar_feed,
@@ -117,6 +123,8 @@ def register(app):
 
     @app.errorhandler(405)
     def wrong_method(e):
+        if problems.is_api_request():
+            return problems.from_http_exception(e)  # keeps the Allow header
         return _error(405, _("无法这样打开"), _("这个地址不能直接打开，请从页面上的按钮操作。"))
 
     @app.errorhandler(500)

@@ -24,6 +24,7 @@ TOKEN = "token"
 # endpoint -> roles that may use it (on a body they can see, for body routes), or PUBLIC.
 EXPECTED = {
     "static": PUBLIC,
+    "healthz": PUBLIC,  # a liveness probe: answers "ok" and shows nothing
     "account.login": PUBLIC,
     "account.language": PUBLIC,
     "account.logout": ALL,

@@ -1,0 +1,230 @@
+"""Benchmark 1: exporting a body of 2,000 items (~1 GiB) to a directory package, against (a) a
+minimal read-hash-write pass with 2 threads and (b) copying the files and bagging them with the
+Library of Congress `bagit` (make_bag, sha256 only)."""
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import struct
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import bagit
+from PIL import Image
+
+from capture import audit, samples, scope
+from capture.models import AuditEvent, Body, CheckIn, Document, File, ScopeItem, User
+
+from . import data
+from .common import PYTHON, ROOT, Report, capture_cli, environment, growth, scratch
+
+MIB = 1024 * 1024
+ITEMS = 2_000
+VIDEOS = 10
+VIDEO_MIB = 60
+
+
+def pdf_template():
+    """A one-page PDF/A of about 200 KB (a long text, as a scanned report's OCR layer would be)."""
+    lines = [f"第{n}行 situation report line {n:05d} " + "x" * 40 for n in range(3200)]
+    return samples.pdf("Situation report", lines)
+
+
+def jpeg_template():
+    """A 200 KB photo (noise compresses about as badly as a real photograph)."""
+    rng = random.Random(7)
+    image = Image.frombytes("RGB", (420, 320), bytes(rng.getrandbits(8) for _ in range(420 * 320 * 3)))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def video(seed, size):
+    """An MP4 container (ftyp, moov) with `size` bytes of random media data."""
+    mdat = random.Random(seed).randbytes(size)
+    return samples.mp4()[:-8] + struct.pack(">I", 8 + len(mdat)) + b"mdat" + mdat
+
+
+def vary(kind, content, n):
+    """The same file made different by a few bytes, so that every item has its own digest."""
+    if kind == "jpeg":  # a comment segment right after the start-of-image marker
+        comment = f"item {n}".encode()
+        return content[:2] + b"\xff\xfe" + struct.pack(">H", len(comment) + 2) + comment + content[2:]
+    return content + f"% item {n}\n".encode()  # after %%EOF: readers ignore it
+
+
+def kind_of(n, count):
+    """Ten videos spread through the body; of the rest, two in three PDFs and one in three photos."""
+    if n % (count // VIDEOS) == count // VIDEOS // 2:
+        return "mp4"
+    return "jpeg" if n % 3 == 2 else "pdf"
+
+
+FORMATS = {"pdf": ("electronic", "application/pdf", "fmt/354", "Acrobat PDF/A - 1b", ".pdf"),
+           "jpeg": ("photo", "image/jpeg", "fmt/43", "JPEG File Interchange Format 1.01", ".jpg"),
+           "mp4": ("audio-video", "video/mp4", "fmt/199", "MPEG-4 Media File", ".mp4")}
+
+
+def store_files(store, count):
+    """Write the files of `count` items into the store; return [(kind, sha256, size)] in item order."""
+    templates = {"pdf": pdf_template(), "jpeg": jpeg_template()}
+    found = []
+    for n in range(count):
+        kind = kind_of(n, count)
+        content = video(n, VIDEO_MIB * MIB) if kind == "mp4" else vary(kind, templates[kind], n)
+        sha = hashlib.sha256(content).hexdigest()
+        path = store.path(sha)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+        found.append((kind, sha, len(content)))
+    return found
+
+
+def body_with_items(code, n, files, user_id):
+    """A dissolved body whose first items carry `files`, with its scope filed, a register audit
+    trail and a guidance history; return its code."""
+    [body_id] = data.bodies(1, status="dissolved", prefix=code, start=n)
+    body = Body.get_by_id(body_id)
+    body.dissolved_on, body.custodian = data.TODAY, "区档案馆"
+    body.save()
+    scope.seed(body)
+    scope_ids = [s for (s,) in ScopeItem.select(ScopeItem.id).where(ScopeItem.body == body)
+                 .order_by(ScopeItem.sort).tuples()]
+    kinds = [kind for kind, _sha, _size in files]
+    rows = data.document_rows(body_id, body.fonds_code, user_id, len(files),
+                              carriers=lambda i: FORMATS[kinds[i]][0])
+    for row, scope_id in zip(rows, scope_ids):
+        row["scope_item"] = scope_id
+    for row in rows:
+        row["date"] = min(row["date"], data.TODAY)
+    data.bulk(Document, rows)
+    ids = [d for (d,) in Document.select(Document.id).where(Document.body == body_id)
+           .order_by(Document.id).tuples()]
+    data.bulk(File, ({"document": doc_id, "original_name": f"{rows[i]['title']}{FORMATS[kind][4]}",
+                      "sha256": sha, "size": size, "media_type": FORMATS[kind][1],
+                      "puid": FORMATS[kind][2], "format_name": FORMATS[kind][3], "long_term": True,
+                      "created_by": user_id}
+                     for i, (doc_id, (kind, sha, size)) in enumerate(zip(ids, files))))
+    data.bulk(CheckIn, ({"body": body_id, "liaison": user_id, "status": "held", "notes": "检查归档情况",
+                         "scheduled_for": data.NOW.replace(microsecond=0) - dt.timedelta(days=7 * k)}
+                        for k in range(1, 30)))
+    register_trail(body, ids, rows, user_id)
+    return body.code
+
+
+def register_trail(body, ids, rows, user_id):
+    """One chained "document.register" audit event per item, as registering them would leave."""
+    last = AuditEvent.select().order_by(AuditEvent.id.desc()).first()
+    prev, body_prev = (last.hash if last else audit.GENESIS), audit.GENESIS
+    events = []
+    for doc_id, row in zip(ids, rows):
+        event = AuditEvent(at=row["created_at"], user=user_id, username="bench", body=body.id,
+                           action="document.register", object_type="Document", object_id=str(doc_id),
+                           details=json.dumps({"reference_code": row["reference_code"], "title": row["title"]},
+                                              ensure_ascii=False, sort_keys=True),
+                           prev_hash=prev, body_prev_hash=body_prev)
+        event.hash = audit.compute_hash(event)
+        prev = body_prev = event.hash
+        events.append(event.__data__)
+    data.bulk(AuditEvent, events)
+
+
+def populate(data_dir, sizes):
+    """One body per size sharing the same stored files; return {size: body code}."""
+    with data.app_on(data_dir) as app:
+        files = store_files(app.extensions["store"], max(sizes))
+        user_id = data.users("transfer_officer", 1, "officer")[0]
+        codes = {size: body_with_items("EX", n, files[:size], user_id) for n, size in enumerate(sizes)}
+        data.settle()
+    return codes, files
+
+
+def reference_pass(sources, target):
+    """Baseline (a): read, hash (SHA-256) and write each file once, with two threads."""
+    target.mkdir()
+
+    def one(job):
+        n, source = job
+        digest = hashlib.sha256()
+        with open(source, "rb") as src, open(target / f"{n:05d}", "wb") as out:
+            while chunk := src.read(MIB):
+                digest.update(chunk)
+                out.write(chunk)
+        return digest.hexdigest()
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(one, enumerate(sources)))
+
+
+def copy_and_bag(sources, target):
+    """Baseline (b): copy the files into a folder, then make it a bag with bagit (sha256 only)."""
+    target.mkdir()
+    for n, source in enumerate(sources):
+        shutil.copyfile(source, target / f"{n:05d}")
+    bagit.make_bag(str(target), checksums=["sha256"])
+
+
+def export_in_child(data_dir, code, out_dir):
+    """(seconds, peak RSS MiB) of one export, in a process of its own so its memory is its own."""
+    os.sync()
+    result = subprocess.run([PYTHON, "-m", "bench.export_child", code, str(out_dir)], cwd=ROOT,
+                            env=environment(data_dir), capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f"export of {code} failed:\n{result.stderr[-3000:]}")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    return figures["seconds"], figures["peak_rss_mib"]
+
+
+def timed(fn, *args):
+    os.sync()  # what earlier steps wrote is on disk: no run pays for another's write-back
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
+def run(quick=False):
+    """Print the export's time and memory against the two baselines."""
+    full = 200 if quick else ITEMS
+    sizes = [full // 4, full // 2, full]
+    work = scratch("export")
+    codes, files = populate(work / "data", sizes)
+    for code in codes.values():  # the pre-transfer check a transfer officer runs before exporting
+        capture_cli(work / "data", "check", code)
+    total = sum(size for _kind, _sha, size in files)
+    report = Report(f"Export: {full:,} items, {total / MIB:,.0f} MiB, to a directory package")
+    store = work / "data" / "store"
+    sources = [store / sha[:2] / sha[2:4] / sha for _kind, sha, _size in files]
+    subprocess.run(["cat", *map(str, sources)], stdout=subprocess.DEVNULL, check=True)  # page cache
+
+    def clean(path):
+        shutil.rmtree(path, ignore_errors=True)
+
+    results = {}
+
+    def ours(size):
+        out = work / f"out-{size}"
+        results[size] = export_in_child(work / "data", codes[size], out)
+        clean(out)
+        return results[size][0]
+
+    def baseline(fn, folder):
+        seconds = timed(fn, sources, folder)
+        clean(folder)
+        return seconds
+
+    reference = min(baseline(reference_pass, work / "a") for _ in range(2))
+    bagged = baseline(copy_and_bag, work / "b")
+    growth(report, "growth of the export, seconds", ours, sizes)
+    seconds, peak = results[full]
+    report.ratio("export vs (a) read-hash-write, 2 threads", seconds, reference, 1.3)
+    report.ratio("export vs (b) copy + bagit.make_bag", seconds, bagged, 1.0)
+    report.note("peak RSS at ¼, ½, full: " + ", ".join(f"{results[s][1]:.0f} MiB" for s in sizes))
+    report.limit("export peak RSS", max(r[1] for r in results.values()), 200, "MiB")
+    shutil.rmtree(work)
+    return report.passed

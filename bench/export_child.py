@@ -1,0 +1,36 @@
+"""One export in a process of its own: python -m bench.export_child BODY_CODE OUT_DIR.
+
+Prints {"seconds": …, "peak_rss_mib": …} as JSON: the time from claiming the export to the
+finished package (check, files, catalogue, forms, register), and the process's peak memory.
+"""
+import json
+import sys
+import time
+
+from capture import create_app, packaging
+from capture.db import db
+from capture.models import Body
+
+
+def peak_rss_kib():
+    """This process's peak resident memory (VmHWM; ru_maxrss would include the parent's, from
+    before exec)."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+
+
+def main(code, out_dir):
+    """Export the body with this code to out_dir as a folder package; print the figures."""
+    app = create_app()
+    with app.app_context(), db.connection_context():
+        body = Body.get(Body.code == code)
+        start = time.perf_counter()
+        transfer = packaging.claim(body, None)
+        packaging.export(transfer, app.extensions["store"], out_dir, zip_package=False)
+        seconds = time.perf_counter() - start
+    peak = peak_rss_kib() / 1024
+    print(json.dumps({"seconds": seconds, "peak_rss_mib": peak}))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
