@@ -27,6 +27,7 @@ MIB = 1024 * 1024
 ITEMS = 2_000
 VIDEOS = 10
 VIDEO_MIB = 60
+ROUNDS = 3
 
 
 def pdf_template():
@@ -205,23 +206,26 @@ def run(quick=False):
     def clean(path):
         shutil.rmtree(path, ignore_errors=True)
 
-    results = {}
-
-    def ours(size):
-        out = work / f"out-{size}"
-        results[size] = export_in_child(work / "data", codes[size], out)
-        clean(out)
-        return results[size][0]
-
     def baseline(fn, folder):
         seconds = timed(fn, sources, folder)
         clean(folder)
         return seconds
 
-    reference = min(baseline(reference_pass, work / "a") for _ in range(2))
-    bagged = baseline(copy_and_bag, work / "b")
-    growth(report, "growth of the export, seconds", ours, sizes)
-    seconds, peak = results[full]
+    def ours(size):
+        out = work / f"out-{size}"
+        figures = export_in_child(work / "data", codes[size], out)
+        clean(out)
+        return figures
+
+    # Rounds of all three in turn, the best of each counting: a busy moment of the machine then
+    # slows one round of everything rather than one contestant.
+    rounds = [(baseline(reference_pass, work / "a"), baseline(copy_and_bag, work / "b"), ours(full))
+              for _ in range(ROUNDS)]
+    reference, bagged = min(r[0] for r in rounds), min(r[1] for r in rounds)
+    seconds, peak = min(r[2][0] for r in rounds), max(r[2][1] for r in rounds)
+    results = {size: ours(size) for size in sizes[:-1]}
+    results[full] = (seconds, peak)
+    growth(report, "growth of the export, seconds", lambda size: results[size][0], sizes)
     report.ratio("export vs (a) read-hash-write, 2 threads", seconds, reference, 1.3)
     report.ratio("export vs (b) copy + bagit.make_bag", seconds, bagged, 1.0)
     report.note("peak RSS at ¼, ½, full: " + ", ".join(f"{results[s][1]:.0f} MiB" for s in sizes))

@@ -9,7 +9,7 @@ import time
 
 from capture import create_app, packaging
 from capture.db import db
-from capture.models import Body
+from capture.models import Body, Transfer
 
 
 def peak_rss_kib():
@@ -24,6 +24,8 @@ def main(code, out_dir):
     app = create_app()
     with app.app_context(), db.connection_context():
         body = Body.get(Body.code == code)
+        # Every run is the body's first, full export (a second would be a supplementary one).
+        Transfer.delete().where(Transfer.body == body).execute()
         start = time.perf_counter()
         transfer = packaging.claim(body, None)
         packaging.export(transfer, app.extensions["store"], out_dir, zip_package=False)

@@ -44,7 +44,7 @@ class _Translated:
         if not has_request_context():
             return table
         done = g.setdefault("labels", {})
-        key = (name, str(get_locale()))
+        key = (name, get_locale())
         if key not in done:
             done[key] = {code: str(label) for code, label in table.items()}
         return done[key]

@@ -11,9 +11,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-# Large reads: each chunk costs three GIL hand-overs, and two copies share the GIL with the
-# exporters writing the catalogue meanwhile.
-CHUNK = 8 * 1024 * 1024
+CHUNK = 1024 * 1024
 # Hashing and file I/O release the GIL: two copies at once keep two cores busy.
 COPY_THREADS = 2
 BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
@@ -103,11 +101,12 @@ class BagBuilder:
             self.discard()
         return False
 
-    def _target(self, bag_path):
+    def _target(self, bag_path, make_folder=True):
         if not bag_path.startswith("data/") or ".." in Path(bag_path).parts:
             raise ValueError(f"payload path outside data/: {bag_path}")
         path = self.root / bag_path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if make_folder:
+            path.parent.mkdir(parents=True, exist_ok=True)
         return path
 
     def copy(self, source, bag_path, expected_sha256, label, on_bytes=None):
@@ -123,7 +122,10 @@ class BagBuilder:
         on_bytes(n) is called from this thread as each file is done.
         """
         with ThreadPoolExecutor(COPY_THREADS) as pool:
-            futures = {pool.submit(_copy_file, source, self._target(bag_path)): (bag_path, sha, label)
+            # Each item has its own folder: the copying threads make them (thousands of mkdir
+            # calls, which leave the GIL free too).
+            futures = {pool.submit(_copy_file, source, self._target(bag_path, make_folder=False)):
+                       (bag_path, sha, label)
                        for source, bag_path, sha, label in jobs}
             try:
                 if meanwhile:
@@ -203,6 +205,7 @@ class BagBuilder:
 def _copy_file(source, target):
     """Copy source to a new file, hashing in the same pass; return (sha256, size)."""
     digest, size = hashlib.sha256(), 0
+    target.parent.mkdir(parents=True, exist_ok=True)
     with open(source, "rb") as src, open(target, "xb") as out:
         while chunk := src.read(CHUNK):
             digest.update(chunk)
