@@ -12,13 +12,12 @@ import struct
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import bagit
 from PIL import Image
 
 from capture import audit, samples, scope
-from capture.models import AuditEvent, Body, CheckIn, Document, File, ScopeItem, User
+from capture.models import AuditEvent, Body, CheckIn, Document, File, ScopeItem
 
 from . import data
 from .common import PYTHON, ROOT, Report, capture_cli, environment, growth, scratch
