@@ -3,10 +3,9 @@ import datetime as dt
 import shutil
 import subprocess
 import time
-from contextlib import contextmanager
 
 from capture import scheduler
-from capture.db import db
+from capture.db import recorded_statements
 from capture.models import CheckIn, Commitment, Document, FollowUp, Membership, Notification, ScopeItem
 
 from . import data
@@ -69,29 +68,13 @@ def populate(bodies_count):
                          for action, done in (("补登会议纪要", False), ("整理照片", True))))
 
 
-@contextmanager
-def counting():
-    """Yield a list that fills with every SQL statement the database runs inside the block."""
-    seen, original = [], db.obj.execute_sql
-
-    def execute_sql(sql, params=None, *args, **kwargs):
-        seen.append(sql)
-        return original(sql, params, *args, **kwargs)
-
-    db.obj.execute_sql = execute_sql
-    try:
-        yield seen
-    finally:
-        db.obj.execute_sql = original
-
-
 def one_pass(work, bodies_count):
     """(seconds, statements, notifications, check-ins) of a first pass on fresh data."""
     folder = work / f"{bodies_count}"
     with data.app_on(folder) as app:
         populate(bodies_count)
         data.settle()
-        with counting() as statements:
+        with recorded_statements() as statements:
             start = time.perf_counter()
             failed = scheduler.run_once(app)
             seconds = time.perf_counter() - start

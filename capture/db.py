@@ -1,4 +1,6 @@
 """The database: one peewee proxy, bound from a URL; connect and close per request."""
+from contextlib import contextmanager
+
 from peewee import DatabaseProxy
 from playhouse.db_url import connect
 
@@ -42,6 +44,23 @@ def lock_until_commit(name):
     """
     if is_postgres():
         db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+
+
+@contextmanager
+def recorded_statements():
+    """Yield a list that fills with every SQL statement run inside the block (for tests and
+    benchmarks that prove a page or a job does not issue one query per row)."""
+    seen, original = [], db.obj.execute_sql
+
+    def execute_sql(sql, params=None, *args, **kwargs):
+        seen.append(sql)
+        return original(sql, params, *args, **kwargs)
+
+    db.obj.execute_sql = execute_sql
+    try:
+        yield seen
+    finally:
+        db.obj.execute_sql = original
 
 
 def init_app(app):

@@ -4,9 +4,9 @@ import datetime as dt
 import time_machine
 
 from capture import cadence, facts
+from capture.db import recorded_statements
 from capture.cadence import BodyFacts, Risk
 from capture.models import Body, CheckIn, Commitment, Document, ScopeItem
-import sql_counter
 
 MONDAY = dt.date(2026, 3, 2)
 
@@ -117,7 +117,7 @@ def test_scan_reads_the_database_in_one_query_and_flags_the_silent_body(app, wor
                        status="held")
         Commitment.create(body=b, what="工作总结", promised_by="王", due=dt.date(2026, 2, 1),
                           created_by=world["admin"])
-        with sql_counter.statements() as sql:
+        with recorded_statements() as sql:
             found = facts.at_risk(Body.select(), "Asia/Shanghai")
     assert len(sql) == 1
     flagged = {f.code: reasons for f, reasons in found}

@@ -1,11 +1,10 @@
 """The documents pages: registering through the form, files, permissions, list, scope."""
-import contextlib
 import io
 import re
 from urllib.parse import quote
 
 from capture import samples
-from capture.db import db
+from capture.db import db, recorded_statements
 from capture.models import AuditEvent, Category, Document, File, ScopeItem
 
 
@@ -21,23 +20,6 @@ def register(auth, body, files=(), **overrides):
     data = form(**overrides)
     data["files"] = [(io.BytesIO(content), name) for name, content in files]
     return auth.post(f"/bodies/{body.id}/documents/new", data, content_type="multipart/form-data")
-
-
-@contextlib.contextmanager
-def counting_queries():
-    """Count the SQL statements the database runs inside the block."""
-    database, statements = db.obj, []
-    original = database.execute_sql
-
-    def execute_sql(sql, params=None, *args, **kwargs):
-        statements.append(sql)
-        return original(sql, params, *args, **kwargs)
-
-    database.execute_sql = execute_sql
-    try:
-        yield statements
-    finally:
-        del database.execute_sql
 
 
 def test_chinese_named_pdf_comes_back_byte_identical_with_its_name(client, auth, world):
@@ -227,10 +209,10 @@ def test_list_runs_the_same_number_of_queries_for_few_or_many_documents(client, 
     url = f"/bodies/{world['a'].id}/documents"
     make_documents(auth, world["a"], 2)
     client.get(url)
-    with counting_queries() as few:
+    with recorded_statements() as few:
         client.get(url)
     make_documents(auth, world["a"], 10)
-    with counting_queries() as many:
+    with recorded_statements() as many:
         html = client.get(url).get_data(as_text=True)
     assert html.count("工作简报第") == 12
     assert len(many) == len(few)

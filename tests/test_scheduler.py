@@ -15,8 +15,8 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 
-import sql_counter
 from capture import scheduler
+from capture.db import recorded_statements
 from capture.models import (AuditEvent, CheckIn, Commitment, FollowUp, Membership, Notification,
                             User)
 from conftest import make_body
@@ -150,10 +150,10 @@ def _add_bodies(count, start, liaison, secretary, admin):
 def test_scheduler_pass_is_set_based(app, world):
     people = (world["liaison"], world["secretary"], world["admin"])
     _add_bodies(4, 0, *people)
-    with sql_counter.statements() as few:
+    with recorded_statements() as few:
         scheduler.run_once(app)
     _add_bodies(40, 4, *people)
-    with sql_counter.statements() as many:
+    with recorded_statements() as many:
         scheduler.run_once(app)
     assert len(many) == len(few)  # ten times the bodies, not one statement more
     assert Notification.select().where(Notification.kind == "checkin.reminder").count() == 88
