@@ -1,17 +1,15 @@
 """Records capture for temporary bodies: the Flask application factory."""
 from pathlib import Path
 
-from flask import Flask, Request, current_app, g, has_request_context, session
-from flask_babel import Babel, get_locale, get_translations
-from flask_login import current_user
+from flask import Flask
+from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
-from markupsafe import Markup
-from werkzeug.formparser import FormDataParser, MultiPartParser
 
 from . import config as config_module
+from .i18n import install_template_gettext, select_locale
+from .uploads import CaptureRequest
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-LANGUAGES = ("zh_Hans", "en")
 csrf = CSRFProtect()
 babel = Babel()
 
@@ -24,76 +22,6 @@ def template_folder():
     """The templates: inside the installed package, else beside it in the source tree."""
     installed = PACKAGE_DIR / "templates"
     return str(installed if installed.is_dir() else PACKAGE_DIR.parent / "templates")
-
-
-class UploadParser(FormDataParser):
-    """Werkzeug's form parser reading the request body in 256 KiB pieces instead of 64 KiB.
-
-    gunicorn receives up to 1 MiB per recv() and hands out each smaller read by copying what is
-    left of its buffer, so small reads copy every byte of an upload many times over. (Werkzeug
-    refuses a single piece larger than max_form_memory_size, 500 kB by default.)
-    """
-
-    buffer_size = 256 * 1024
-
-    def _parse_multipart(self, stream, mimetype, content_length, options):
-        parser = MultiPartParser(stream_factory=self.stream_factory, cls=self.cls,
-                                 max_form_memory_size=self.max_form_memory_size,
-                                 max_form_parts=self.max_form_parts, buffer_size=self.buffer_size)
-        boundary = options.get("boundary", "").encode("ascii")
-        if not boundary:
-            raise ValueError("Missing boundary")
-        form, files = parser.parse(stream, boundary, content_length)
-        return stream, form, files
-
-
-class CaptureRequest(Request):
-    """Uploaded files are received straight into the file store's tmp folder, hashed on the way."""
-
-    form_data_parser_class = UploadParser
-
-    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
-        store = current_app.extensions["store"]
-        store.check_room(total_content_length)
-        return store.incoming()
-
-
-def select_locale():
-    """The user's chosen language, else the session's, else the configured default."""
-    if not has_request_context():  # CLI commands and jobs: messages in the default language
-        return current_app.config["LANGUAGE"]
-    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
-        return current_user.language
-    if session.get("language") in LANGUAGES:
-        return session["language"]
-    return current_app.config["LANGUAGE"]
-
-
-def _catalogue():
-    """The translations of the current language, found once per request: Flask-Babel looks them
-    up anew for each of the hundred or so strings a page translates."""
-    locale = get_locale()
-    found = g.get("catalogue")
-    if found is None or found[0] is not locale:
-        found = g.catalogue = (locale, get_translations())
-    return found[1]
-
-
-def template_gettext(message, **variables):
-    """`_()` in templates, as Jinja's newstyle gettext does it (the translation is trusted markup,
-    the variables are escaped into it) in one call instead of three."""
-    return Markup(_catalogue().ugettext(message)) % variables
-
-
-def install_template_gettext(app):
-    """Templates translate through _catalogue(): a page calls `_()` a hundred times or more."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _catalogue().ugettext(s),
-        ngettext=lambda s, p, n: _catalogue().ungettext(s, p, n),
-        pgettext=lambda c, s: _catalogue().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
-        newstyle=True)
-    app.jinja_env.globals["_"] = template_gettext
 
 
 def create_app(test_config=None):

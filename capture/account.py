@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from . import audit, auth
 from .db import db
+from .i18n import LANGUAGES
 from .validation import PlainText
 from .models import User
 
@@ -99,7 +100,6 @@ def password():
 @bp.route("/language", methods=["POST"])
 def language():
     """Switch the interface language (中文 / English)."""
-    from . import LANGUAGES
     choice = request.form.get("language", "")
     if choice in LANGUAGES:
         session["language"] = choice
