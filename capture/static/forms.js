@@ -51,4 +51,20 @@
     form.addEventListener('change', function () { save(form, key); });
     form.addEventListener('submit', function () { save(form, key); sessionStorage.setItem(PENDING, key); });
   });
+
+  // A long request (an import, a check): say that it is under way and stop a second click.
+  document.querySelectorAll('form[data-busy]').forEach(function (form) {
+    form.addEventListener('submit', function () {
+      var note = document.createElement('p');
+      note.className = 'busy';
+      note.setAttribute('role', 'status');
+      note.textContent = form.dataset.busy;
+      note.appendChild(document.createElement('progress'));  // no value: an indeterminate bar
+      form.appendChild(note);
+      // After this event the form's data is already taken, so disabling loses nothing.
+      setTimeout(function () {
+        form.querySelectorAll('button').forEach(function (b) { b.disabled = true; });
+      }, 0);
+    });
+  });
 }());
