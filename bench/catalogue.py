@@ -8,7 +8,6 @@ from docx import Document
 from docx.shared import Pt
 
 from exporters import catalogue
-from exporters.docx_base import new_document, page_break, paragraph
 from exporters.records import Fonds, Item
 
 from .common import Report, growth, scratch
@@ -38,15 +37,7 @@ def items(count):
 
 def add_row_baseline(path, fonds, items):
     """The same document written the python-docx way: a table filled with add_row(), cell by cell."""
-    document = new_document(landscape=True)
-    for _ in range(4):
-        document.add_paragraph()
-    paragraph(document, "归档文件目录", size=36, bold=True, center=True, font="黑体")
-    document.add_paragraph()
-    for label, value in catalogue.cover_lines(fonds, items):
-        paragraph(document, f"{label}：{value}", size=16, center=True)
-    page_break(document)
-    paragraph(document, f"{fonds.body_name} 归档文件目录", size=14, bold=True, center=True, font="黑体")
+    document = catalogue.cover(fonds, items)  # the same cover as ours: only the table differs
     table = document.add_table(rows=1, cols=len(catalogue.COLUMNS))
     table.style = "Table Grid"
     for cell, heading in zip(table.rows[0].cells, catalogue.COLUMNS):

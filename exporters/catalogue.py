@@ -32,8 +32,8 @@ def cover_lines(fonds, items):
 RETENTION_NAMES = {"Y": "永久", "D30": "30年", "D10": "10年"}
 
 
-def write_docx(path, fonds, items):
-    """Write the catalogue: A4 landscape, a cover page, then one table row per item."""
+def cover(fonds, items):
+    """A landscape document holding the cover page and the catalogue's heading."""
     document = new_document(landscape=True)
     for _ in range(4):
         document.add_paragraph()
@@ -43,6 +43,12 @@ def write_docx(path, fonds, items):
         paragraph(document, f"{label}：{value}", size=16, center=True)
     page_break(document)
     paragraph(document, f"{fonds.body_name} 归档文件目录", size=14, bold=True, center=True, font="黑体")
+    return document
+
+
+def write_docx(path, fonds, items):
+    """Write the catalogue: A4 landscape, a cover page, then one table row per item."""
+    document = cover(fonds, items)
     add_table_placeholder(document)
     save_with_table(document, path, WIDTHS, COLUMNS, (row(item) for item in items))
 
