@@ -7,7 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from . import config as config_module
 from .i18n import install_template_gettext, select_locale
-from .uploads import CaptureRequest
+from .uploads import CaptureRequest, read_bodies_from_socket
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 csrf = CSRFProtect()
@@ -28,6 +28,7 @@ def create_app(test_config=None):
     """Build the application: config → db → auth → blueprints → cli."""
     app = Flask(__name__, template_folder=template_folder(), instance_relative_config=False)
     app.request_class = CaptureRequest
+    app.wsgi_app = read_bodies_from_socket(app.wsgi_app)
     settings = config_module.resolve(test_config)
     app.config.update(settings)
     app.config.update(

@@ -3,11 +3,16 @@ import errno
 import fcntl
 import hashlib
 import os
+import queue
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 
 CHUNK = 1024 * 1024
+# An upload's pages go to disk every this many bytes while it is received, so that the fsync at
+# its end waits for the last stretch only.
+WRITEBACK_BYTES = 32 * 1024 * 1024
 # Keep this much free after an upload so the database and logs can still write.
 RESERVE_BYTES = 64 * 1024 * 1024
 ENOSPC_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
@@ -141,18 +146,30 @@ class Incoming:
         self.store = store
         fd, self.name = locked_tempfile(store.tmp)
         self.file = os.fdopen(fd, "w+b")
-        self.digest = hashlib.sha256()
+        self.digest = BackgroundDigest()
         self.size = 0
+        self.written_back = 0
         self.committed = None
 
     def write(self, data):
         """Append received bytes (the request parser calls this chunk by chunk)."""
-        self.digest.update(data)
+        self.digest.update(bytes(data))  # hashed later on another thread: never a buffer reused
         self.size += len(data)
         try:
-            return self.file.write(data)
+            written = self.file.write(data)
+            if self.size - self.written_back >= WRITEBACK_BYTES:
+                self._start_writeback()
+            return written
         except OSError as exc:
             self._give_up(exc)
+
+    def _start_writeback(self):
+        # POSIX_FADV_DONTNEED starts writing the dirty pages of the range and returns at once
+        # (pages still being written stay cached).
+        self.file.flush()
+        os.posix_fadvise(self.file.fileno(), self.written_back, self.size - self.written_back,
+                         os.POSIX_FADV_DONTNEED)
+        self.written_back = self.size
 
     def read(self, size=-1):
         return self.file.read(size)
@@ -180,6 +197,7 @@ class Incoming:
         if self.committed:
             return self.committed
         if max_bytes is not None and self.size > max_bytes:
+            self.digest.close()
             raise TooLarge(f"larger than {max_bytes} bytes")
         try:
             self.file.flush()
@@ -200,6 +218,7 @@ class Incoming:
 
     def close(self):
         """Close; an upload that was never committed is removed."""
+        self.digest.close()
         if not self.committed:
             _discard(self.name)  # while still locked, so no starting worker counts it as a leftover
         if not self.file.closed:
@@ -207,6 +226,39 @@ class Incoming:
                 self.file.close()
             except OSError:
                 pass  # unflushed bytes of a discarded upload that did not fit
+
+
+class BackgroundDigest:
+    """SHA-256 computed on a second thread, so that hashing an upload overlaps receiving and
+    writing it instead of adding to it (hashlib lets go of the GIL while it hashes)."""
+
+    def __init__(self):
+        self._digest = hashlib.sha256()
+        self._pieces = queue.Queue(maxsize=8)  # at most a few MiB waiting
+        self._thread = None
+
+    def update(self, data):
+        """Hash `data` (bytes, not to be changed afterwards) after what came before."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="upload-digest", daemon=True)
+            self._thread.start()
+        self._pieces.put(data)
+
+    def _run(self):
+        while (data := self._pieces.get()) is not None:
+            self._digest.update(data)
+
+    def close(self):
+        """Wait until everything given is hashed."""
+        if self._thread is not None:
+            self._pieces.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def hexdigest(self):
+        """The digest of everything given so far."""
+        self.close()
+        return self._digest.hexdigest()
 
 
 def locked_tempfile(folder):
