@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from .common import PeakRss, Report, capture_cli, gunicorn, scratch, tree_rss_kib
-from .http import Session
+from .http import Multipart, Session
 
 MIB = 1024 * 1024
 
@@ -33,8 +33,11 @@ def upload_once(session, body_id, path, title):
               "responsible": "区疫情防控工作指挥部", "title": title, "date": time.strftime("%Y-%m-%d"),
               "pages": "0", "security": "", "scope_item": "", "remarks": ""}
     target = f"/bodies/{body_id}/documents/new"
+    fields["csrf_token"] = session.token(target)  # the form is open before the file is sent
+    body = Multipart(fields, [("files", path.name, path)])
     start = time.perf_counter()
-    status, data, headers = session.post_multipart(target, fields, [("files", path.name, path)])
+    status, data, headers = session.request("POST", target, body, {"Content-Type": body.content_type,
+                                                                   "Content-Length": str(len(body))})
     elapsed = time.perf_counter() - start
     if status != 302:
         raise RuntimeError(f"upload refused (HTTP {status}): {data[:500]!r}")
@@ -65,11 +68,13 @@ def run(quick=False):
         make_file(files[size], size * MIB)
     subprocess.run(["cat", *map(str, files.values())], stdout=subprocess.DEVNULL, check=True)  # page cache
 
-    def cp_seconds(path):
+    def cp_seconds(path, durable=False):
         target = work / "copy.bin"
         os.sync()
         start = time.perf_counter()
         subprocess.run(["cp", str(path), str(target)], check=True)
+        if durable:
+            subprocess.run(["sync", str(target)], check=True)
         elapsed = time.perf_counter() - start
         target.unlink()
         return elapsed
@@ -90,8 +95,12 @@ def run(quick=False):
     baseline = min(cp_seconds(files[size_mib]) for _ in range(3))
     report.ratio("throughput, MiB/s", size_mib / seconds[size_mib], size_mib / baseline, 0.5,
                  better="higher", unit="MiB/s")
-    report.note(f"SHA-256 alone runs at {sha256_speed():.0f} MiB/s here (one core); every upload is "
-                "hashed as it arrives")
+    durable = min(cp_seconds(files[size_mib], durable=True) for _ in range(3))
+    sha_speed = sha256_speed()
+    report.note(f"an upload is on disk (fsync) before the user is told it is saved: against cp + sync "
+                f"({size_mib / durable:.0f} MiB/s) the ratio is {durable / seconds[size_mib]:.2f}")
+    report.note(f"SHA-256 alone runs at {sha_speed:.0f} MiB/s here (one core), {sha_speed * baseline / size_mib:.2f}× cp; "
+                "every upload is hashed as it arrives, so that is the ceiling of the ratio")
     report.limit("server RSS growth (peak, all workers)", max(growth_mib, 0), 64, "MiB")
     report.note("growth, seconds: " + ", ".join(f"{size} MiB: {seconds[size]:.2f} ({seconds[size] / seconds[sizes[0]]:.2f}×)"
                                                  for size in sizes))
