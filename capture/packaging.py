@@ -165,18 +165,13 @@ def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None)
     body, user = transfer.body, transfer.run_by
     try:
         documents = checks.load_documents(body)
-        # The copy below re-hashes every file and stops at the first that differs, so the check
-        # need not read them all first.
-        _same, report = run_check(body, user, store, verify_digests=False, documents=documents)
-        if report.uncovered:
-            raise ExportError("检测有 %d 项不通过且未作承诺，不能导出：%s" % (
-                len(report.uncovered), "；".join(f.message for f in report.uncovered[:5])))
         ids = commitments.supplementary_document_ids(body) if transfer.kind == "supplementary" else None
         if ids == []:
+            _check(transfer, store, documents)
             previous = Path(commitments.last_export(body).package_path).name
             raise ExportError(f"本机构的移交包已导出（{previous}），没有需要补充移交的文件。"
                               "如需补充移交，请先登记补交文件并兑现承诺。")
-        result = _build(transfer, report, store, out_dir, zip_package, ids, echo, on_total, documents)
+        result = _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents)
     except Exception as exc:
         message = (f"{exc.label} 的文件内容与登记时的摘要不一致（{exc.bag_path}），导出已停止"
                    if isinstance(exc, bag.DigestMismatch) else str(exc))
@@ -190,7 +185,19 @@ def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None)
     return result
 
 
-def _build(transfer, report, store, out_dir, zip_package, ids, echo, on_total, documents):
+def _check(transfer, store, documents):
+    """The export's pre-transfer check, kept on the transfer; ExportError when it does not pass."""
+    # The copy re-hashes every file and stops at the first that differs, so the check need not
+    # read them all first.
+    _same, report = run_check(transfer.body, transfer.run_by, store, verify_digests=False,
+                              documents=documents)
+    if report.uncovered:
+        raise ExportError("检测有 %d 项不通过且未作承诺，不能导出：%s" % (
+            len(report.uncovered), "；".join(f.message for f in report.uncovered[:5])))
+    return report
+
+
+def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents):
     body = transfer.body
     items = package_data.items(body, store, ids, documents)
     files = [f for item in items for f in item.files]
@@ -207,9 +214,17 @@ def _build(transfer, report, store, out_dir, zip_package, ids, echo, on_total, d
     Transfer.update(package_path=str(planned)).where(Transfer.id == transfer.id).execute()
     fonds = package_data.fonds(body)
     with bag.BagBuilder(out_dir, name) as builder:
-        builder.copy_all([(f.source, f.bag_path, f.sha256, item.reference_code)
-                          for item in items for f in item.files], on_bytes=progress,
-                         meanwhile=lambda: _write_documents(builder, transfer, report, fonds, items, files))
+        def check_and_describe():
+            report = _check(transfer, store, documents)
+            _write_documents(builder, transfer, report, fonds, items, files)
+            return report
+
+        # The files copy from the start; the check, the catalogue and the forms are done on this
+        # thread meanwhile. A check that does not pass discards the half-built package: nothing
+        # reaches out_dir unless it passed.
+        report = builder.copy_all([(f.source, f.bag_path, f.sha256, item.reference_code, f.size)
+                                   for item in items for f in item.files],
+                                  on_bytes=progress, meanwhile=check_and_describe)
         result = builder.finish(_bag_info(transfer, fonds, items), zip_package, on_bytes=progress)
     register = _register(transfer, report, fonds, items, files, name)
     register.digest, register.package_size = result.sha256, result.size

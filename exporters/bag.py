@@ -5,15 +5,17 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import unicodedata
 import zipfile
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 1024 * 1024
 # Hashing and file I/O release the GIL: two copies at once keep two cores busy.
 COPY_THREADS = 2
+PROGRESS_EVERY = 0.25  # seconds between progress reports while the files copy
 BAGIT_TXT = "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n"
 PARTIAL = ".partial-"
 # Characters Windows, zip tools or our own items.csv lists ("|") cannot carry in a name.
@@ -111,37 +113,73 @@ class BagBuilder:
 
     def copy(self, source, bag_path, expected_sha256, label, on_bytes=None):
         """Copy `source` into the bag, hashing in the same pass; DigestMismatch names `label`."""
-        self.copy_all([(source, bag_path, expected_sha256, label)], on_bytes)
+        self.copy_all([(source, bag_path, expected_sha256, label, 0)], on_bytes)
         return self.digests[bag_path]
 
     def copy_all(self, jobs, on_bytes=None, meanwhile=None):
-        """copy() each (source, bag path, expected sha256, label) on COPY_THREADS threads.
+        """copy() each (source, bag path, expected sha256, label, size) on COPY_THREADS threads,
+        largest first; return what meanwhile() returns.
 
         meanwhile(), if given, runs on this thread while they copy (writing the catalogue and
         forms is Python work; copying is mostly hashing and I/O, which leave the GIL free);
-        on_bytes(n) is called from this thread as each file is done.
+        on_bytes(n) is called from this thread with the bytes copied since its last call.
         """
-        with ThreadPoolExecutor(COPY_THREADS) as pool:
+        # Largest first: a big file needs the GIL once a megabyte, so it copies at full speed
+        # while meanwhile() holds the GIL, where a small one would wait for it at every call; and
+        # the two threads end together instead of one copying the last big file alone.
+        todo = deque((source, self._target(bag_path, make_folder=False), bag_path, sha, label)
+                     for source, bag_path, sha, label, _size in sorted(jobs, key=lambda job: -job[4]))
+        done, failed = [], []  # (bag path, sha256, size) as copies end; the first error
+
+        def work():
             # Each item has its own folder: the copying threads make them (thousands of mkdir
             # calls, which leave the GIL free too).
-            futures = {pool.submit(_copy_file, source, self._target(bag_path, make_folder=False)):
-                       (bag_path, sha, label)
-                       for source, bag_path, sha, label in jobs}
-            try:
-                if meanwhile:
-                    meanwhile()
-                for future in as_completed(futures):
-                    bag_path, expected, label = futures[future]
-                    found, size = future.result()
+            while not failed:
+                try:
+                    source, target, bag_path, expected, label = todo.popleft()
+                except IndexError:
+                    return
+                try:
+                    found, size = _copy_file(source, target)
                     if found != expected:
                         raise DigestMismatch(label, bag_path, expected, found)
-                    self.digests[bag_path] = found
-                    self.payload_bytes += size
-                    if on_bytes:
-                        on_bytes(size)
-            except BaseException:
-                pool.shutdown(cancel_futures=True)
-                raise
+                except BaseException as exc:
+                    failed.append(exc)
+                    return
+                done.append((bag_path, found, size))
+
+        threads = [threading.Thread(target=work, name=f"bag-copy-{n}") for n in range(COPY_THREADS)]
+        for thread in threads:
+            thread.start()
+        try:
+            result = meanwhile() if meanwhile else None
+            counted = 0
+            while not failed and any(thread.is_alive() for thread in threads):
+                next(t for t in threads if t.is_alive()).join(PROGRESS_EVERY)
+                counted = self._count(done, counted, on_bytes)
+        except BaseException:
+            failed.append(None)  # stops the copying threads after the file each is on
+            raise
+        finally:
+            for thread in threads:
+                thread.join()
+        if failed:
+            raise failed[0]
+        self._count(done, counted, on_bytes)
+        return result
+
+    def _count(self, done, counted, on_bytes):
+        """Take the copies that ended since `counted` into the manifest; return how many there are."""
+        end = len(done)
+        if end > counted:
+            new = done[counted:end]
+            for bag_path, found, _size in new:
+                self.digests[bag_path] = found
+            size = sum(size for _path, _found, size in new)
+            self.payload_bytes += size
+            if on_bytes:
+                on_bytes(size)
+        return end
 
     def path_for(self, bag_path):
         """A path inside the bag for a writer to fill; it is hashed into the manifest at finish()."""
@@ -165,15 +203,15 @@ class BagBuilder:
         _write_manifest(self.root / "tagmanifest-sha256.txt", tags)
         if zip_package:
             return self._place_zip(on_bytes)
-        return self._place_folder()
+        tag_bytes = sum((self.root / name).stat().st_size for name in (*tags, "tagmanifest-sha256.txt"))
+        return self._place_folder(self.payload_bytes + tag_bytes)
 
-    def _place_folder(self):
+    def _place_folder(self, size):
         final = self.target_dir / self.name
         if final.exists():
             raise FileExistsError(final)
         os.rename(self.root, final)
         _fsync_dir(self.target_dir)
-        size = sum(p.stat().st_size for p in final.rglob("*") if p.is_file())
         return BagResult(final, _file_sha256(final / "tagmanifest-sha256.txt"), size,
                          self.payload_bytes, len(self.digests))
 

@@ -94,3 +94,48 @@ def test_file_entries_keep_the_original_name_in_the_metadata(tmp_path):
     metadata.write_csv(tmp_path / "items.csv", [one])
     paths, rows = metadata.read_csv_paths(tmp_path / "items.csv")
     assert rows == 1 and paths == ["data/files/x/01-会议纪要（定稿）.pdf", "data/files/x/02-附件.jpg"]
+
+
+def test_a_title_beginning_with_equals_stays_text_in_the_spreadsheet(tmp_path):
+    items = [item(1, title="=HYPERLINK(\"http://example.org\",\"点此\")", remarks=" 前后有空格 "),
+             item(2, pages=0, doc_number="")]
+    catalogue.write_xlsx(tmp_path / "c.xlsx", FONDS, items)
+    rows = [[c.value for c in r] for r in openpyxl.load_workbook(tmp_path / "c.xlsx").active.iter_rows()]
+    assert rows[0][0] == f"{FONDS.fonds_code} {FONDS.body_name} 归档文件目录"
+    assert rows[2][0] == 1 and rows[2][4] == "=HYPERLINK(\"http://example.org\",\"点此\")"
+    assert rows[2][7] == 2 and rows[2][8] == " 前后有空格 "
+    assert not rows[3][2] and rows[3][7] is None  # no number, no pages: empty cells, as before
+    with zipfile.ZipFile(tmp_path / "c.xlsx") as archive:
+        assert "<f>" not in archive.read("xl/worksheets/sheet1.xml").decode()
+
+
+def test_copies_are_counted_and_the_folder_size_is_every_file_in_it(tmp_path):
+    sources = []
+    for n, size in enumerate((10, 3_000_000, 0, 70_000)):
+        path = tmp_path / f"s{n}"
+        path.write_bytes(os.urandom(size))
+        sources.append((path, size))
+    sha = __import__("hashlib").sha256
+    reported = []
+    builder = bag.BagBuilder(tmp_path / "out", "pkg")
+    result = builder.copy_all([(p, f"data/files/X-{n:04d}/01-f.bin", sha(p.read_bytes()).hexdigest(), f"X-{n}", size)
+                               for n, (p, size) in enumerate(sources)], on_bytes=reported.append,
+                              meanwhile=lambda: "written meanwhile")
+    assert result == "written meanwhile" and sum(reported) == sum(size for _, size in sources)
+    builder.path_for("data/metadata/items.csv").write_text("档号\n", encoding="utf-8")
+    placed = builder.finish({"Source-Organization": "区政府"})
+    on_disk = sum(p.stat().st_size for p in placed.path.rglob("*") if p.is_file())
+    assert placed.size == on_disk and placed.payload_files == 5
+
+
+def test_a_changed_file_stops_the_other_copies_and_leaves_nothing(tmp_path):
+    good = tmp_path / "good"
+    good.write_bytes(b"x" * 1000)
+    digest = __import__("hashlib").sha256(b"x" * 1000).hexdigest()
+    jobs = [(good, f"data/files/X-{n:04d}/01-f.bin", digest, f"X-{n}", 1000) for n in range(50)]
+    jobs.append((good, "data/files/BAD/01-f.bin", "0" * 64, "J001-BAD", 1000))
+    with pytest.raises(bag.DigestMismatch) as caught:
+        with bag.BagBuilder(tmp_path / "out", "pkg") as builder:
+            builder.copy_all(jobs)
+    assert caught.value.label == "J001-BAD"
+    assert list((tmp_path / "out").iterdir()) == []

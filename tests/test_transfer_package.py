@@ -145,6 +145,22 @@ def test_the_export_itself_stops_when_a_file_changes_after_the_check(app, flood,
     assert list((tmp_path / "out").iterdir()) == []  # the half-built bag is gone
 
 
+def test_an_export_whose_check_fails_leaves_no_package_though_the_copying_had_begun(app, flood, tmp_path):
+    """The files start copying while the check runs; a failure nobody promised to fix discards them."""
+    body, secretary, docs = flood
+    big = os.urandom(1024 * 1024) * 8
+    register(app.extensions["store"], body, secretary, "汛情监测原始数据", data=big, name="监测数据.tif",
+             category="XQ")
+    Document.update(title="").where(Document.id == docs[1].id).execute()
+    transfer = packaging.claim(body, None)
+    with pytest.raises(packaging.ExportError) as caught:
+        packaging.export(transfer, app.extensions["store"], tmp_path / "out", zip_package=False)
+    assert "不能导出" in str(caught.value) and docs[1].reference_code in str(caught.value)
+    assert list((tmp_path / "out").iterdir()) == []  # not even the half-built copy
+    transfer = Transfer.get_by_id(transfer.id)
+    assert transfer.status == "failed" and "COMP-REQUIRED" in transfer.check_report
+
+
 def test_a_flipped_byte_in_the_package_fails_verify_naming_the_file(app, runner, flood, tmp_path):
     body, _, docs = flood
     package = export_folder(app, body, tmp_path).path
