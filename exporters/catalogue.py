@@ -1,13 +1,10 @@
 """The filing catalogue (归档文件目录, DA/T 22-2015) as .docx, .xlsx and XML (文件目录)."""
-import io
-import zipfile
-from xml.sax.saxutils import escape
-
 from lxml import etree
 from openpyxl import Workbook
 
 from .docx_base import add_table_placeholder, new_document, page_break, paragraph, save_with_table
 from .records import xml_safe
+from .sheets import literal
 
 COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
 # Twips across A4 landscape less 2 × 20 mm margins (≈ 14 570).
@@ -58,54 +55,16 @@ def write_docx(path, fonds, items):
 
 
 def write_xlsx(path, fonds, items):
-    """Write the catalogue as a spreadsheet: title row, header row, one row per item."""
-    rows = [[f"{fonds.fonds_code} {fonds.body_name} 归档文件目录"], list(COLUMNS)]
+    """Write the catalogue as a spreadsheet (streamed: write-only mode)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("归档文件目录")
+    sheet.append([f"{fonds.fonds_code} {fonds.body_name} 归档文件目录"])
+    sheet.append(list(COLUMNS))
     for item in items:
         values = list(row(item))
         values[0], values[7] = item.seq, item.pages or None
-        rows.append(values)
-    workbook = Workbook(write_only=True)
-    workbook.create_sheet("归档文件目录")
-    save_with_rows(workbook, path, rows)
-
-
-def save_with_rows(workbook, path, rows):
-    """Save a workbook whose one, empty sheet gets `rows` (lists of str, int or None).
-
-    The rows are written as the sheet's XML in one go, as openpyxl's write-only mode would write
-    them but without a cell object per value (a tenth of the time); strings stay strings, so a
-    title beginning with "=" is not taken for a formula.
-    """
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    data = "<sheetData>" + "".join(_sheet_row(n, values) for n, values in enumerate(rows, 1)) + "</sheetData>"
-    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                content = content.decode("utf-8").replace("<sheetData></sheetData>", data, 1).encode("utf-8")
-            target.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
-
-
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-
-
-def _sheet_row(number, values):
-    cells = []
-    for column, value in enumerate(values):
-        ref = f"{_LETTERS[column]}{number}"
-        if value is None:
-            continue
-        if isinstance(value, int):
-            cells.append(f'<c r="{ref}" t="n"><v>{value}</v></c>')
-        elif value == "":
-            cells.append(f'<c r="{ref}" t="inlineStr"></c>')
-        else:
-            text = xml_safe(value)
-            space = ' xml:space="preserve"' if text.strip() and text.strip() != text else ""
-            cells.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>'
-                         f'{escape(text).replace(chr(13), "&#13;")}</t></is></c>')
-    return f'<row r="{number}">{"".join(cells)}</row>'
+        sheet.append([literal(sheet, xml_safe(v)) if isinstance(v, str) else v for v in values])
+    workbook.save(path)
 
 
 def write_xml(path, fonds, items):

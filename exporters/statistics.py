@@ -5,6 +5,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from .sheets import literal
+
 # Excel refuses sheet titles longer than 31 characters or containing these.
 FORBIDDEN = set('[]:*?/\\')
 
@@ -25,7 +27,7 @@ def write(tables, title=""):
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            sheet.append([literal(sheet, value) for value in row])
         for index, column in enumerate(zip(header, *rows), start=1):
             width = max(len(str(value)) * (2 if not str(value).isascii() else 1) for value in column)
             sheet.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 50)

@@ -1,4 +1,5 @@
 """The pure exporters: plain data in, files out, without Flask or a database."""
+import io
 import datetime as dt
 import os
 import zipfile
@@ -139,3 +140,12 @@ def test_a_changed_file_stops_the_other_copies_and_leaves_nothing(tmp_path):
             builder.copy_all(jobs)
     assert caught.value.label == "J001-BAD"
     assert list((tmp_path / "out").iterdir()) == []
+
+
+def test_statistics_sheet_keeps_a_name_beginning_with_equals_as_text():
+    from exporters import statistics
+    data = statistics.write([("按机构", ["机构", "文件数"], [["=1+1 指挥部", 3]])])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet
+    assert openpyxl.load_workbook(io.BytesIO(data)).active["A2"].value == "=1+1 指挥部"
