@@ -1,6 +1,6 @@
 """The pure exporters: plain data in, files out, without Flask or a database."""
-import io
 import datetime as dt
+import io
 import os
 import zipfile
 
