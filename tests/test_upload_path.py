@@ -4,6 +4,7 @@ import os
 import socket
 import threading
 
+import pytest
 from gunicorn.http.body import Body, LengthReader
 from gunicorn.http.unreader import SocketUnreader
 
@@ -81,3 +82,17 @@ def test_abandoned_upload_stops_its_hashing_thread(tmp_path):
     upload.close()
     assert not [t for t in threading.enumerate() if t.name == "upload-digest"]
     assert list(store.tmp.iterdir()) == []
+
+
+def test_a_client_that_goes_away_mid_body_is_a_disconnect_not_a_short_file():
+    from werkzeug.exceptions import ClientDisconnected
+    from werkzeug.wsgi import LimitedStream
+
+    from capture.uploads import SocketBody
+    server, client = socket.socketpair()
+    client.sendall(b"x" * 70_000)
+    client.close()
+    stream = LimitedStream(SocketBody(server, b"", 100_000), 100_000)
+    with pytest.raises(ClientDisconnected):
+        stream.read()
+    server.close()
