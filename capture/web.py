@@ -3,9 +3,10 @@ from flask import current_app, g, render_template, request
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from peewee import fn
 from werkzeug.routing import IntegerConverter
 
-from . import auth, labels, problems
+from . import auth, labels, prepared, problems
 from .storage import DiskFull
 from .models import Notification
 
@@ -54,8 +55,12 @@ def unread_count():
     """Unread notifications of the current user, for the navigation badge."""
     if not current_user.is_authenticated:
         return 0
-    return (Notification.select().where(Notification.user == current_user.id,
-                                        Notification.read_at.is_null()).count())
+    return prepared.scalar("web.unread_count", _unread, user=current_user.id)
+
+
+def _unread():
+    return Notification.select(fn.COUNT(Notification.id)).where(
+        Notification.user == prepared.Slot("user"), Notification.read_at.is_null())
 
 
 def _error(status, title, message):

@@ -1,0 +1,94 @@
+"""Statements that every page runs, written to SQL once per database and then only run.
+
+peewee takes ten times longer to write a small statement's SQL than SQLite takes to run it, and
+each page runs the same half-dozen statements (the user, the body, the unread count…) with new
+values. A query built with Slot("name") where those values go is compiled once per database and
+key; each run fills the slots in, in the order the SQL names them.
+"""
+import weakref
+
+from peewee import SQL, Expression, Node, NodeList, Value
+
+from .db import db
+
+# Compiled statements of each bound database (tests bind a new one per app).
+_compiled = weakref.WeakKeyDictionary()
+
+
+class _Open:
+    """Marks where a slot's value goes among a compiled statement's parameters."""
+    __slots__ = ("name",)
+
+    def __init__(self, name):
+        self.name = name
+
+
+class Slot(Node):
+    """A value left open in a prepared query, filled in by name at each run."""
+
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+
+    def __sql__(self, ctx):
+        # converter=False: the value is given ready for the database at each run.
+        return ctx.value(_Open(self.name), converter=False)
+
+
+def contains(field, slot):
+    """`field` contains the slot's text, case-insensitively; fill the slot with like_pattern()."""
+    return Expression(field, "ILIKE", NodeList((slot, SQL("ESCAPE"), Value("\\", converter=False))))
+
+
+def like_pattern(text):
+    """The pattern contains() matches `text` with: % and _ are searched for, not wildcards."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def statement(key, build):
+    """(sql, parameters) of the query build() returns, compiled once per database and key."""
+    database = db.obj
+    known = _compiled.get(database)
+    if known is None:
+        known = _compiled.setdefault(database, {})
+    found = known.get(key)
+    if found is None:
+        found = known[key] = build().sql()
+    return found
+
+
+def bind(key, build, values):
+    """(sql, parameters) with every slot filled from the dict `values`."""
+    sql, params = statement(key, build)
+    return sql, [values[p.name] if isinstance(p, _Open) else p for p in params]
+
+
+def rows(key, build, **values):
+    """The rows (tuples) of the prepared query."""
+    sql, params = bind(key, build, values)
+    return db.execute_sql(sql, params).fetchall()
+
+
+def scalar(key, build, **values):
+    """The first column of the prepared query's first row, or None."""
+    sql, params = bind(key, build, values)
+    row = db.execute_sql(sql, params).fetchone()
+    return row[0] if row else None
+
+
+def models(model, key, build, **values):
+    """The prepared query's rows as `model` instances (columns converted as the model's fields)."""
+    sql, params = bind(key, build, values)
+    return list(model.raw(sql, *params))
+
+
+def tuples(model, key, build, **values):
+    """The prepared query's rows as tuples, columns converted as the fields of `model` they name."""
+    sql, params = bind(key, build, values)
+    return list(model.raw(sql, *params).tuples())
+
+
+def first(model, key, build, **values):
+    """The first row as a `model` instance, or None."""
+    found = models(model, key, build, **values)
+    return found[0] if found else None
