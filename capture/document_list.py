@@ -1,4 +1,5 @@
 """Finding a body's documents: search, filters, sort and pages, in one query per page."""
+import datetime as dt
 import operator
 from collections import namedtuple
 from dataclasses import dataclass
@@ -97,14 +98,23 @@ def search(body, filters, per_page=50):
     """(rows of the page, has a next page); each row has the listed columns and .file_count."""
     shape = _shape(filters)
     # One row more than a page tells whether a next page exists; the offset counts whole pages.
-    found = prepared.tuples(Document, ("document_list.search", shape), lambda: _query(shape),
-                            body=body.id, q=prepared.like_pattern(filters.q),
-                            category=filters.category, year=filters.year,
-                            retention=filters.retention, carrier=filters.carrier,
-                            status=filters.status, limit=per_page + 1,
-                            offset=(filters.page - 1) * per_page)
-    rows = [Row._make(row) for row in found[:per_page]]
+    found = prepared.rows(("document_list.search", shape), lambda: _query(shape),
+                          body=body.id, q=prepared.like_pattern(filters.q),
+                          category=filters.category, year=filters.year,
+                          retention=filters.retention, carrier=filters.carrier,
+                          status=filters.status, limit=per_page + 1,
+                          offset=(filters.page - 1) * per_page)
+    rows = [_row(*row) for row in found[:per_page]]
     return rows, len(found) > per_page
+
+
+def _row(id, reference_code, doc_number, responsible, title, title_supplied, date, pages, carrier,
+         status, file_count):
+    # Only two columns need converting, and peewee's converters cost more than the query:
+    # SQLite gives dates as ISO text and booleans as 0 or 1.
+    return Row(id, reference_code, doc_number, responsible, title, bool(title_supplied),
+               dt.date.fromisoformat(date) if isinstance(date, str) else date, pages, carrier,
+               status, file_count)
 
 
 def as_models(rows):

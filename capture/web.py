@@ -33,13 +33,25 @@ BODY_TABS = [
 
 def nav_links():
     """The top navigation entries the current user may use."""
-    return [(endpoint, label, action) for endpoint, label, action in NAV
-            if endpoint in current_app.view_functions and (action is None or allowed(action))]
+    return [(endpoint, label, action) for endpoint, label, action in _translated("nav", NAV)
+            if action is None or allowed(action)]
 
 
 def body_tabs():
     """The body tabs whose blueprints are registered (permission is checked per body)."""
-    return [tab for tab in BODY_TABS if tab[0] in current_app.view_functions]
+    return _translated("tabs", BODY_TABS)
+
+
+def _translated(name, entries):
+    """The registered entries with their labels in the current language, worked out once per
+    app and language: every page shows them, and a lazy label translates itself at each use."""
+    done = current_app.extensions.setdefault("translated_entries", {})
+    key = (name, str(get_locale()))
+    found = done.get(key)
+    if found is None:
+        found = done[key] = [(endpoint, str(label), action) for endpoint, label, action in entries
+                             if endpoint in current_app.view_functions]
+    return found
 
 
 def allowed(action, body=None):
