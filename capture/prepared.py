@@ -5,9 +5,10 @@ each page runs the same half-dozen statements (the user, the body, the unread co
 values. A query built with Slot("name") where those values go is compiled once per database and
 key; each run fills the slots in, in the order the SQL names them.
 """
+import datetime as dt
 import weakref
 
-from peewee import SQL, Expression, Node, NodeList, Value
+from peewee import SQL, DateField, DateTimeField, Expression, Node, NodeList, Value
 
 from .db import db
 
@@ -85,14 +86,34 @@ def models(model, key, build, **values):
     # user or body): convert each column as its field, then mark the instance unchanged.
     fields = [model._meta.columns.get(column[0]) for column in cursor.description]
     names = [field.name if field else column[0] for field, column in zip(fields, cursor.description)]
+    converters = [_converter(field) for field in fields]
     found = []
     for row in cursor.fetchall():
         instance = model(__no_default__=1, **{
-            name: field.python_value(value) if field is not None else value
-            for name, field, value in zip(names, fields, row)})
+            name: convert(value) if convert is not None and value is not None else value
+            for name, convert, value in zip(names, converters, row)})
         instance._dirty.clear()
         found.append(instance)
     return found
+
+
+def _converter(field):
+    """How a column of `field` becomes its Python value (None: as it comes)."""
+    if field is None:
+        return None
+    if isinstance(field, (DateTimeField, DateField)):
+        # SQLite keeps them as ISO text; peewee tries strptime() with one format after another.
+        parse = (dt.datetime if isinstance(field, DateTimeField) else dt.date).fromisoformat
+
+        def convert(value):
+            if isinstance(value, str):
+                try:
+                    return parse(value)
+                except ValueError:
+                    pass
+            return field.python_value(value)
+        return convert
+    return field.python_value
 
 
 def first(model, key, build, **values):
