@@ -51,7 +51,11 @@ def bound_template_gettext():
     translate = _catalogue().ugettext
 
     def gettext(message, **variables):
-        return Markup(translate(message)) % variables
+        text = translate(message)
+        # Formatting with no variables only turns %% into %: skip it where there is none.
+        if not variables and "%" not in text:
+            return Markup(text)
+        return Markup(text) % variables
     return {"_": gettext}
 
 

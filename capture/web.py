@@ -61,7 +61,7 @@ def allowed(action, body=None):
     cache = g.setdefault("allowed", {})
     key = (action, body.id if body is not None else None)
     if key not in cache:
-        cache[key] = auth.can(current_user, action, body)
+        cache[key] = auth.can(current_user._get_current_object(), action, body)
     return cache[key]
 
 
