@@ -1,4 +1,5 @@
 """Records capture for temporary bodies: the Flask application factory."""
+import gc
 from pathlib import Path
 
 from flask import Flask
@@ -68,5 +69,12 @@ def create_app(test_config=None):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
+
+    if not app.testing:
+        # The modules, templates and catalogues loaded so far live as long as the process. Left
+        # to the collector, every full collection walks all of them again (40-50 ms, every few
+        # hundred requests of a page); frozen, it walks only what the requests leave behind.
+        gc.collect()
+        gc.freeze()
 
     return app

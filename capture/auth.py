@@ -4,8 +4,11 @@ from functools import wraps
 
 from flask import abort, g, has_request_context
 from flask_login import LoginManager, current_user
+from peewee import JOIN
 
+from . import prepared
 from .models import Body, LoginFailure, Membership, User, now
+from .prepared import Slot
 
 login_manager = LoginManager()
 login_manager.login_view = "account.login"
@@ -55,13 +58,18 @@ def role_in(user, body):
     if user.role in ("admin", "transfer_officer"):
         return user.role
     # A page asks for every tab and button; one membership query per request is enough.
-    cache = g.setdefault("roles", {}) if has_request_context() else {}
+    cache = _roles()
     key = (user.id, body.id)
     if key not in cache:
         member = (Membership.select(Membership.role)
                   .where(Membership.user == user.id, Membership.body == body.id).first())
         cache[key] = member.role if member else None
     return cache[key]
+
+
+def _roles():
+    """{(user id, body id): role in body} known in this request."""
+    return g.setdefault("roles", {}) if has_request_context() else {}
 
 
 def can(user, action, body=None):
@@ -89,12 +97,29 @@ def visible_bodies(user):
 def body_or_404(body_id, action="body.view", user=None):
     """The body, if the user (default: the logged-in one) may see it (404) and do `action` (403)."""
     user = user if user is not None else current_user
-    body = Body.get_or_none(Body.id == body_id)
+    if user is None or not user.is_authenticated:
+        abort(404)
+    # Every body page starts here: the body and the user's membership come in one prepared query.
+    body = prepared.first(Body, "auth.body_with_membership", _body_with_membership,
+                          body=body_id, user=user.id)
+    if body is not None:
+        _roles()[(user.id, body.id)] = body.member_role
     if body is None or role_in(user, body) is None:
         abort(404)
     if not can(user, action, body):
         abort(403)
     return body
+
+
+def _body_with_membership():
+    return (Body.select(Body, Membership.role.alias("member_role"))
+            .join(Membership, JOIN.LEFT_OUTER,
+                  on=((Membership.body == Body.id) & (Membership.user == Slot("user"))))
+            .where(Body.id == Slot("body")))
+
+
+def _user_by_id():
+    return User.select().where(User.id == Slot("id"))
 
 
 def require(action):
@@ -113,7 +138,8 @@ def require(action):
 def load_user(session_id):
     """Load the user named in the session, if the session is still current."""
     user_id, _, version = session_id.partition(":")
-    user = User.get_or_none(User.id == int(user_id)) if user_id.isdigit() else None
+    user = (prepared.first(User, "auth.user_by_id", _user_by_id, id=int(user_id))
+            if user_id.isdigit() else None)
     if user is None or not user.active or str(user.session_version) != version:
         return None
     return user

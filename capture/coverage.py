@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 
-from . import audit
+from . import audit, prepared
 from .db import db
 from .models import Category, Document, ScopeItem
 from .validation import RegistrationError, has_control_characters
@@ -139,4 +139,9 @@ def save_category(body, user, code, name, category=None):
 
 def categories(body):
     """The body's categories in their order."""
-    return list(Category.select().where(Category.body == body).order_by(Category.sort, Category.code))
+    return prepared.models(Category, "coverage.categories", _categories, body=body.id)
+
+
+def _categories():
+    return (Category.select().where(Category.body == prepared.Slot("body"))
+            .order_by(Category.sort, Category.code))

@@ -1,9 +1,15 @@
 """Finding a body's documents: search, filters, sort and pages, in one query per page."""
+import datetime as dt
+import operator
+from collections import namedtuple
 from dataclasses import dataclass
+from functools import reduce
 
 from peewee import JOIN, fn
 
+from . import prepared
 from .models import CARRIERS, DOCUMENT_STATUSES, RETENTIONS, Category, Document, File
+from .prepared import Slot
 
 SORTS = {
     "code": (Document.class_key, Document.item_number),
@@ -56,30 +62,59 @@ class Filters:
 COLUMNS = (Document.id, Document.reference_code, Document.doc_number, Document.responsible,
            Document.title, Document.title_supplied, Document.date, Document.pages,
            Document.carrier, Document.status)
+Row = namedtuple("Row", [column.name for column in COLUMNS] + ["file_count"])
+# The fields matched by a search, each case-insensitively anywhere in its text.
+SEARCHED = (Document.title, Document.doc_number, Document.responsible, Document.reference_code)
+
+
+def _shape(filters):
+    """Which filters are in use and the sort: one prepared statement serves every search of a shape."""
+    return (filters.sort, bool(filters.q), bool(filters.category), bool(filters.year),
+            bool(filters.retention), bool(filters.carrier), bool(filters.status), filters.no_file)
+
+
+def _query(shape):
+    """The search query of one shape, its values left as slots."""
+    sort, q, category, year, retention, carrier, status, no_file = shape
+    file_count = File.select(fn.COUNT(File.id)).where(File.document == Document.id)
+    query = (Document.select(*COLUMNS, file_count.alias("file_count"))
+             .where(Document.body == Slot("body")))
+    if q:
+        query = query.where(reduce(operator.or_, [prepared.contains(f, Slot("q")) for f in SEARCHED]))
+    if category:
+        query = query.join(Category, on=(Document.category == Category.id)).where(
+            Category.code == Slot("category"))
+    if year:
+        query = query.where(Document.year == Slot("year"))
+    for name, used in (("retention", retention), ("carrier", carrier), ("status", status)):
+        if used:
+            query = query.where(getattr(Document, name) == Slot(name))
+    if no_file:
+        query = query.where(~fn.EXISTS(File.select(File.id).where(File.document == Document.id)))
+    return query.order_by(*SORTS[sort]).limit(Slot("limit")).offset(Slot("offset"))
 
 
 def search(body, filters, per_page=50):
     """(rows of the page, has a next page); each row has the listed columns and .file_count."""
-    file_count = (File.select(fn.COUNT(File.id)).where(File.document == Document.id))
-    query = Document.select(*COLUMNS, file_count.alias("file_count")).where(Document.body == body)
-    if filters.q:
-        q = filters.q  # contains() escapes % and _ and matches case-insensitively
-        query = query.where(Document.title.contains(q) | Document.doc_number.contains(q)
-                            | Document.responsible.contains(q) | Document.reference_code.contains(q))
-    if filters.category:
-        query = query.join(Category, on=(Document.category == Category.id)).where(
-            Category.code == filters.category)
-    if filters.year:
-        query = query.where(Document.year == filters.year)
-    for name in ("retention", "carrier", "status"):
-        if getattr(filters, name):
-            query = query.where(getattr(Document, name) == getattr(filters, name))
-    if filters.no_file:
-        query = query.where(~fn.EXISTS(File.select(File.id).where(File.document == Document.id)))
+    shape = _shape(filters)
     # One row more than a page tells whether a next page exists; the offset counts whole pages.
-    rows = list(query.order_by(*SORTS[filters.sort])
-                .offset((filters.page - 1) * per_page).limit(per_page + 1).namedtuples())
-    return rows[:per_page], len(rows) > per_page
+    found = prepared.rows(("document_list.search", shape), lambda: _query(shape),
+                          body=body.id, q=prepared.like_pattern(filters.q),
+                          category=filters.category, year=filters.year,
+                          retention=filters.retention, carrier=filters.carrier,
+                          status=filters.status, limit=per_page + 1,
+                          offset=(filters.page - 1) * per_page)
+    rows = [_row(*row) for row in found[:per_page]]
+    return rows, len(found) > per_page
+
+
+def _row(id, reference_code, doc_number, responsible, title, title_supplied, date, pages, carrier,
+         status, file_count):
+    # Only two columns need converting, and peewee's converters cost more than the query:
+    # SQLite gives dates as ISO text and booleans as 0 or 1.
+    return Row(id, reference_code, doc_number, responsible, title, bool(title_supplied),
+               dt.date.fromisoformat(date) if isinstance(date, str) else date, pages, carrier,
+               status, file_count)
 
 
 def as_models(rows):
@@ -96,5 +131,9 @@ def as_models(rows):
 
 def years(body):
     """The years the body has documents in, newest first (for the filter)."""
-    return [y for (y,) in Document.select(Document.year).where(Document.body == body)
-            .distinct().order_by(Document.year.desc()).tuples()]
+    return [y for (y,) in prepared.rows("document_list.years", _years, body=body.id)]
+
+
+def _years():
+    return (Document.select(Document.year).where(Document.body == Slot("body"))
+            .distinct().order_by(Document.year.desc()))

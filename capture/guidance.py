@@ -3,10 +3,11 @@ import datetime as dt
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_file, url_for)
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
-from . import auth, checkins, clock, dashboard, statistics
+from . import auth, checkins, clock, dashboard, fragments, statistics
 from .guidance_forms import FollowUpForm, OutcomeForm, ScheduleForm
 from .models import User
 from .notifications import safe_target
@@ -48,8 +49,14 @@ def local_today():
 @auth.require("stats.view")
 def show_dashboard():
     """The liaison's dashboard over the bodies they look after."""
-    board = dashboard.build(current_user, _zone())
-    return render_template("guidance/dashboard.html", board=board)
+    user, zone, now_utc = _user(), _zone(), clock.utc_now()
+    today = clock.to_local(now_utc, zone).date()
+    # Building the board over all the user's bodies costs more than the rest of the page: it
+    # is rendered once per state of the data, day, user and language (see fragments.py).
+    key = ("guidance.dashboard", user.id, user.role, str(get_locale()), today, request.script_root)
+    board = fragments.cached(key, lambda: Markup(render_template(
+        "guidance/_board.html", board=dashboard.build(user, zone, now_utc))))
+    return render_template("guidance/dashboard.html", today=today, board=board)
 
 
 def _schedule_form(body, proposal):

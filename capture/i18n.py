@@ -1,21 +1,33 @@
 """Languages: choosing one per request, and fast translation in templates."""
+from babel import Locale
 from flask import current_app, g, has_request_context, session
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from markupsafe import Markup
 
 LANGUAGES = ("zh_Hans", "en")
+_LOCALES = {}
 
 
 def select_locale():
     """The user's chosen language, else the session's, else the configured default."""
     if not has_request_context():  # CLI commands and jobs: messages in the default language
-        return current_app.config["LANGUAGE"]
-    if current_user and current_user.is_authenticated and current_user.language in LANGUAGES:
-        return current_user.language
+        return _locale(current_app.config["LANGUAGE"])
+    user = current_user._get_current_object()
+    if user and user.is_authenticated and user.language in LANGUAGES:
+        return _locale(user.language)
     if session.get("language") in LANGUAGES:
-        return session["language"]
-    return current_app.config["LANGUAGE"]
+        return _locale(session["language"])
+    return _locale(current_app.config["LANGUAGE"])
+
+
+def _locale(name):
+    """The babel Locale named `name`, parsed once: Flask-Babel parses a name (and looks for its
+    locale data on disk) at every request."""
+    found = _LOCALES.get(name)
+    if found is None:
+        found = _LOCALES[name] = Locale.parse(name)
+    return found
 
 
 def _catalogue():
@@ -34,6 +46,19 @@ def template_gettext(message, **variables):
     return Markup(_catalogue().ugettext(message)) % variables
 
 
+def bound_template_gettext():
+    """`_()` for one rendering, with the catalogue looked up once for all its strings."""
+    translate = _catalogue().ugettext
+
+    def gettext(message, **variables):
+        text = translate(message)
+        # Formatting with no variables only turns %% into %: skip it where there is none.
+        if not variables and "%" not in text:
+            return Markup(text)
+        return Markup(text) % variables
+    return {"_": gettext}
+
+
 def install_template_gettext(app):
     """Templates translate through _catalogue(): a page calls `_()` a hundred times or more."""
     app.jinja_env.install_gettext_callables(
@@ -42,4 +67,6 @@ def install_template_gettext(app):
         pgettext=lambda c, s: _catalogue().upgettext(c, s),
         npgettext=lambda c, s, p, n: _catalogue().unpgettext(c, s, p, n),
         newstyle=True)
+    # Macros imported without context see the global; a rendered template, the bound one.
     app.jinja_env.globals["_"] = template_gettext
+    app.context_processor(bound_template_gettext)

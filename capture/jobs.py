@@ -57,10 +57,15 @@ def _members(body_ids, roles):
 def flag_missing_outcomes(ctx):
     """Mark past check-ins without an outcome and ask their liaison to record it."""
     cutoff = ctx.now - OUTCOME_GRACE
-    # A derived flag, not a change to the record itself: no audit event.
-    (CheckIn.update(needs_outcome=True)
-     .where(CheckIn.status == "scheduled", CheckIn.scheduled_for < cutoff,
-            CheckIn.needs_outcome == False).execute())  # noqa: E712
+    with db.atomic():
+        flagged = (CheckIn.update(needs_outcome=True)
+                   .where(CheckIn.status == "scheduled", CheckIn.scheduled_for < cutoff,
+                          CheckIn.needs_outcome == False).execute())  # noqa: E712
+        if flagged:
+            # A derived flag, but pages show it and are kept until the next audit event
+            # (fragments.py): one event for the whole pass says that they changed.
+            audit.record("checkin.needs_outcome", None, {"flagged": flagged,
+                                                         "before": cutoff.isoformat()})
     query = (CheckIn.select(CheckIn.id, CheckIn.body, CheckIn.scheduled_for, Body.name,
                             User.id, User.language)
              .join(Body).switch(CheckIn).join(User)

@@ -1,5 +1,5 @@
 """Human labels for the stored codes, translated lazily (templates call str() on them)."""
-from flask import g, has_request_context
+from flask import has_request_context
 from flask_babel import get_locale, lazy_gettext as _l
 
 ROLE = {"admin": _l("管理员"), "liaison": _l("档案指导员"), "secretary": _l("文书（秘书）"),
@@ -33,21 +33,22 @@ def choices(mapping):
 
 
 class _Translated:
-    """`labels.X` in templates: the table X with its values translated once per request and
-    language (a lazy string translates itself again every time a row prints it)."""
+    """`labels.X` in templates: the table X with its values translated once per language (a lazy
+    string translates itself again every time a row prints it). The app's catalogues are read
+    once and never change while it runs, so neither do the translated tables."""
 
     def __init__(self, tables):
-        self._tables = tables
+        self._tables, self._done = tables, {}
 
     def __getattr__(self, name):
         table = self._tables[name]  # KeyError: no such label table
         if not has_request_context():
             return table
-        done = g.setdefault("labels", {})
-        key = (name, get_locale())
-        if key not in done:
-            done[key] = {code: str(label) for code, label in table.items()}
-        return done[key]
+        key = (name, str(get_locale()))
+        done = self._done.get(key)
+        if done is None:
+            done = self._done[key] = {code: str(label) for code, label in table.items()}
+        return done
 
 
 def register(app):

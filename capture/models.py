@@ -162,7 +162,9 @@ class Document(BaseModel):
         indexes = ((("body", "class_key", "item_number"), True),
                    (("body", "import_key"), True),
                    (("body", "status", "date"), False),
-                   (("body", "status", "created_at"), False))
+                   (("body", "status", "created_at"), False),
+                   # The list's year filter and its choice of years read only this index.
+                   (("body", "year"), False))
 
 
 # Partial: an index holding every NULL makes SQLite's statistics (ANALYZE) judge it useless, and

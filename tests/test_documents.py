@@ -204,6 +204,32 @@ def test_list_searches_filters_and_pages(app, client, auth, world):
     assert "J001-WS·2026-Y-ZH-0001" not in second and "上一页" in second
 
 
+def test_search_takes_percent_and_underscore_literally_and_ignores_case(client, auth, world):
+    auth.login("secretary")
+    body = world["a"]
+    for title in ("完成率100%通报", "完成率1000通报", "Plan_A 方案", "PlanXA 方案"):
+        register(auth, body, title=title)
+    url = f"/bodies/{body.id}/documents"
+    percent = client.get(url + "?q=100%25").get_data(as_text=True)
+    assert "完成率100%通报" in percent and "完成率1000通报" not in percent
+    underscore = client.get(url + "?q=plan_a").get_data(as_text=True)
+    assert "Plan_A 方案" in underscore and "PlanXA 方案" not in underscore
+
+
+def test_list_filters_by_year_retention_carrier_and_status_together(client, auth, world):
+    auth.login("secretary")
+    body = world["a"]
+    register(auth, body, title="今年的永久件", date="2026-02-01", retention="Y")
+    register(auth, body, title="今年的十年件", date="2026-02-02", retention="D10")
+    register(auth, body, title="去年的永久件", date="2025-12-01", retention="Y")
+    url = f"/bodies/{body.id}/documents"
+    html = client.get(url + "?year=2026&retention=Y&carrier=electronic&status=registered").get_data(as_text=True)
+    assert "今年的永久件" in html
+    assert "今年的十年件" not in html and "去年的永久件" not in html
+    assert "20260201" in html  # the date as the catalogue writes it
+    assert 'value="2025"' in html and 'value="2026"' in html  # the years to choose from
+
+
 def test_list_runs_the_same_number_of_queries_for_few_or_many_documents(client, auth, world):
     auth.login("secretary")
     url = f"/bodies/{world['a'].id}/documents"
