@@ -167,7 +167,7 @@ def idempotency_key():
 def _file_digest(stream):
     digest = getattr(stream, "digest", None)  # files received into the store were hashed on arrival
     if digest is not None:
-        return digest.copy().hexdigest()
+        return digest.hexdigest()
     stream.seek(0)
     result = hashlib.file_digest(stream, "sha256").hexdigest()
     stream.seek(0)
