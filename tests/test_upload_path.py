@@ -1,8 +1,15 @@
 """The upload path: bodies read straight off gunicorn's socket, hashed on a second thread."""
 import hashlib
+import http.client
 import os
+import re
 import socket
+import subprocess
+import sys
 import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from gunicorn.http.body import Body, LengthReader
@@ -96,3 +103,49 @@ def test_a_client_that_goes_away_mid_body_is_a_disconnect_not_a_short_file():
     with pytest.raises(ClientDisconnected):
         stream.read()
     server.close()
+
+
+def test_requests_after_a_body_on_a_kept_alive_connection_are_read_from_the_right_place(tmp_path):
+    """gunicorn's threaded worker keeps connections open: after a body read off the socket, the
+    next request on the connection must start exactly where that body ended."""
+    root = Path(__file__).resolve().parents[1]
+    env = dict(os.environ, CAPTURE_DATA_DIR=str(tmp_path), CAPTURE_SECRET_KEY="test",
+               CAPTURE_DATABASE_URL=f"sqlite:///{tmp_path / 'capture.db'}", CAPTURE_ENV="production")
+    subprocess.run([sys.executable, "-m", "capture.cli", "init"], env=env, cwd=root, check=True,
+                   capture_output=True)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "1", "--threads", "2", "-b",
+                               f"127.0.0.1:{port}", "capture:create_app()"],
+                              env=env, cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "gunicorn did not start"
+                time.sleep(0.1)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        connection.request("GET", "/login")
+        response = connection.getresponse()
+        token = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', response.read()).group(1).decode()
+        cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+        statuses = []
+        for attempt in range(3):  # a valid CSRF token in each body, so each is refused only as a bad login
+            fields = urlencode({"username": "nobody", "password": f"wrong {attempt}" * 50,
+                                "csrf_token": token})
+            connection.request("POST", "/login", body=fields, headers={
+                "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie})
+            response = connection.getresponse()
+            response.read()
+            statuses.append(response.status)
+        connection.request("GET", "/healthz")
+        response = connection.getresponse()
+        assert (statuses, response.status, response.read()) == ([401, 401, 401], 200, b"ok")
+        connection.close()
+    finally:
+        server.kill()
+        server.wait()
