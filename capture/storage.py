@@ -227,6 +227,12 @@ class Incoming:
             except OSError:
                 pass  # unflushed bytes of a discarded upload that did not fit
 
+    def __del__(self):
+        # The request parser drops an upload it was writing when the client goes away; nothing
+        # else closes it then, and its hashing thread would wait for more forever.
+        if hasattr(self, "file"):
+            self.close()
+
 
 class BackgroundDigest:
     """SHA-256 computed on a second thread, so that hashing an upload overlaps receiving and

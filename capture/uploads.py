@@ -18,9 +18,10 @@ class UploadParser(FormDataParser):
     def _parse_multipart(self, stream, mimetype, content_length, options):
         # Werkzeug applies this limit to each piece it holds (a buffer and what is left of the
         # one before), as well as to each text field: here 2 MiB, not 500 kB.
+        limit = max(self.max_form_memory_size or 0, 2 * self.buffer_size)
         parser = MultiPartParser(stream_factory=self.stream_factory, cls=self.cls,
-                                 max_form_memory_size=max(self.max_form_memory_size or 0, 2 * self.buffer_size),
-                                 max_form_parts=self.max_form_parts, buffer_size=self.buffer_size)
+                                 max_form_memory_size=limit, max_form_parts=self.max_form_parts,
+                                 buffer_size=self.buffer_size)
         boundary = options.get("boundary", "").encode("ascii")
         if not boundary:
             raise ValueError("Missing boundary")

@@ -82,11 +82,15 @@ def test_large_upload_is_hashed_and_written_back_while_it_arrives(tmp_path, monk
     assert store.path(sha).read_bytes() == data
 
 
-def test_abandoned_upload_stops_its_hashing_thread(tmp_path):
+@pytest.mark.parametrize("how", ["closed", "dropped"])
+def test_abandoned_upload_stops_its_hashing_thread_and_leaves_no_file(tmp_path, how):
     store = storage.Store(tmp_path)
     upload = store.incoming()
     upload.write(b"x" * 100_000)
-    upload.close()
+    if how == "closed":
+        upload.close()
+    else:  # as the request parser does when the client goes away mid-file
+        del upload
     assert not [t for t in threading.enumerate() if t.name == "upload-digest"]
     assert list(store.tmp.iterdir()) == []
 
