@@ -6,7 +6,7 @@ Bearer tokens, not cookies, authenticate here, so the blueprint is exempt from C
 import base64
 import re
 
-from flask import Blueprint, current_app, g, jsonify, render_template, send_file
+from flask import Blueprint, current_app, g, jsonify, make_response, render_template, send_file
 from flask_babel import gettext as _
 
 from . import api_data, api_queries, auth, document_list, files, idempotency, openapi, registry
@@ -124,11 +124,7 @@ def _register(found):
         document = registry.register_document(found, api_user(), fields, uploads(), **_store_args())
     except RegistrationError as error:
         raise _invalid(error) from None
-    data = api_data.document(document, files.files_of(document), warnings=document.warnings)
-    response = jsonify(data)
-    response.status_code = 201
-    response.headers["Location"] = data["url"]
-    return response
+    return _created(api_data.document(document, files.files_of(document), warnings=document.warnings))
 
 
 @bp.get("/bodies/<int:body_id>/documents/<int:document_id>")
@@ -162,11 +158,12 @@ def _add_files(found):
         registry.add_file(found, api_user(), uploads(), replaces=replaces, **_store_args())
     except RegistrationError as error:
         raise _invalid(error) from None
-    data = api_data.document(found, files.files_of(found))
-    response = jsonify(data)
-    response.status_code = 201
-    response.headers["Location"] = data["url"]
-    return response
+    return _created(api_data.document(found, files.files_of(found)))
+
+
+def _created(data):
+    """201 Created with the document's JSON, its address in Location."""
+    return make_response(jsonify(data), 201, {"Location": data["url"]})
 
 
 @bp.get("/bodies/<int:body_id>/documents/<int:document_id>/files/<int:file_id>/content")
