@@ -237,8 +237,7 @@ def _check_files(report, store, files, progress, verify_digests=True):
     formats = Counter()
     for doc, f in files:
         subject = f"{doc.reference_code} {f.original_name}"
-        path = store.path(f.sha256)
-        size = path.stat().st_size if path.is_file() else None
+        size = store.size_of(f.sha256)
         found = store.hash_of(f.sha256) if verify_digests and size is not None else f.sha256
         if size is None:
             report.add("AUTH-MISSING", "fail", subject,
@@ -253,7 +252,7 @@ def _check_files(report, store, files, progress, verify_digests=True):
         else:
             result = usability.remembered(f.inspection)
             if result is None:
-                result = usability.inspect(path, f.original_name)
+                result = usability.inspect(store.path(f.sha256), f.original_name)
                 report.inspections[f.id] = usability.remember(result)
             formats[usability.KIND_NAMES.get(result.kind, result.kind)] += 1
             for code, severity, message in result.problems:

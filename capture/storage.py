@@ -5,6 +5,7 @@ import hashlib
 import os
 import queue
 import shutil
+import stat
 import tempfile
 import threading
 from pathlib import Path
@@ -41,11 +42,19 @@ class Store:
 
     def path(self, sha256):
         """Where the file with this digest lives."""
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root.joinpath(sha256[:2], sha256[2:4], sha256)
 
     def exists(self, sha256):
         """True when the store holds this content."""
-        return self.path(sha256).is_file()
+        return self.size_of(sha256) is not None
+
+    def size_of(self, sha256):
+        """The stored file's size in bytes, or None when the store does not hold it."""
+        try:
+            info = os.stat(self.path(sha256))
+        except FileNotFoundError:
+            return None
+        return info.st_size if stat.S_ISREG(info.st_mode) else None
 
     def check_room(self, expected_bytes):
         """Refuse early when the disk cannot hold `expected_bytes` more."""
