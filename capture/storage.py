@@ -52,7 +52,7 @@ class Store:
         """The stored file's size in bytes, or None when the store does not hold it."""
         try:
             info = os.stat(self.path(sha256))
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         return info.st_size if stat.S_ISREG(info.st_mode) else None
 

@@ -26,6 +26,18 @@ def test_two_equal_uploads_are_stored_once(tmp_path):
     assert store.path(first[0]).read_bytes() == data
 
 
+def test_size_of_is_the_stored_size_and_none_for_anything_but_a_stored_file(tmp_path):
+    store = Store(tmp_path)
+    digest, size = store.save(io.BytesIO(b"x" * 1234))
+    assert store.size_of(digest) == size == 1234 and store.exists(digest)
+    assert store.size_of("ab" * 32) is None and not store.exists("ab" * 32)
+    store.path("cd" * 32).mkdir(parents=True)  # a folder where a file should be
+    assert store.size_of("cd" * 32) is None
+    store.path("ef" * 32).parent.parent.parent.mkdir(parents=True, exist_ok=True)
+    store.path("ef" * 32).parent.parent.write_bytes(b"")  # a file where a folder should be
+    assert store.size_of("ef" * 32) is None
+
+
 def test_interrupted_write_leaves_nothing_in_place(tmp_path):
     store = Store(tmp_path)
     with pytest.raises(ConnectionError):
