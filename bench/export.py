@@ -186,9 +186,9 @@ def export_in_child(data_dir, code, out_dir):
 def timed(fn, *args):
     """(seconds, CPU seconds of every thread) of fn(*args)."""
     os.sync()  # what earlier steps wrote is on disk: no run pays for another's write-back
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu_start = time.perf_counter(), time.process_time()
     fn(*args)
-    return time.perf_counter() - start, time.process_time() - cpu
+    return time.perf_counter() - start, time.process_time() - cpu_start
 
 
 def retire(folder):

@@ -27,10 +27,10 @@ def main(code, out_dir):
         body = Body.get(Body.code == code)
         # Every run is the body's first, full export (a second would be a supplementary one).
         Transfer.delete().where(Transfer.body == body).execute()
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu_start = time.perf_counter(), time.process_time()
         transfer = packaging.claim(body, None)
         packaging.export(transfer, app.extensions["store"], out_dir, zip_package=False)
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     peak = peak_rss_kib() / 1024
     print(json.dumps({"seconds": seconds, "peak_rss_mib": peak, "cpu_seconds": cpu}))
 
