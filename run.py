@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("CAPTURE_ENV", "development")
 
-from capture import create_app  # noqa: E402  (after the environment default above)
+from capture import create_app
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)

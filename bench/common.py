@@ -107,7 +107,7 @@ def gunicorn(data_dir, workers=2, threads=1, **env):
 
 def capture_cli(data_dir, *args, **env):
     """Run a `capture` command on a data folder; return its stdout."""
-    result = subprocess.run([PYTHON, "-m", "capture.cli", *args], env=environment(data_dir, **env),
+    result = subprocess.run([PYTHON, "-m", "capture", *args], env=environment(data_dir, **env),
                             cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"capture {' '.join(args)} failed:\n{result.stderr}")

@@ -17,8 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 import bagit
 from PIL import Image
 
-from capture import audit, samples, scope
+from capture import audit
 from capture.models import AuditEvent, Body, CheckIn, Document, File, ScopeItem
+from capture.ops import samples
+from capture.records import scope
 
 from . import data
 from .common import PYTHON, ROOT, Report, capture_cli, environment, growth, scratch

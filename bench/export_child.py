@@ -8,9 +8,10 @@ import json
 import sys
 import time
 
-from capture import create_app, packaging
+from capture import create_app
 from capture.db import db
 from capture.models import Body, Transfer
+from capture.transfer import packaging
 
 
 def peak_rss_kib():

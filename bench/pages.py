@@ -6,9 +6,9 @@ import shutil
 import subprocess
 from urllib.parse import quote
 
-from capture import scope
-from capture.models import (Body, Category, CheckIn, Commitment, Document, File, FollowUp, Membership,
-                            ScopeItem)
+from capture.models import (Body, Category, CheckIn, Commitment, Document, File, FollowUp,
+                            Membership, ScopeItem)
+from capture.records import scope
 
 from . import data
 from .common import PYTHON, ROOT, Report, growth, gunicorn, percentile, scratch

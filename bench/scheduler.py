@@ -4,9 +4,10 @@ import shutil
 import subprocess
 import time
 
-from capture import scheduler
 from capture.db import recorded_statements
-from capture.models import CheckIn, Commitment, Document, FollowUp, Membership, Notification, ScopeItem
+from capture.models import (CheckIn, Commitment, Document, FollowUp, Membership, Notification,
+                            ScopeItem)
+from capture.ops import scheduler
 
 from . import data
 from .common import PYTHON, ROOT, Report, environment, growth, scratch
@@ -86,7 +87,7 @@ def one_pass(work, bodies_count):
 def cli_pass(folder):
     """Seconds of `capture scheduler --run-once` as a command (start-up included)."""
     start = time.perf_counter()
-    subprocess.run([PYTHON, "-m", "capture.cli", "scheduler", "--run-once"], cwd=ROOT, check=True,
+    subprocess.run([PYTHON, "-m", "capture", "scheduler", "--run-once"], cwd=ROOT, check=True,
                    env=environment(folder), capture_output=True)
     return time.perf_counter() - start
 

@@ -3,16 +3,13 @@ import gc
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import Babel
-from flask_wtf.csrf import CSRFProtect
 
 from . import config as config_module
+from .extensions import babel, csrf
 from .i18n import install_template_gettext, select_locale
 from .uploads import CaptureRequest, read_bodies_from_socket
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-csrf = CSRFProtect()
-babel = Babel()
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
        "media-src 'self' blob:; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; "
@@ -47,7 +44,8 @@ def create_app(test_config=None):
     )
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    from . import db, auth, storage, web
+    from . import db, storage, web
+    from .people import auth
     db.init_app(app)
     auth.login_manager.init_app(app)
     csrf.init_app(app)

@@ -1,30 +1,18 @@
-"""The `capture` command line (also available as `flask --app capture …`)."""
-import os
-import secrets
+"""The `capture` commands of the core, and the registration of every journey's commands."""
 import sys
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
-from . import audit, schema, transfer_cli
-from .import_cli import import_command
+from . import audit, schema
 from .db import db
-from .fixity import fixity_command
 from .models import ROLES, Body, User
-from .scheduler import scheduler_command
-
-
-def _cli_app():
-    from . import create_app
-    # Commands serve no requests, so a missing secret key must not stop an administrator.
-    if os.environ.get("CAPTURE_SECRET_KEY"):
-        return create_app()
-    return create_app({"SECRET_KEY": secrets.token_hex(32)})
-
-
-main = FlaskGroup(name="capture", create_app=_cli_app, add_version_option=False,
-                  help="Records capture for temporary bodies.")
+from .ops import cli as ops_cli
+from .ops.fixity import fixity_command
+from .ops.scheduler import scheduler_command
+from .records.imports.cli import import_command
+from .transfer import cli as transfer_cli
 
 
 @click.command("init")
@@ -37,22 +25,6 @@ def init_command():
     click.echo(f"Database ready ({', '.join(applied) or 'no migration pending'}).")
     if removed:
         click.echo(f"Removed {removed} temporary file(s) left by an interrupted upload.")
-
-
-@click.command("demo")
-@with_appcontext
-def demo_command():
-    """Load the demo bodies and users once; print their passwords."""
-    from . import demo
-    with db.connection_context():
-        schema.migrate()
-        if demo.already_loaded():
-            click.echo("Demo data is already loaded; the passwords are in demo-credentials.txt.")
-            return
-        credentials = demo.load(current_app.config["DATA_DIR"], current_app.extensions["store"])
-    click.echo("Demo accounts (shown once, also saved to demo-credentials.txt):")
-    for role, username, password in credentials:
-        click.echo(f"  {role:<17} {username:<11} {password}")
 
 
 @click.command("create-user")
@@ -103,38 +75,8 @@ def audit_verify_command():
     click.echo(f"Audit chain intact: {count} events verified.")
 
 
-@click.command("backup")
-@click.argument("target_dir", type=click.Path(file_okay=False))
-@with_appcontext
-def backup_command(target_dir):
-    """Back up the database and the file store, with a manifest of digests, while in use."""
-    from . import backup
-    store = current_app.extensions["store"]
-    folder, manifest = backup.backup(current_app.config["DATABASE_URL"], store.root, target_dir)
-    click.echo(f"Backup written to {folder} ({len(manifest['files'])} files).")
-    if manifest["damaged_in_store"]:
-        click.echo("Damaged files in the store (copied as they are): "
-                   + ", ".join(manifest["damaged_in_store"]), err=True)
-        sys.exit(1)
-
-
-@click.command("restore")
-@click.argument("folder", type=click.Path(exists=True, file_okay=False))
-@with_appcontext
-def restore_command(folder):
-    """Restore a backup into an empty data folder and database, after checking every digest."""
-    from . import backup
-    try:
-        manifest = backup.restore(folder, current_app.config["DATABASE_URL"],
-                                  current_app.extensions["store"].root)
-    except backup.BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Restored {len(manifest['files'])} files into {current_app.config['DATA_DIR']}. "
-               "Run `capture audit-verify` to confirm the audit chain.")
-
-
-COMMANDS = [init_command, demo_command, create_user_command, bodies_command, audit_verify_command,
-            backup_command, restore_command, scheduler_command, fixity_command, import_command,
+COMMANDS = [init_command, create_user_command, bodies_command, audit_verify_command,
+            scheduler_command, fixity_command, import_command, *ops_cli.COMMANDS,
             *transfer_cli.COMMANDS]
 
 
@@ -143,6 +85,3 @@ def init_app(app):
     for command in COMMANDS:
         app.cli.add_command(command)
 
-
-if __name__ == "__main__":
-    main()

@@ -2,8 +2,8 @@
 import datetime as dt
 
 from flask_login import UserMixin
-from peewee import (BooleanField, CharField, DateField, DateTimeField, DeferredForeignKey,
-                    ForeignKeyField, IntegerField, BigIntegerField, Model, TextField, fn)
+from peewee import (BigIntegerField, BooleanField, CharField, DateField, DateTimeField,
+                    DeferredForeignKey, ForeignKeyField, IntegerField, Model, TextField, fn)
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import db

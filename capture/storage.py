@@ -10,6 +10,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from exporters.durable import fsync_dir
+
 CHUNK = 1024 * 1024
 # An upload's pages go to disk every this many bytes while it is received, so that the fsync at
 # its end waits for the last stretch only.
@@ -105,7 +107,7 @@ class Store:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(tmp_name, 0o440)
         os.replace(tmp_name, target)
-        _fsync_dir(target.parent)
+        fsync_dir(target.parent)
 
     def open(self, sha256):
         """Open a stored file for reading."""
@@ -299,11 +301,3 @@ def _discard(path):
         os.unlink(path)
     except FileNotFoundError:
         pass
-
-
-def _fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

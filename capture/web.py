@@ -6,10 +6,11 @@ from flask_wtf.csrf import CSRFError
 from peewee import fn
 from werkzeug.routing import IntegerConverter
 
-from . import auth, labels, prepared, problems
-from .storage import DiskFull
+from . import labels, prepared
+from .api import problems
 from .models import Notification
-
+from .people import auth
+from .storage import DiskFull
 
 # Top navigation and body tabs in display order: (endpoint, label, action). An entry whose
 # blueprint is not registered is skipped, so a feature appears as soon as its module lands.
@@ -114,8 +115,12 @@ def register(app):
     """Register every blueprint, the error pages and the template helpers."""
     app.url_map.converters["int"] = BoundedIntConverter
     app.add_url_rule("/healthz", "healthz", healthz)
-    from . import (account, admin, api, api_tokens, bodies, calendar_feed, documents, guidance,
-                   imports, notifications, transfers)
+    from .api import views as api
+    from .guidance import calendar as calendar_feed, inbox as notifications, views as guidance
+    from .people import account, admin, token_pages as api_tokens
+    from .records import bodies, views as documents
+    from .records.imports import views as imports
+    from .transfer import views as transfers
     for module in (account, admin, bodies, documents, guidance, notifications, calendar_feed,
                    transfers, api, api_tokens, imports):
         app.register_blueprint(module.bp)

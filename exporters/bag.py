@@ -12,6 +12,8 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
+from .durable import fsync_dir
+
 CHUNK = 1024 * 1024
 # Hashing and file I/O release the GIL: two copies at once keep two cores busy.
 COPY_THREADS = 2
@@ -211,7 +213,7 @@ class BagBuilder:
         if final.exists():
             raise FileExistsError(final)
         os.rename(self.root, final)
-        _fsync_dir(self.target_dir)
+        fsync_dir(self.target_dir)
         return BagResult(final, _file_sha256(final / "tagmanifest-sha256.txt"), size,
                          self.payload_bytes, len(self.digests))
 
@@ -230,7 +232,7 @@ class BagBuilder:
             os.fsync(raw.fileno())
             size = raw.tell()
         os.replace(partial, final)
-        _fsync_dir(self.target_dir)
+        fsync_dir(self.target_dir)
         shutil.rmtree(self.root)
         return BagResult(final, digest.hexdigest(), size, self.payload_bytes, len(self.digests))
 
@@ -307,11 +309,3 @@ def _write_manifest(path, digests):
 def _file_sha256(path):
     with open(path, "rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def _fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -5,10 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from capture import create_app
-from capture import audit, schema
+from capture import audit, create_app, models, schema
 from capture.db import db
-from capture import models
 from capture.models import Body, Membership, User
 
 models.PASSWORD_METHOD = "pbkdf2:sha256:1000"  # production strength is slow and proves nothing here
@@ -105,7 +103,8 @@ def make_user(username, role, **fields):
 def make_body(code, **fields):
     """A body with the default categories and scope."""
     import datetime as dt
-    from capture import scope
+
+    from capture.records import scope
     defaults = dict(name=f"{code} 临时机构", fonds_code=f"J{Body.select().count() + 1:03d}",
                     kind="epidemic", tier="key",
                     cadence_days=7, established_on=dt.date(2026, 1, 1))
@@ -142,6 +141,7 @@ def live_server(app):
 def browser(request):
     """A real headless Chromium; screenshots go to test-output/<test name>/."""
     from playwright.sync_api import sync_playwright
+
     from browser_support import Browser
     out_dir = Path(__file__).resolve().parent.parent / "test-output" / request.node.name
     with sync_playwright() as playwright:

@@ -6,10 +6,11 @@ import zipfile
 
 import time_machine
 
-from capture import samples, tokens
 from capture.db import db
 from capture.models import (ApiToken, CheckIn, Document, File, FollowUp, IdempotencyKey, Membership,
                             Transfer, User)
+from capture.ops import samples
+from capture.people import tokens
 
 FIELDS = {"category": "ZH", "retention": "Y", "carrier": "electronic",
           "doc_number": "沪行审〔2026〕15号", "responsible": "区行政服务中心",
@@ -254,11 +255,11 @@ def test_every_error_under_api_is_a_problem_document(app, client, world):
 def test_an_unexpected_error_is_a_problem_without_a_stack_trace(app, client, world, monkeypatch):
     app.config["PROPAGATE_EXCEPTIONS"] = False
     raw = token_for(world["secretary"])
-    from capture import api_queries
+    from capture.api import queries
 
     def broken(user):
         raise RuntimeError("secret internals")
-    monkeypatch.setattr(api_queries, "bodies_with_roles", broken)
+    monkeypatch.setattr(queries, "bodies_with_roles", broken)
     response = client.get("/api/v1/bodies", headers=bearer(raw))
     problem = assert_problem(response, 500)
     assert "secret internals" not in response.get_data(as_text=True) and "Traceback" not in problem["detail"]

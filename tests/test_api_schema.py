@@ -6,11 +6,13 @@ import zipfile
 
 import pytest
 import schemathesis
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings, strategies as st
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from capture import registry, samples, tokens
 from capture.models import CheckIn, Document, File, FollowUp, Transfer
+from capture.ops import samples
+from capture.people import tokens
+from capture.records import registry
 
 
 @pytest.fixture

@@ -1,9 +1,10 @@
 """In Chromium: the demo admin logs in, creates a body, switches language, logs out."""
 import pytest
 
-from browser_support import PHONE, login
-from capture import demo
 from capture.db import db
+from capture.ops import demo
+
+from browser_support import PHONE, login
 
 pytestmark = pytest.mark.browser
 

@@ -1,12 +1,13 @@
 """In Chromium: a secretary makes an API token for the approval system, reads the API page, and
 brings in last year's spreadsheet catalogue with its scans (checked first, then imported)."""
 import pytest
+from test_import import ROWS, csv_bytes, zip_of
+
+from capture.models import ApiToken, Document
+from capture.ops import samples
 
 from browser_support import PHONE, login
-from capture import samples
-from capture.models import ApiToken, Document
 from conftest import PASSWORD
-from test_import import ROWS, csv_bytes, zip_of
 
 pytestmark = pytest.mark.browser
 

@@ -2,10 +2,11 @@
 script error, and nothing overflows the phone's width."""
 import pytest
 
-from browser_support import PHONE, login
-from capture import demo
 from capture.db import db
 from capture.models import CheckIn, Document
+from capture.ops import demo
+
+from browser_support import PHONE, login
 
 pytestmark = pytest.mark.browser
 

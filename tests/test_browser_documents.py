@@ -1,8 +1,9 @@
 """In Chromium: the register form keeps chosen files on errors, fits a phone, works without JavaScript."""
 import pytest
 
+from capture.ops import samples
+
 from browser_support import PHONE, login
-from capture import samples
 from conftest import PASSWORD
 
 pytestmark = pytest.mark.browser

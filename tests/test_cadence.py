@@ -3,9 +3,9 @@ import datetime as dt
 
 import time_machine
 
-from capture import cadence, facts
 from capture.db import recorded_statements
-from capture.cadence import BodyFacts, Risk
+from capture.guidance import cadence, facts
+from capture.guidance.cadence import BodyFacts, Risk
 from capture.models import Body, CheckIn, Commitment, Document, ScopeItem
 
 MONDAY = dt.date(2026, 3, 2)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar
 from openpyxl import load_workbook
 
-from capture import charts
+from capture.guidance import charts
 from exporters import calendar as ics, statistics as workbook
 
 

@@ -8,8 +8,9 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
-from capture import checks
 from capture.models import AuditEvent, File
+from capture.transfer import checks
+
 from transfer_support import flood_body, jpeg_bytes, pdf_bytes, register
 
 

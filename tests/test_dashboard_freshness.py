@@ -4,9 +4,12 @@ import datetime as dt
 import pytest
 import time_machine
 
-from capture import audit, create_app, fragments, scheduler
+from capture import audit, create_app
 from capture.db import db, recorded_statements
+from capture.guidance import fragments
 from capture.models import AuditEvent, CheckIn
+from capture.ops import scheduler
+
 from conftest import AuthActions
 
 NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)  # Monday 09:00 in Shanghai

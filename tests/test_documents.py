@@ -3,9 +3,9 @@ import io
 import re
 from urllib.parse import quote
 
-from capture import samples
 from capture.db import db, recorded_statements
 from capture.models import AuditEvent, Category, Document, File, ScopeItem
+from capture.ops import samples
 
 
 def form(**overrides):
@@ -295,8 +295,8 @@ def test_secretary_home_has_register_shortcuts(client, auth, world):
 
 def test_demo_registers_a_living_set_of_documents(app, runner):
     assert runner.invoke(args=["demo"]).exit_code == 0
-    from capture import coverage
     from capture.models import Body
+    from capture.records import coverage
     store = app.extensions["store"]
     for code in ("YQFK", "FXQX"):
         body = Body.get(Body.code == code)

@@ -4,8 +4,8 @@ import hashlib
 import io
 import os
 
-from capture import fixity
 from capture.models import Document, File, Notification
+from capture.ops import fixity
 
 
 def register(app, world, content, number, store=True):

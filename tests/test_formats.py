@@ -5,7 +5,8 @@ import zipfile
 
 import pytest
 
-from capture import files, formats, samples
+from capture.ops import samples
+from capture.records import files, formats
 
 
 def identify(data):

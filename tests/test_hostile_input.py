@@ -5,8 +5,9 @@ import unicodedata
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from capture import samples
 from capture.models import Body, User
+from capture.ops import samples
+
 from conftest import AuthActions, csrf_token
 
 NASTY = st.one_of(

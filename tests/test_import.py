@@ -6,9 +6,10 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-from capture import import_sources, importer, samples
-from capture.import_sources import SourceError
 from capture.models import AuditEvent, Document, File
+from capture.ops import samples
+from capture.records.imports import importer, sources
+from capture.records.imports.sources import SourceError
 
 HEADER = ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注", "分类", "保管期限", "载体", "文件名"]
 ROWS = [
@@ -40,8 +41,8 @@ def files_zip(tmp_path):
 
 
 def run(app, world, data, name="目录.csv", files=None, dry_run=False):
-    header, rows = import_sources.read_table(data, name)
-    source = import_sources.open_files(files, 10**9) if files else None
+    header, rows = sources.read_table(data, name)
+    source = sources.open_files(files, 10**9) if files else None
     if dry_run:
         return importer.check(world["a"], header, rows, source)
     return importer.run(world["a"], world["secretary"], header, rows, source, app.extensions["store"])
@@ -65,7 +66,7 @@ def test_gbk_csv_with_chinese_titles_and_codes_like_0007_imports_exactly(app, wo
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
 def test_utf8_with_or_without_bom_reads_the_same(app, world, encoding):
-    header, rows = import_sources.read_table(csv_bytes(ROWS, encoding=encoding), "目录.csv")
+    header, rows = sources.read_table(csv_bytes(ROWS, encoding=encoding), "目录.csv")
     assert header[0] == "序号" and rows[0][2] == "0007"
 
 
@@ -159,7 +160,7 @@ def test_a_zip_bomb_is_refused_with_a_clear_message(tmp_path):
         archive.writestr("成立通知.pdf", bytes(50 * 1024 * 1024))  # 50 MB of zeros in ~50 KB
     assert bomb.stat().st_size < 200 * 1024
     with pytest.raises(SourceError, match="压缩炸弹"):
-        import_sources.open_files(bomb, 10**10)
+        sources.open_files(bomb, 10**10)
 
 
 def test_a_zip_expanding_beyond_the_limit_is_refused(tmp_path):
@@ -168,7 +169,7 @@ def test_a_zip_expanding_beyond_the_limit_is_refused(tmp_path):
         archive.writestr("a.bin", bytes(3 * 1024 * 1024))
         archive.writestr("b.bin", bytes(3 * 1024 * 1024))
     with pytest.raises(SourceError, match="5 MB 的上限"):
-        import_sources.open_files(plain, 5 * 1024 * 1024)
+        sources.open_files(plain, 5 * 1024 * 1024)
 
 
 @pytest.mark.parametrize("name", ["../evil.pdf", "/etc/passwd", "a/../../evil.pdf", "C:/evil.pdf"])
@@ -176,7 +177,7 @@ def test_a_zip_with_paths_leading_outside_is_refused(tmp_path, name):
     path = tmp_path / "escape.zip"
     path.write_bytes(zip_of({name: b"x"}))
     with pytest.raises(SourceError, match="压缩包以外"):
-        import_sources.open_files(path, 10**9)
+        sources.open_files(path, 10**9)
 
 
 def test_zip_names_from_chinese_windows_are_read_as_gbk(tmp_path):
@@ -188,7 +189,7 @@ def test_zip_names_from_chinese_windows_are_read_as_gbk(tmp_path):
         archive.writestr(placeholder.decode(), samples.jpeg())
     path = tmp_path / "windows.zip"
     path.write_bytes(buffer.getvalue().replace(placeholder, gbk_name))  # no UTF-8 flag, as Windows writes
-    source = import_sources.open_files(path, 10**9)
+    source = sources.open_files(path, 10**9)
     assert source.find("隔离点照.jpg") == ("隔离点照.jpg", None)
     with source.open("隔离点照.jpg") as stream:
         assert stream.read() == samples.jpeg()
@@ -196,7 +197,7 @@ def test_zip_names_from_chinese_windows_are_read_as_gbk(tmp_path):
 
 def test_an_unreadable_encoding_says_how_to_fix_it():
     with pytest.raises(SourceError, match="CSV UTF-8"):
-        import_sources.read_table(b"\xff\xfe\x00\x00\x81", "x.csv")
+        sources.read_table(b"\xff\xfe\x00\x00\x81", "x.csv")
 
 
 def test_cli_import_dry_run_then_real_with_exit_codes(app, world, runner, tmp_path, files_zip):

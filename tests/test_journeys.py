@@ -4,10 +4,13 @@ import datetime as dt
 
 import pytest
 
-from browser_support import PHONE, login
-from capture import clock, demo, samples, verify
+from capture import clock
 from capture.db import db
 from capture.models import Body, Document, File, ScopeItem, User
+from capture.ops import demo, samples
+from capture.transfer import verify
+
+from browser_support import PHONE, login
 from conftest import PASSWORD
 from transfer_support import complete_body
 

@@ -8,9 +8,11 @@ import io
 
 import pytest
 
-from capture import calendar_feed, registry
-from capture.models import (ChronicleEntry, CheckIn, Commitment, Document, File, FollowUp,
+from capture.guidance import calendar as calendar_feed
+from capture.models import (CheckIn, ChronicleEntry, Commitment, Document, File, FollowUp,
                             Membership, Notification, Transfer, User)
+from capture.records import registry
+
 from conftest import AuthActions, csrf_token
 
 ROLES = ("admin", "liaison", "secretary", "transfer_officer", "viewer")

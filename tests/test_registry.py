@@ -5,10 +5,11 @@ import threading
 
 import pytest
 
-from capture import registry, samples
 from capture.db import db
 from capture.models import AuditEvent, Document, File
-from capture.validation import RegistrationError
+from capture.ops import samples
+from capture.records import registry
+from capture.text import RegistrationError
 
 
 def fields(**overrides):

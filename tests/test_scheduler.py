@@ -15,10 +15,10 @@ import pytest
 import time_machine
 from aiosmtpd.controller import Controller
 
-from capture import scheduler
 from capture.db import recorded_statements
-from capture.models import (AuditEvent, CheckIn, Commitment, FollowUp, Membership, Notification,
-                            User)
+from capture.models import AuditEvent, CheckIn, Commitment, FollowUp, Membership, Notification, User
+from capture.ops import scheduler
+
 from conftest import make_body
 
 NOW = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)  # Monday 09:00 in Shanghai
@@ -199,7 +199,7 @@ def test_second_scheduler_on_the_same_database_refuses_to_start(app, tmp_path):
 def test_missed_runs_are_logged(app, caplog):
     from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
     event = JobExecutionEvent(EVENT_JOB_MISSED, "digest", None, dt.datetime(2026, 3, 2, 7, 30))
-    with caplog.at_level("WARNING", logger="capture.scheduler"):
+    with caplog.at_level("WARNING", logger="capture.ops.scheduler"):
         scheduler._on_event(event)
     assert "job digest missed its run" in caplog.text
 

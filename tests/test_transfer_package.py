@@ -14,8 +14,9 @@ import pytest
 from docx import Document as DocxDocument
 from docx.oxml.ns import qn
 
-from capture import packaging, verify
 from capture.models import Document, File, Transfer
+from capture.transfer import packaging, verify
+
 from transfer_support import export_folder, flip_byte, flood_body, register
 
 

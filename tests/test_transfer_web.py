@@ -6,9 +6,10 @@ import zipfile
 import bagit
 import pytest
 
-from capture import packaging, verify
 from capture.models import (AuditEvent, Body, ChronicleEntry, Commitment, FondsDescription,
                             Membership, Notification, ScopeItem, Transfer)
+from capture.transfer import packaging, verify
+
 from conftest import make_user
 from transfer_support import flood_body, register
 
@@ -50,7 +51,7 @@ def test_liaison_dissolves_a_body_which_locks_categories_and_prompts_the_final_c
     assert body.dissolution_notice_id == notice.id
     assert Notification.get(Notification.user == world["liaison"]).kind == "final_checkin"
     assert AuditEvent.get(AuditEvent.action == "body.dissolve").body_id == body.id
-    from capture import auth as permissions
+    from capture.people import auth as permissions
     assert not permissions.can(world["liaison"], "category.edit", body)
     assert auth.post(f"{url}/confirm", page=url).status_code == 302
     assert Body.get_by_id(body.id).status == "dissolved"
@@ -134,6 +135,7 @@ def test_commitment_round_trip_ends_in_a_supplementary_package(app, client, auth
 def test_failures_that_a_promise_cannot_cover_are_refused(app, client, auth, flood):
     body, _, docs = flood
     from capture.models import File
+
     from transfer_support import flip_byte
     flip_byte(app.extensions["store"].path(File.get(File.document == docs[0]).sha256))
     auth.login("officer")

@@ -115,7 +115,7 @@ def test_requests_after_a_body_on_a_kept_alive_connection_are_read_from_the_righ
     root = Path(__file__).resolve().parents[1]
     env = dict(os.environ, CAPTURE_DATA_DIR=str(tmp_path), CAPTURE_SECRET_KEY="test",
                CAPTURE_DATABASE_URL=f"sqlite:///{tmp_path / 'capture.db'}", CAPTURE_ENV="production")
-    subprocess.run([sys.executable, "-m", "capture.cli", "init"], env=env, cwd=root, check=True,
+    subprocess.run([sys.executable, "-m", "capture", "init"], env=env, cwd=root, check=True,
                    capture_output=True)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

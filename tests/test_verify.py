@@ -6,7 +6,7 @@ import zipfile
 import bagit
 import pytest
 
-from capture.verify import verify
+from capture.transfer.verify import verify
 
 
 def make_bag(root, files, version="1.0", encoding="utf-8", algorithms=("sha256",), info=None):

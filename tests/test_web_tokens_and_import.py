@@ -2,9 +2,10 @@
 import io
 import re
 
-from capture import samples
-from capture.models import ApiToken, Document
 from test_import import HEADER, ROWS, csv_bytes, zip_of
+
+from capture.models import ApiToken, Document
+from capture.ops import samples
 
 
 def test_a_token_is_shown_once_stored_hashed_and_revocable(client, auth, world):
@@ -34,7 +35,7 @@ def test_a_token_needs_a_name(client, auth, world):
 
 
 def test_nobody_revokes_another_users_token(client, auth, world):
-    from capture import tokens
+    from capture.people import tokens
     token, _raw = tokens.create(world["liaison"], "指导系统", "read")
     auth.login("secretary")
     response = auth.post("/account/tokens/revoke", {"token_id": str(token.id)}, page="/account/tokens")

@@ -80,7 +80,7 @@ def flip_byte(path, offset=-10):
 
 def export_folder(app, body, out_dir, zip_package=False, user=None):
     """Claim and export a body's package the way `capture export` does; return the BagResult."""
-    from capture import packaging
+    from capture.transfer import packaging
     transfer = packaging.claim(body, user)
     return packaging.export(transfer, app.extensions["store"], out_dir, zip_package=zip_package)
 

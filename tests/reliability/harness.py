@@ -125,9 +125,10 @@ class Site:
 
     def seed(self, kind="epidemic"):
         """Schema, an admin, a secretary and one body she registers for; return its facts."""
-        from conftest import PASSWORD, make_body, make_user
         from capture import schema
         from capture.models import Category, Membership
+
+        from conftest import PASSWORD, make_body, make_user
         with self.context():
             schema.migrate()
             make_user("admin", "admin")
@@ -141,7 +142,7 @@ class Site:
 
     def cli(self, *args, check=True, **env):
         """Run `capture …` on this site; return the finished process."""
-        result = subprocess.run([PYTHON, "-m", "capture.cli", *args], env=self.env(**env),
+        result = subprocess.run([PYTHON, "-m", "capture", *args], env=self.env(**env),
                                 cwd=ROOT, capture_output=True, text=True)
         if check and result.returncode != 0:
             raise AssertionError(f"capture {' '.join(args)} exited {result.returncode}:\n"

@@ -31,7 +31,7 @@ def test_backup_taken_while_in_use_restores_everything(sites, tmp_path, capsys):
                               big_file_every=size.big_file_every)
         time.sleep(size.seconds / 3)
         backup_started = time.monotonic()
-        backup = subprocess.run([PYTHON, "-m", "capture.cli", "backup", str(tmp_path / "backups")],
+        backup = subprocess.run([PYTHON, "-m", "capture", "backup", str(tmp_path / "backups")],
                                 env=source.env(), cwd=ROOT, capture_output=True, text=True)
         time.sleep(1)  # clients keep writing after the snapshot too
         stop.set()

@@ -1,14 +1,15 @@
 """`capture export` killed at random points, then retried: one valid package, nothing half-built."""
 import itertools
+import os
 import random
 import signal
-import os
 import subprocess
 import time
 
 import pytest
 
 from exporters.bag import PARTIAL
+
 from harness import PYTHON, ROOT, print_figures, scale, sites  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.reliability
@@ -19,6 +20,7 @@ MIB = 1024 * 1024
 def _exportable(site, rng):
     """A dissolved flood task force whose check passes, with 24 MiB of files to copy."""
     from capture import schema
+
     from transfer_support import flood_body, register
     with site.context() as app:
         schema.migrate()
@@ -38,7 +40,7 @@ class Export:
         self.log_path = site.root / f"export-{next(self.numbers)}.log"
         self.log = open(self.log_path, "wb")
         self.started = time.monotonic()
-        self.process = subprocess.Popen([PYTHON, "-m", "capture.cli", *args], env=site.env(),
+        self.process = subprocess.Popen([PYTHON, "-m", "capture", *args], env=site.env(),
                                         cwd=ROOT, stdout=self.log, stderr=self.log,
                                         start_new_session=True)
 

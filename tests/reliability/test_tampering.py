@@ -13,8 +13,8 @@ pytestmark = pytest.mark.reliability
 
 def _register_some(site, facts, rng, count=20):
     """Register documents through the registry, as the web form does; return their files."""
-    from capture import registry
     from capture.models import Body, User
+    from capture.records import registry
     stored = []
     with site.context() as app:
         body, user = Body.get_by_id(facts["body_id"]), User.get(User.username == facts["username"])

@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1: views, shapes, queries, OpenAPI, problem details, idempotency."""

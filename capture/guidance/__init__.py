@@ -1,0 +1,1 @@
+"""The liaison's journey: check-ins, cadence, dashboard, statistics, calendar, notifications."""

@@ -1,0 +1,126 @@
+"""Check-ins and their follow-up actions: scheduling, recording the outcome, ticking off."""
+import datetime as dt
+
+from peewee import JOIN, prefetch
+
+from capture import audit, clock
+from capture.db import db
+from capture.models import Body, CheckIn, FollowUp, Membership, User, now
+
+from . import cadence, facts
+
+DEFAULT_DURATION = 60  # minutes, when the liaison did not record one
+DEFAULT_TIME = dt.time(9, 30)
+
+
+def proposal_for(body, zone):
+    """The proposed next check-in of a body (None once it is no longer guided)."""
+    found = facts.body_facts(Body.select().where(Body.id == body.id), zone)
+    if not found:
+        return None
+    return cadence.propose(found[0], clock.local_today(zone))
+
+
+def for_body(body):
+    """The body's check-ins, newest first, each with its follow-ups (two queries)."""
+    checkins = (CheckIn.select(CheckIn, User).join(User).where(CheckIn.body == body)
+                .order_by(CheckIn.scheduled_for.desc()))
+    return prefetch(checkins, FollowUp.select().order_by(FollowUp.due, FollowUp.id))
+
+
+def get_for_body(body, checkin_id):
+    """The check-in with this id if it belongs to `body`, else None."""
+    return (CheckIn.select(CheckIn, User).join(User)
+            .where(CheckIn.id == checkin_id, CheckIn.body == body).first())
+
+
+def follow_ups_of(checkin):
+    """The follow-ups agreed at a check-in, soonest due first."""
+    return list(checkin.follow_ups.order_by(FollowUp.due, FollowUp.id))
+
+
+def follow_up_for_body(body, follow_up_id):
+    """The follow-up with this id if its check-in belongs to `body`, else None."""
+    return (FollowUp.select(FollowUp, CheckIn).join(CheckIn)
+            .where(FollowUp.id == follow_up_id, CheckIn.body == body).first())
+
+
+def liaison_choices(body, user):
+    """Users who may lead a check-in with the body: its liaisons, and the scheduling user."""
+    liaisons = list(User.select().join(Membership)
+                    .where(Membership.body == body, Membership.role == "liaison", User.active)
+                    .order_by(User.display_name))
+    if user.id not in {u.id for u in liaisons}:
+        liaisons.insert(0, user)
+    return liaisons
+
+
+def schedule(body, user, liaison, when_local, zone, mode, place, contact_person, is_final):
+    """Arrange a check-in at local time `when_local`; recorded in the audit trail."""
+    with db.atomic():
+        checkin = CheckIn.create(
+            body=body, liaison=liaison, scheduled_for=clock.to_utc(when_local, zone), mode=mode,
+            place=place.strip(), contact_person=contact_person.strip(), is_final=is_final)
+        audit.record("checkin.schedule", checkin, {
+            "scheduled_for": when_local.isoformat(timespec="minutes"), "zone": zone,
+            "mode": mode, "liaison": liaison.username, "place": checkin.place,
+            "is_final": is_final}, user=user, body=body)
+    return checkin
+
+
+def record_outcome(body, checkin, user, status, mode, duration, notes, findings, reason, follow_ups):
+    """Record what happened at a check-in and the follow-up actions agreed there."""
+    old = {"status": checkin.status, "mode": checkin.mode}
+    with db.atomic():
+        checkin.status = status
+        checkin.mode = mode or checkin.mode
+        checkin.duration_minutes = duration if status == "held" else None
+        checkin.notes, checkin.findings = notes.strip(), findings.strip()
+        checkin.reason = reason.strip() if status != "held" else ""
+        checkin.needs_outcome = False
+        checkin.recorded_at = now()
+        checkin.save()
+        created = [FollowUp.create(checkin=checkin, action=action.strip(), owner=owner.strip(),
+                                   due=due)
+                   for action, owner, due in follow_ups] if status == "held" else []
+        audit.record("checkin.outcome", checkin, {
+            "old": old, "status": status, "mode": checkin.mode, "duration": checkin.duration_minutes,
+            "findings": checkin.findings, "reason": checkin.reason,
+            "follow_ups": [[f.action, f.owner, f.due.isoformat()] for f in created]},
+            user=user, body=body)
+    return created
+
+
+def add_follow_up(body, checkin, user, action, owner, due):
+    """Add a follow-up action to a check-in that was held."""
+    with db.atomic():
+        follow_up = FollowUp.create(checkin=checkin, action=action.strip(), owner=owner.strip(),
+                                    due=due)
+        audit.record("followup.add", follow_up, {"checkin": checkin.id, "action": follow_up.action,
+                                                 "owner": follow_up.owner, "due": due.isoformat()},
+                     user=user, body=body)
+    return follow_up
+
+
+def tick(body, follow_up, user, today):
+    """Mark a follow-up as done today (ticking twice keeps the first date)."""
+    if follow_up.done_on is not None:
+        return False
+    with db.atomic():
+        follow_up.done_on, follow_up.done_by = today, user
+        follow_up.save()
+        audit.record("followup.done", follow_up, {"action": follow_up.action,
+                                                  "due": follow_up.due.isoformat(),
+                                                  "done_on": today.isoformat()},
+                     user=user, body=body)
+    return True
+
+
+def open_follow_ups_for_secretary(user):
+    """Open follow-ups of the bodies where `user` is a secretary, soonest due first."""
+    return list(FollowUp.select(FollowUp, CheckIn, Body)
+                .join(CheckIn).join(Body)
+                .join(Membership, JOIN.INNER, on=(Membership.body == Body.id))
+                .where(Membership.user == user.id, Membership.role == "secretary",
+                       FollowUp.done_on.is_null(), Body.status != "transferred")
+                .order_by(FollowUp.due, FollowUp.id))

@@ -1,0 +1,182 @@
+"""Guidance pages: the liaison's dashboard, a body's check-ins, outcomes, follow-ups, statistics."""
+import datetime as dt
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
+from flask_babel import get_locale, gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from capture import clock
+from capture.models import User
+from capture.people import auth
+
+from . import checkins, dashboard, fragments, statistics
+from .forms import FollowUpForm, OutcomeForm, ScheduleForm
+from .inbox import safe_target
+
+bp = Blueprint("guidance", __name__)
+
+
+def _zone():
+    return current_app.config["TIMEZONE"]
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@bp.app_template_global()
+def link_to(endpoint, fallback, **values):
+    """URL of `endpoint` when that page exists yet, else of `fallback`."""
+    target = endpoint if endpoint in current_app.view_functions else fallback
+    return url_for(target, **values)
+
+
+@bp.app_template_global()
+def home_follow_ups():
+    """Open follow-ups for the secretary's home page (called only by that template)."""
+    if not current_user.is_authenticated:
+        return []
+    return checkins.open_follow_ups_for_secretary(current_user)
+
+
+@bp.app_template_global()
+def local_today():
+    """Today's date in the archive's time zone."""
+    return clock.local_today(_zone())
+
+
+@bp.route("/guidance", endpoint="dashboard")
+@login_required
+@auth.require("stats.view")
+def show_dashboard():
+    """The liaison's dashboard over the bodies they look after."""
+    user, zone, now_utc = _user(), _zone(), clock.utc_now()
+    today = clock.to_local(now_utc, zone).date()
+    # Building the board over all the user's bodies costs more than the rest of the page: it
+    # is rendered once per state of the data, day, user and language (see fragments.py).
+    key = ("guidance.dashboard", user.id, user.role, str(get_locale()), today, request.script_root)
+    board = fragments.cached(key, lambda: Markup(render_template(
+        "guidance/_board.html", board=dashboard.build(user, zone, now_utc))))
+    return render_template("guidance/dashboard.html", today=today, board=board)
+
+
+def _schedule_form(body, proposal):
+    form = ScheduleForm()
+    people = checkins.liaison_choices(body, current_user)
+    form.liaison.choices = [(u.id, u.display_name) for u in people]
+    if request.method == "GET":
+        form.liaison.data = current_user.id
+        form.contact_person.data = body.contact_person
+        form.time.data = checkins.DEFAULT_TIME
+        if proposal is not None:
+            form.date.data, form.is_final.data = proposal.date, proposal.is_final
+    return form
+
+
+@bp.route("/bodies/<int:body_id>/checkins", methods=["GET", "POST"])
+@login_required
+def body_checkins(body_id):
+    """The body's check-ins and, for its liaison, a form with the next one proposed."""
+    body = auth.body_or_404(body_id, "checkin.view")
+    proposal = checkins.proposal_for(body, _zone())
+    form = _schedule_form(body, proposal) if auth.can(current_user, "checkin.manage", body) else None
+    if request.method == "POST":
+        if form is None:
+            abort(403)
+        if form.validate_on_submit():
+            when = dt.datetime.combine(form.date.data, form.time.data)
+            checkin = checkins.schedule(body, _user(), User.get_by_id(form.liaison.data), when,
+                                        _zone(), form.mode.data, form.place.data,
+                                        form.contact_person.data, form.is_final.data)
+            flash(_("已安排 %(when)s 的指导。", when=when.strftime("%Y-%m-%d %H:%M")), "success")
+            return redirect(url_for(".checkin", body_id=body.id, checkin_id=checkin.id))
+    return render_template("guidance/body_checkins.html", body=body, form=form, proposal=proposal,
+                           checkins=checkins.for_body(body))
+
+
+def _outcome_form(body, item):
+    """The outcome form while the check-in awaits its outcome and the user may record it."""
+    if item.status != "scheduled" or not auth.can(current_user, "checkin.manage", body):
+        return None
+    form = OutcomeForm(checkin_date=clock.local_date(item.scheduled_for, _zone()))
+    if not form.is_submitted():
+        form.mode.data = item.mode
+    return form
+
+
+def _show_checkin(body, item, form, follow_up_form=None):
+    if follow_up_form is None and item.status == "held" and auth.can(current_user, "checkin.manage", body):
+        follow_up_form = FollowUpForm(formdata=None)
+    return render_template("guidance/checkin.html", body=body, checkin=item, form=form,
+                           follow_up_form=follow_up_form, follow_ups=checkins.follow_ups_of(item))
+
+
+@bp.route("/bodies/<int:body_id>/checkins/<int:checkin_id>", methods=["GET", "POST"])
+@login_required
+def checkin(body_id, checkin_id):
+    """One check-in; its liaison records the outcome here while it is still scheduled."""
+    body = auth.body_or_404(body_id, "checkin.view")
+    item = checkins.get_for_body(body, checkin_id) or abort(404)
+    form = _outcome_form(body, item)
+    if request.method == "POST":
+        if form is None:
+            auth.body_or_404(body_id, "checkin.manage")  # 403 for those who may only look
+            flash(_("该次指导的结果已经登记过。"), "info")
+            return redirect(url_for(".checkin", body_id=body.id, checkin_id=item.id))
+        if form.validate_on_submit():
+            checkins.record_outcome(body, item, _user(), form.status.data, form.mode.data,
+                                    form.duration.data, form.notes.data, form.findings.data,
+                                    form.reason.data, form.follow_up_rows())
+            flash(_("已登记指导结果。"), "success")
+            return redirect(url_for(".checkin", body_id=body.id, checkin_id=item.id))
+    return _show_checkin(body, item, form)
+
+
+@bp.route("/bodies/<int:body_id>/checkins/<int:checkin_id>/follow-ups", methods=["POST"])
+@login_required
+def add_follow_up(body_id, checkin_id):
+    """Add a follow-up action to a held check-in."""
+    body = auth.body_or_404(body_id, "checkin.manage")
+    item = checkins.get_for_body(body, checkin_id) or abort(404)
+    if item.status != "held":
+        abort(409)
+    form = FollowUpForm()
+    if form.validate_on_submit():
+        checkins.add_follow_up(body, item, _user(), form.action.data, form.owner.data, form.due.data)
+        flash(_("已添加整改事项。"), "success")
+        return redirect(url_for(".checkin", body_id=body.id, checkin_id=item.id))
+    return _show_checkin(body, item, None, follow_up_form=form)
+
+
+@bp.route("/bodies/<int:body_id>/follow-ups/<int:follow_up_id>/done", methods=["POST"])
+@login_required
+def tick_follow_up(body_id, follow_up_id):
+    """Tick a follow-up off as done today."""
+    body = auth.body_or_404(body_id, "followup.tick")
+    follow_up = checkins.follow_up_for_body(body, follow_up_id) or abort(404)
+    if checkins.tick(body, follow_up, _user(), clock.local_today(_zone())):
+        flash(_("已完成：%(action)s", action=follow_up.action), "success")
+    target = safe_target(request.form.get("next"))
+    return redirect(target or url_for(".body_checkins", body_id=body.id))
+
+
+@bp.route("/statistics", endpoint="statistics")
+@login_required
+@auth.require("stats.view")
+def show_statistics():
+    """Check-ins, follow-ups, documents and commitments, drawn as charts."""
+    figures = statistics.compute(current_user, _zone())
+    return render_template("guidance/statistics.html", figures=figures)
+
+
+@bp.route("/statistics.xlsx")
+@login_required
+@auth.require("stats.view")
+def statistics_xlsx():
+    """The statistics page's figures as an Excel workbook."""
+    figures = statistics.compute(current_user, _zone())
+    return send_file(statistics.workbook(figures), as_attachment=True,
+                     download_name=f"guidance-statistics-{figures.today}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,0 +1,1 @@
+"""People: logging in, roles and can(), accounts, administration, API tokens."""

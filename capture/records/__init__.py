@@ -1,0 +1,1 @@
+"""The secretary's journey: bodies, registration, files and formats, scope, the list, import."""

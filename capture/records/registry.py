@@ -1,0 +1,172 @@
+"""Registering documents: the 档号, files, edits and withdrawal, each with its audit event.
+
+No Flask request in here: the web form, the JSON API and bulk import all call these functions.
+"""
+from flask_babel import gettext as _
+from peewee import IntegrityError
+
+from capture import audit
+from capture.db import db, lock_until_commit
+from capture.models import Document, File, next_item_number, now
+from capture.text import RegistrationError, has_control_characters
+
+from . import files, validation
+from .validation import record_class
+
+ATTEMPTS = 10
+
+
+def class_key(record_class_code, year, retention, category=None):
+    """The lowest class the item number runs in, e.g. WS·2026-Y-BGS (category omitted when none)."""
+    key = f"{record_class_code}·{year}-{retention}"
+    return f"{key}-{category.code}" if category is not None else key
+
+
+def reference_code(fonds_code, key, item_number):
+    """档号: {fonds}-{class}·{year}-{retention}[-{category}]-{item:04d}."""
+    return f"{fonds_code}-{key}-{item_number:04d}"
+
+
+def register_document(body, user, fields, uploads=(), store=None, max_bytes=None, stored=()):
+    """Validate, store the files, then give the 档号 inside a transaction; return the Document.
+
+    `uploads` is a list of (original name, binary stream, length or None); `stored` lists files
+    already identified and stored (files.StoredUpload), as bulk import does before its
+    transaction. The returned document carries `warnings` (e.g. a date outside the body's
+    life) for the caller to show.
+    """
+    if body.is_read_only:
+        raise RegistrationError({"body": [_("本机构的档案已移交，不能再登记文件。")]})
+    clean, warnings = validation.check(body, fields)
+    if uploads and store is None:
+        raise ValueError("uploads given without a store")
+    stored = list(stored) + (files.store_uploads(store, uploads, max_bytes) if uploads else [])
+    code = record_class(clean["carrier"])
+    key = class_key(code, clean["date"].year, clean["retention"], clean["category"])
+    for attempt in range(ATTEMPTS):
+        try:
+            with db.atomic():
+                document = _create(body, user, clean, code, key, stored)
+            break
+        except IntegrityError:
+            # Another registration took this number between our read and our insert.
+            if attempt == ATTEMPTS - 1:
+                raise
+    document.warnings = warnings
+    return document
+
+
+def _create(body, user, clean, code, key, stored):
+    lock_until_commit(f"item-number:{body.id}:{key}")
+    number = next_item_number(body, key)
+    document = Document.create(
+        body=body, record_class=code, year=clean["date"].year, class_key=key,
+        item_number=number, reference_code=reference_code(body.fonds_code, key, number),
+        created_by=user, updated_by=user,
+        **{k: v for k, v in clean.items()})
+    created = [files.create_file(document, upload, user) for upload in stored]
+    audit.record("document.register", document, {
+        "reference_code": document.reference_code, "title": document.title,
+        "fields": _snapshot(document), "files": [files.describe(f) for f in created]},
+        user=user, body=body)
+    return document
+
+
+def _snapshot(document):
+    values = {}
+    for name in validation.ALL_FIELDS:
+        value = getattr(document, name)
+        values[name] = getattr(value, "code", None) if name == "category" else (
+            value.id if name == "scope_item" and value is not None else value)
+    return values
+
+
+def edit_document(document, user, fields):
+    """Change the editable metadata; the audit event keeps old and new values; return changes."""
+    _check_writable(document)
+    clean, warnings = validation.check(document.body, fields, only=validation.EDITABLE)
+    if clean["date"].year != document.year:
+        raise RegistrationError({"date": [_("档号中的年度（%(y)s）已确定，日期不能改到其他年度。如确属登记错误，请撤回后重新登记。",
+                                            y=document.year)]})
+    if record_class(clean["carrier"]) != document.record_class:
+        raise RegistrationError({"carrier": [_("改为该载体会改变档号中的门类代码，不能修改。如确属登记错误，请撤回后重新登记。")]})
+    changes = {}
+    for name, new in clean.items():
+        old = getattr(document, name)
+        if old != new:
+            changes[name] = [_plain(old), _plain(new)]
+            setattr(document, name, new)
+    if changes:
+        with db.atomic():
+            document.updated_by = user
+            document.updated_at = now()
+            document.save()
+            audit.record("document.edit", document, {"reference_code": document.reference_code,
+                                                     "changes": changes},
+                         user=user, body=document.body)
+    return changes, warnings
+
+
+def _plain(value):
+    """A JSON-friendly value for the audit trail (a scope item by id and name)."""
+    if hasattr(value, "id") and hasattr(value, "name"):
+        return {"id": value.id, "name": value.name}
+    return value
+
+
+def add_file(document, user, uploads, store, max_bytes=None, replaces=None):
+    """Add files to a registered document; with `replaces`, the one upload is its new version."""
+    _check_writable(document)
+    if replaces is not None and (replaces.document_id != document.id or len(uploads) != 1):
+        raise RegistrationError({"files": [_("替换文件时请只选择一个新文件。")]})
+    if not uploads:
+        raise RegistrationError({"files": [_("请选择要添加的文件。")]})
+    stored = files.store_uploads(store, uploads, max_bytes)
+    with db.atomic():
+        created = [files.create_file(document, upload, user, replaces) for upload in stored]
+        audit.record("document.file.replace" if replaces else "document.file.add", document,
+                     {"reference_code": document.reference_code,
+                      "files": [files.describe(f) for f in created]},
+                     user=user, body=document.body)
+    return created
+
+
+def withdraw_document(document, user, reason):
+    """Withdraw a document: it and its files stay, marked withdrawn with the reason."""
+    reason = (reason or "").strip()
+    if document.status == "withdrawn":
+        raise RegistrationError({"reason": [_("该文件已撤回。")]})
+    if not reason:
+        raise RegistrationError({"reason": [_("请写明撤回原因，例如“重复登记，见档号 …”。")]})
+    if len(reason) > 1000 or has_control_characters(reason, multiline=True):
+        raise RegistrationError({"reason": [_("撤回原因最多 1000 字，且不能含控制字符。")]})
+    _check_writable(document)
+    with db.atomic():
+        document.status = "withdrawn"
+        document.withdrawn_reason = reason
+        document.withdrawn_at = now()
+        document.withdrawn_by = user
+        document.save()
+        audit.record("document.withdraw", document, {"reference_code": document.reference_code,
+                                                     "reason": reason},
+                     user=user, body=document.body)
+    return document
+
+
+def _check_writable(document):
+    if document.body.is_read_only:
+        raise RegistrationError({"body": [_("本机构的档案已移交，不能再修改。")]})
+    if document.status == "withdrawn":
+        raise RegistrationError({"status": [_("已撤回的文件不能再修改。")]})
+
+
+def last_registered(body, user):
+    """The user's last document in this body: its category and retention become form defaults."""
+    return (Document.select(Document.category, Document.retention)
+            .where(Document.body == body, Document.created_by == user)
+            .order_by(Document.id.desc()).first())
+
+
+def file_of(document, file_id):
+    """A file of this document, or None (so an id from another document finds nothing)."""
+    return File.get_or_none(File.id == file_id, File.document == document)

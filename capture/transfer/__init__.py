@@ -1,0 +1,1 @@
+"""The transfer officer's journey: dissolution, commitments, the check, packaging, verification."""

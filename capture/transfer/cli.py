@@ -1,0 +1,96 @@
+"""`capture check`, `capture export` and `capture verify`: the transfer from the command line."""
+import sys
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from capture.db import db
+from capture.models import Body
+
+from . import packaging, verify as verifier
+
+MARK = {"pass": "通过", "warning": "警告", "fail": "不通过"}
+VERIFY_MARK = {"fail": "错误", "warning": "警告", "info": "信息"}
+
+
+def _body(code):
+    body = Body.get_or_none(Body.code == code)
+    if body is None:
+        raise click.ClickException(f"No body with code {code!r}; `capture bodies` lists them.")
+    return body
+
+
+def print_report(report):
+    """Print the findings worth reading (failures and warnings first), then the summary."""
+    order = {"fail": 0, "warning": 1, "pass": 2}
+    for f in sorted(report.findings, key=lambda f: order[f.severity]):
+        note = "（已承诺）" if f.committed else ""
+        click.echo(f"[{MARK[f.severity]}] {f.code:<18} {f.message}{note}")
+    s = report.summary
+    click.echo(f"通过 {s['pass']}，警告 {s['warning']}，不通过 {s['fail']}"
+               f"（其中未承诺 {len(report.uncovered)}）")
+
+
+@click.command("check")
+@with_appcontext
+@click.argument("body_code", metavar="BODY")
+def check_command(body_code):
+    """Run the four-properties check on BODY (its code); exit 1 when anything fails."""
+    with db.connection_context():
+        body = _body(body_code)
+        with click.progressbar(length=100, label="Checking", file=sys.stderr) as bar:
+            seen = [0]
+
+            def progress(done, total):
+                percent = done * 100 // total
+                bar.update(percent - seen[0])
+                seen[0] = percent
+            _transfer, report = packaging.run_check(body, None, current_app.extensions["store"], progress)
+    print_report(report)
+    sys.exit(1 if report.summary["fail"] else 0)
+
+
+@click.command("export")
+@with_appcontext
+@click.argument("body_code", metavar="BODY")
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder that receives the package and its register.")
+@click.option("--zip", "zip_package", is_flag=True, help="Write one zip file instead of a folder.")
+def export_command(body_code, out_dir, zip_package):
+    """Check BODY, then write its BagIt transfer package to DIR; print its path and SHA-256."""
+    with db.connection_context():
+        body = _body(body_code)
+        try:
+            transfer = packaging.claim(body, None)
+        except packaging.ExportError as exc:
+            raise click.ClickException(str(exc))
+        bar = click.progressbar(length=1, label="Exporting", file=sys.stderr)
+
+        def on_total(total):
+            bar.length = max(total, 1)
+        try:
+            with bar:
+                result = packaging.export(transfer, current_app.extensions["store"], out_dir,
+                                          zip_package=zip_package, echo=bar.update, on_total=on_total)
+        except packaging.ExportError as exc:
+            raise click.ClickException(str(exc))
+    click.echo(f"Package:  {result.path}")
+    click.echo(f"Register: {packaging.register_path(result.path)}")
+    click.echo(f"SHA-256:  {result.sha256} "
+               f"({'zip file' if zip_package else 'tagmanifest-sha256.txt'}, {result.size} bytes)")
+
+
+@click.command("verify")
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--digest", help="The package SHA-256 from the transfer register.")
+def verify_command(path, digest):
+    """Validate a package (folder or zip) as the receiving archive would; exit 0 only when valid."""
+    result = verifier.verify(path, digest)
+    for severity, message in result.problems:
+        click.echo(f"[{VERIFY_MARK[severity]}] {message}")
+    click.echo(("VALID" if result.valid else "INVALID") + f": {path}")
+    sys.exit(0 if result.valid else 1)
+
+
+COMMANDS = [check_command, export_command, verify_command]

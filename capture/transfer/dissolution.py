@@ -1,0 +1,132 @@
+"""Dissolving a body, and the fonds descriptions that go with its records (大事记, 组织沿革, 全宗介绍)."""
+from flask_babel import gettext as _
+
+from capture import audit
+from capture.db import db
+from capture.models import (Body, ChronicleEntry, Document, FondsDescription, Membership,
+                            Notification, User, now)
+
+DESCRIPTION_KINDS = ("introduction", "history")
+
+
+class DissolutionError(Exception):
+    """The body is not in a state that allows this step; the message says why."""
+
+
+def dissolve(body, user, dissolved_on, notice=None):
+    """Mark an active body dissolving: record the date and notice, lock categories, prompt the final check-in."""
+    if body.status != "active":
+        raise DissolutionError(_("该机构已进入撤销程序。"))
+    with db.atomic():
+        body.status = "dissolving"
+        body.dissolved_on = dissolved_on
+        body.dissolution_notice = notice
+        body.updated_at = now()
+        body.save()
+        audit.record("body.dissolve", body, {
+            "status": ["active", "dissolving"], "dissolved_on": dissolved_on,
+            "notice": notice.reference_code if notice else None}, user=user, body=body)
+        _prompt_final_checkin(body)
+    return body
+
+
+def _prompt_final_checkin(body):
+    liaisons = (User.select().join(Membership)
+                .where(Membership.body == body, Membership.role == "liaison", User.active))
+    for liaison in liaisons:
+        Notification.get_or_create(key=f"dissolving:{body.id}:{liaison.id}", defaults=dict(
+            user=liaison, kind="final_checkin",
+            message=_("%(name)s 已进入撤销程序，请安排撤销前的最终指导。", name=body.name),
+            link=f"/bodies/{body.id}/transfer"))
+
+
+def confirm_dissolved(body, user):
+    """Record that the body has ended and its records are complete: transfer may begin."""
+    if body.status != "dissolving":
+        raise DissolutionError(_("只有撤销中的机构可以确认撤销。"))
+    with db.atomic():
+        body.status = "dissolved"
+        body.updated_at = now()
+        body.save()
+        audit.record("body.dissolved", body, {"status": ["dissolving", "dissolved"]},
+                     user=user, body=body)
+    return body
+
+
+def notice_choices(body):
+    """The body's registered items a dissolution notice may be chosen from, newest first."""
+    return list(Document.select().where(Document.body == body, Document.status == "registered")
+                .order_by(Document.date.desc(), Document.id.desc()))
+
+
+def chronicle(body):
+    """The chronicle of the body, oldest event first."""
+    return list(ChronicleEntry.select().where(ChronicleEntry.body == body)
+                .order_by(ChronicleEntry.date, ChronicleEntry.id))
+
+
+def add_event(body, user, date, event):
+    """Add a dated event to the chronicle."""
+    with db.atomic():
+        entry = ChronicleEntry.create(body=body, date=date, event=event.strip(), created_by=user)
+        audit.record("chronicle.add", entry, {"date": date, "event": entry.event}, user=user, body=body)
+    return entry
+
+
+def edit_event(entry, user, date, event):
+    """Change a chronicle entry, keeping the old text in the audit trail."""
+    changes = {}
+    for name, value in (("date", date), ("event", event.strip())):
+        if getattr(entry, name) != value:
+            changes[name] = [getattr(entry, name), value]
+            setattr(entry, name, value)
+    if changes:
+        with db.atomic():
+            entry.save()
+            audit.record("chronicle.edit", entry, changes, user=user, body=entry.body)
+    return entry
+
+
+def descriptions(body):
+    """{kind: text} of the body's introduction and history, drafted from its facts when unwritten."""
+    saved = {d.kind: d.text for d in FondsDescription.select().where(FondsDescription.body == body)}
+    return {"introduction": saved.get("introduction") or draft_introduction(body),
+            "history": saved.get("history") or draft_history(body)}
+
+
+def save_description(body, user, kind, text):
+    """Save the introduction or the history; the previous text goes to the audit trail."""
+    with db.atomic():
+        description, _created = FondsDescription.get_or_create(body=body, kind=kind)
+        old = description.text
+        description.text, description.updated_by, description.updated_at = text.strip(), user, now()
+        description.save()
+        audit.record("description.edit", description, {"kind": kind, "text": [old, description.text]},
+                     user=user, body=body)
+    return description
+
+
+# The drafts are archival text handed to a Chinese archive, so they are not translated.
+def draft_history(body):
+    """A first draft of 组织沿革 from what the app knows: founding, members, dissolution."""
+    lines = [f"{body.established_on}，{body.lead_org or ''}牵头成立{body.name}。"]
+    members = (User.select(User.display_name).join(Membership).where(Membership.body == body)
+               .order_by(User.display_name))
+    names = "、".join(u.display_name for u in members)
+    if names:
+        lines.append(f"参与档案工作的人员：{names}。")
+    if body.dissolved_on:
+        lines.append(f"{body.dissolved_on}撤销，档案由{body.custodian or '上级机关'}保管。")
+    return "\n".join(lines)
+
+
+def draft_introduction(body):
+    """A first draft of 全宗介绍."""
+    end = f"{body.dissolved_on}撤销" if body.dissolved_on else "尚在运行"
+    return (f"{body.name}（全宗号 {body.fonds_code}）为临时机构，{body.established_on}成立，{end}。"
+            "本全宗收录其履职过程中形成的文件。")
+
+
+def visible_transfers_bodies():
+    """Bodies in or past dissolution, for the transfer officer's list."""
+    return list(Body.select().where(Body.status != "active").order_by(Body.status, Body.code))

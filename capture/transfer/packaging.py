@@ -1,0 +1,420 @@
+"""The pre-transfer check and the export of the transfer package: one run at a time per body."""
+import datetime as dt
+import json
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+from flask import current_app
+from peewee import Case
+
+from capture import audit
+from capture.db import db, is_postgres
+from capture.models import Body, File, Transfer, now
+from exporters import bag, catalogue, forms, history, metadata, report as report_writer
+
+from . import checks, commitments, package_data
+
+UNFINISHED = ("checking", "exporting", "failed")
+# An export that has not reported for this long is taken as dead, whatever its pid says.
+STALE_AFTER = dt.timedelta(minutes=15)
+EXPORTABLE = ("dissolved",)
+
+
+class ExportError(Exception):
+    """An export could not start or did not finish; the message says why."""
+
+
+class ExportBusy(ExportError):
+    """Another export of the same body is still running."""
+
+
+def _this_worker():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_running(transfer):
+    """True while the worker named on an exporting transfer is alive and reporting."""
+    if transfer.status != "exporting":
+        return False
+    if transfer.heartbeat_at and now() - transfer.heartbeat_at > STALE_AFTER:
+        return False
+    host, _, pid = transfer.worker.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        return _pid_alive(int(pid))
+    return True
+
+
+def open_transfer(body):
+    """The body's unfinished transfer (checked, exporting or failed), or None."""
+    return (Transfer.select().where(Transfer.body == body, Transfer.status.in_(UNFINISHED))
+            .order_by(Transfer.id.desc()).first())
+
+
+def _kind(body):
+    return "supplementary" if commitments.last_export(body) else "full"
+
+
+def _lock(body):
+    """Serialise claims on one body: SQLite's IMMEDIATE transaction, PostgreSQL's row lock."""
+    if is_postgres():
+        Body.select().where(Body.id == body.id).for_update().get()
+
+
+def run_check(body, user, store, progress=None, verify_digests=True, documents=None):
+    """Run the four-properties check, log it, and keep the report on the body's open transfer
+    (and each file's inspection on its row, for the next check or the export to reuse)."""
+    report = checks.run(body, store, progress=progress, verify_digests=verify_digests,
+                        documents=documents)
+    report.run_by = user.display_name if user else "命令行"
+    report.apply_commitments(commitments.open_keys(body))
+    with db.atomic():
+        _keep_inspections(report.inspections)
+        _lock(body)
+        transfer = open_transfer(body)
+        if transfer is None:
+            transfer = Transfer.create(body=body, run_by=user, kind=_kind(body))
+        audit.record("transfer.check", transfer, report.summary, user=user, body=body)
+        report.add("SEC-LOGGED", "pass", "", "本次检测已记入审计记录")
+        transfer.check_report = json.dumps(report.as_dict(), ensure_ascii=False, default=str)
+        if transfer.status != "exporting":
+            transfer.status, transfer.message = "checking", ""
+        transfer.save()
+    return transfer, report
+
+
+def _keep_inspections(inspections, chunk=500):
+    items = list(inspections.items())
+    for start in range(0, len(items), chunk):
+        part = dict(items[start:start + chunk])
+        File.update(inspection=Case(File.id, list(part.items()))).where(File.id.in_(list(part))).execute()
+
+
+def latest_report(transfer):
+    """The check report kept on a transfer, as a dict (None when never checked)."""
+    return json.loads(transfer.check_report) if transfer and transfer.check_report else None
+
+
+def claim(body, user):
+    """Take the body's export for this process; ExportBusy when another one is running."""
+    if body.status not in EXPORTABLE:
+        raise ExportError("只有已确认撤销的机构才能导出移交包。")
+    with db.atomic():
+        _lock(body)
+        transfer = open_transfer(body)
+        if transfer is not None and is_running(transfer):
+            raise ExportBusy("该机构的移交包正在导出，请稍候，不要重复操作。")
+        if transfer is None:
+            transfer = Transfer.create(body=body, run_by=user, kind=_kind(body))
+        transfer.status, transfer.progress, transfer.message = "exporting", 0, "正在检测"
+        transfer.worker, transfer.heartbeat_at, transfer.run_by = _this_worker(), now(), user
+        transfer.started_at, transfer.finished_at = now(), None
+        transfer.save()
+    return transfer
+
+
+class Progress:
+    """Writes the export's percentage and heartbeat to the transfer, at most twice a second."""
+
+    def __init__(self, transfer, total, echo=None):
+        self.transfer, self.total, self.done, self.echo = transfer, max(total, 1), 0, echo
+        self.last_write = 0.0
+
+    def __call__(self, n):
+        self.done += n
+        if self.echo:
+            self.echo(n)
+        if time.monotonic() - self.last_write >= 0.5:
+            self.note(min(99, self.done * 100 // self.total))
+
+    def note(self, percent, message=None):
+        """Save progress (and a message) now."""
+        self.last_write = time.monotonic()
+        fields = {Transfer.progress: percent, Transfer.heartbeat_at: now()}
+        if message is not None:
+            fields[Transfer.message] = message
+        Transfer.update(fields).where(Transfer.id == self.transfer.id).execute()
+
+
+def package_name(body, kind, out_dir, today=None):
+    """{fonds}-{body code}-{date}, with a batch suffix for supplements and a number if taken."""
+    base = f"{body.fonds_code}-{body.code}-{(today or dt.date.today()):%Y%m%d}"
+    if kind == "supplementary":
+        base += "-BC"  # 补充
+    name, n = base, 1
+    while (Path(out_dir) / name).exists() or (Path(out_dir) / f"{name}.zip").exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
+def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None):
+    """Check, then build the package of a claimed transfer; return the BagResult."""
+    body, user = transfer.body, transfer.run_by
+    try:
+        documents = checks.load_documents(body)
+        ids = commitments.supplementary_document_ids(body) if transfer.kind == "supplementary" else None
+        if ids == []:
+            _check(transfer, store, documents)
+            previous = Path(commitments.last_export(body).package_path).name
+            raise ExportError(f"本机构的移交包已导出（{previous}），没有需要补充移交的文件。"
+                              "如需补充移交，请先登记补交文件并兑现承诺。")
+        result = _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents)
+    except Exception as exc:
+        message = (f"{exc.label} 的文件内容与登记时的摘要不一致（{exc.bag_path}），导出已停止"
+                   if isinstance(exc, bag.DigestMismatch) else str(exc))
+        with db.atomic():
+            Transfer.update(status="failed", message=message, finished_at=now()).where(
+                Transfer.id == transfer.id).execute()
+            audit.record("transfer.export_failed", transfer, {"message": message}, user=user, body=body)
+        if isinstance(exc, ExportError):
+            raise
+        raise ExportError(message) from exc
+    return result
+
+
+def _check(transfer, store, documents):
+    """The export's pre-transfer check, kept on the transfer; ExportError when it does not pass."""
+    # The copy re-hashes every file and stops at the first that differs, so the check need not
+    # read them all first.
+    _same, report = run_check(transfer.body, transfer.run_by, store, verify_digests=False,
+                              documents=documents)
+    if report.uncovered:
+        raise ExportError("检测有 %d 项不通过且未作承诺，不能导出：%s" % (
+            len(report.uncovered), "；".join(f.message for f in report.uncovered[:5])))
+    return report
+
+
+def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents):
+    body = transfer.body
+    items = package_data.items(body, store, ids, documents)
+    files = [f for item in items for f in item.files]
+    total = sum(f.size for f in files) * (2 if zip_package else 1)
+    if on_total:
+        on_total(total)
+    progress = Progress(transfer, total, echo)
+    progress.note(0, "正在复制文件，生成目录和表单")
+    _remove_unrecorded(transfer)
+    name = package_name(body, transfer.kind, out_dir)
+    bag.remove_partials(out_dir, name, alive=_pid_alive)
+    # Named before it exists, so that a retry after a crash finds and replaces it (see above).
+    planned = Path(out_dir) / (f"{name}.zip" if zip_package else name)
+    Transfer.update(package_path=str(planned)).where(Transfer.id == transfer.id).execute()
+    fonds = package_data.fonds(body)
+    with bag.BagBuilder(out_dir, name) as builder:
+        def check_and_describe():
+            report = _check(transfer, store, documents)
+            _write_documents(builder, transfer, report, fonds, items, files)
+            return report
+
+        # The files copy from the start; the check, the catalogue and the forms are done on this
+        # thread meanwhile. A check that does not pass discards the half-built package: nothing
+        # reaches out_dir unless it passed.
+        report = builder.copy_all([(f.source, f.bag_path, f.sha256, item.reference_code, f.size)
+                                   for item in items for f in item.files],
+                                  on_bytes=progress, meanwhile=check_and_describe)
+        result = builder.finish(_bag_info(transfer, fonds, items), zip_package, on_bytes=progress)
+    register = _register(transfer, report, fonds, items, files, name)
+    register.digest, register.package_size = result.sha256, result.size
+    _write_register_beside(result.path, name, register)
+    with db.atomic():
+        Transfer.update(status="exported", progress=100, message="", finished_at=now(),
+                        package_path=str(result.path), package_sha256=result.sha256,
+                        package_size=result.size, item_count=len(items),
+                        file_count=len(files)).where(Transfer.id == transfer.id).execute()
+        audit.record("transfer.export", transfer, {
+            "package": result.path.name, "sha256": result.sha256, "size": result.size,
+            "items": len(items), "files": len(files), "kind": transfer.kind},
+            user=transfer.run_by, body=body)
+    return result
+
+
+def _remove_unrecorded(transfer):
+    """Remove the package an earlier attempt of this transfer put in place but never recorded.
+
+    A crash between the package's rename and the database update leaves a complete-looking
+    package that no transfer names as exported; the retry rebuilds it under the same name
+    instead of adding a second one beside it.
+    """
+    if not transfer.package_path or transfer.status == "exported":
+        return
+    path = Path(transfer.package_path)
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+    register_path(path).unlink(missing_ok=True)
+
+
+def _write_documents(builder, transfer, report, fonds, items, files):
+    metadata.write_csv(builder.path_for("data/metadata/items.csv"), items)
+    metadata.write_json(builder.path_for("data/metadata/items.json"), fonds, items)
+    catalogue.write_docx(builder.path_for("data/catalogue/catalogue.docx"), fonds, items)
+    catalogue.write_xlsx(builder.path_for("data/catalogue/catalogue.xlsx"), fonds, items)
+    catalogue.write_xml(builder.path_for("data/catalogue/catalogue.xml"), fonds, items)
+    data = report.as_dict()
+    report_writer.write_docx(builder.path_for("data/forms/check-report.docx"), data)
+    report_writer.write_json(builder.path_for("data/forms/check-report.json"), data)
+    forms.write_register(builder.path_for("data/forms/transfer-form.docx"),
+                         _register(transfer, report, fonds, items, files, builder.name))
+    promised = package_data.commitments(transfer.body)
+    if promised:
+        forms.write_commitments(builder.path_for("data/forms/commitments.docx"), fonds, promised)
+    introduction, history_text, chronicle = package_data.descriptions(transfer.body)
+    forms.write_descriptions(builder.path_for("data/forms/fonds-descriptions.docx"), fonds,
+                             introduction, history_text, chronicle)
+    forms.write_description_file(builder.path_for("data/description.txt"), fonds, [
+        ("载体", "在线（网络传输）"), ("制作单位", fonds.body_name),
+        ("制作人", transfer.run_by.display_name if transfer.run_by else "命令行"),
+        ("制作时间", now().strftime("%Y-%m-%d")),
+        ("批次", "补充移交" if transfer.kind == "supplementary" else "全部移交"),
+        ("件数", str(len(items))), ("文件数", str(len(files)))])
+    history.write_checkins(builder.path_for("data/guidance/checkins.csv"),
+                           package_data.checkins(transfer.body))
+    history.write_audit(builder.path_for("data/audit/audit.jsonl"),
+                        package_data.audit_events(transfer.body))
+
+
+def _checks_column(report):
+    results = {}
+    names = {"authenticity": "准确性检验", "completeness": "完整性检验", "usability": "可用性检验",
+             "security": "安全性检验"}
+    for prop, column in names.items():
+        findings = [f for f in report.findings if f.property == prop]
+        if any(f.severity == "fail" and not f.committed for f in findings):
+            results[column] = "不通过"
+        elif any(f.severity == "fail" for f in findings):
+            results[column] = "容缺（已承诺）"
+        elif any(f.severity == "warning" for f in findings):
+            results[column] = "通过（有警告）"
+        else:
+            results[column] = "通过"
+    results["载体外观检验"] = "不适用（在线）"
+    return results
+
+
+def _register(transfer, report, fonds, items, files, name):
+    batch = "补充移交" if transfer.kind == "supplementary" else "全部移交"
+    years = sorted({i.year for i in items})
+    categories = sorted({i.category_name for i in items if i.category_name})
+    kinds = sorted({(f.format_name or f.media_type or "其他") for f in files})
+    return forms.Register(
+        handover_name=f"{fonds.body_name}（全宗号 {fonds.fonds_code}）{'、'.join(map(str, years))}年 {batch}",
+        content=f"文书档案，按年度—保管期限—机构（问题）整理；分类：{'、'.join(categories) or '—'}；"
+                f"格式：{'、'.join(kinds[:8]) or '—'}；以 BagIt 数据包在线移交",
+        item_count=len(items), file_count=len(files), data_bytes=sum(f.size for f in files),
+        sender=fonds.body_name, receiver=fonds.custodian or "档案接收单位",
+        checks=_checks_column(report), package_name=name,
+        prepared_by=transfer.run_by.display_name if transfer.run_by else "",
+        prepared_on=dt.date.today().isoformat())
+
+
+def _bag_info(transfer, fonds, items):
+    batch = "补充移交" if transfer.kind == "supplementary" else "全部移交"
+    return {"Source-Organization": fonds.lead_org or fonds.body_name,
+            "Contact-Name": fonds.contact_person or "—",
+            "External-Identifier": f"transfer-{transfer.id}",
+            "Bagging-Date": dt.date.today().isoformat(),
+            "Internal-Sender-Description": f"{fonds.body_name} 撤销后档案{batch}",
+            "Fonds-Code": fonds.fonds_code, "Body-Name": fonds.body_name,
+            "Dissolved-On": fonds.dissolved_on.isoformat() if fonds.dissolved_on else "",
+            "Item-Count": str(len(items))}
+
+
+def register_path(package_path):
+    """Where the signed-off register of a package lies: beside it."""
+    path = Path(package_path)
+    return path.with_name(f"{path.name.removesuffix('.zip')}-register.docx")
+
+
+def _write_register_beside(package_path, name, register):
+    target = register_path(package_path)
+    partial = target.with_name(f".{name}{bag.PARTIAL}{os.getpid()}-register.docx")
+    forms.write_register(partial, register)
+    os.replace(partial, target)
+
+
+def packages_dir(body):
+    """Where the web export puts a body's packages."""
+    return Path(current_app.config["DATA_DIR"]) / "packages" / body.code
+
+
+_threads = {}
+
+
+def start(body, user):
+    """Claim the export and run it in a worker thread; return the transfer at once."""
+    transfer = claim(body, user)
+    app = current_app._get_current_object()
+    store, out_dir = app.extensions["store"], packages_dir(body)
+
+    def work():
+        with app.app_context(), db.connection_context():
+            try:
+                export(Transfer.get_by_id(transfer.id), store, out_dir, zip_package=True)
+            except ExportError:
+                pass  # the message is on the transfer for the page to show
+
+    thread = threading.Thread(target=work, name=f"export-{transfer.id}", daemon=True)
+    _threads[transfer.id] = thread
+    thread.start()
+    return transfer
+
+
+def wait(timeout=60):
+    """Wait for the export threads of this process (tests and orderly shutdown)."""
+    for transfer_id, thread in list(_threads.items()):
+        thread.join(timeout)
+        _threads.pop(transfer_id, None)
+
+
+def mark_received(transfer, user):
+    """The archive has received the package; with nothing promised still open, the body is transferred."""
+    if transfer.status != "exported":
+        raise ExportError("只有已导出的移交包才能确认接收。")
+    body = transfer.body
+    with db.atomic():
+        transfer.status, transfer.received_at, transfer.received_by = "received", now(), user
+        transfer.save()
+        outstanding = commitments.open_keys(body)
+        if not outstanding:
+            body.status, body.updated_at = "transferred", now()
+            body.save()
+        audit.record("transfer.receive", transfer, {"package": Path(transfer.package_path).name,
+                                                    "body_status": body.status},
+                     user=user, body=body)
+    return transfer
+
+
+def current_report(body):
+    """The body's latest check report with today's commitments applied, and its transfer."""
+    transfer = open_transfer(body) or (Transfer.select().where(Transfer.body == body)
+                                       .order_by(Transfer.id.desc()).first())
+    report = latest_report(transfer)
+    if report:
+        report["run_at_time"] = dt.datetime.fromisoformat(report["run_at"])
+        keys = commitments.open_keys(body)
+        for finding in report["findings"]:
+            finding["committed"] = (finding["severity"] == "fail" and finding["key"] in keys
+                                    and finding["code"] not in checks.NOT_COMMITTABLE)
+        report["uncovered"] = sum(1 for f in report["findings"]
+                                  if f["severity"] == "fail" and not f["committed"])
+    return transfer, report
+
+
+def transfers(body):
+    """The body's transfers, newest first."""
+    return list(Transfer.select().where(Transfer.body == body).order_by(Transfer.id.desc()))

@@ -1,0 +1,316 @@
+"""Dissolution and transfer: the transfer officer's pages, and package verification for the archive."""
+import tempfile
+from pathlib import Path
+
+from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+                   send_file, url_for)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from capture.models import ChronicleEntry, Commitment, Document, Transfer
+from capture.people import auth
+from exporters import forms as form_writer, report as report_writer
+
+from . import commitments, dissolution, package_data, packaging, verify as verifier
+from .forms import (ChronicleForm, CommitmentForm, DescriptionForm, DissolveForm, FulfilForm,
+                    VerifyForm)
+
+bp = Blueprint("transfers", __name__)
+
+
+def _user():
+    return current_user._get_current_object()
+
+
+@bp.route("/transfers")
+@login_required
+@auth.require("package.verify")
+def index():
+    """Bodies dissolving or dissolved, recent transfers, and the verify form for received packages."""
+    recent = list(Transfer.select().where(Transfer.status.in_(["exported", "received"]))
+                  .order_by(Transfer.id.desc()).limit(50))
+    return render_template("transfers/index.html", bodies=dissolution.visible_transfers_bodies(),
+                           transfers=recent, form=VerifyForm())
+
+
+@bp.route("/transfers/verify", methods=["POST"])
+@login_required
+@auth.require("package.verify")
+def verify():
+    """Validate an uploaded package as the receiving archive."""
+    form = VerifyForm()
+    if not form.validate_on_submit():
+        return render_template("transfers/index.html", bodies=dissolution.visible_transfers_bodies(),
+                               transfers=[], form=form), 400
+    upload = form.package.data
+    with tempfile.TemporaryDirectory(dir=current_app.config["DATA_DIR"], prefix="verify-") as tmp:
+        path = Path(tmp) / Path(upload.filename or "package.zip").name
+        upload.save(path)
+        result = verifier.verify(path, form.digest.data or None)
+    return render_template("transfers/verified.html", result=result, name=path.name)
+
+
+@bp.route("/bodies/<int:body_id>/transfer")
+@login_required
+def body(body_id):
+    """The body's dissolution and transfer page: status, check, commitments, packages."""
+    body = auth.body_or_404(body_id)
+    transfer, report = packaging.current_report(body)
+    promised = commitments.for_body(body)
+    documents = dissolution.notice_choices(body) if body.status == "active" else []
+    choices = commitments.fulfil_choices(body) if promised else []
+    history = packaging.transfers(body)
+    return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
+                           commitments=promised, transfers=history,
+                           dissolve_form=DissolveForm(body, documents), fulfil_form=FulfilForm(choices),
+                           running=any(packaging.is_running(t) for t in history),
+                           live={t.id for t in history if packaging.is_running(t)},
+                           supplementary=commitments.last_export(body) is not None,
+                           is_overdue=commitments.is_overdue)
+
+
+@bp.route("/bodies/<int:body_id>/transfer/dissolve", methods=["POST"])
+@login_required
+def dissolve(body_id):
+    """Mark the body dissolving, with the date and the dissolution notice."""
+    body = auth.body_or_404(body_id, "body.dissolve")
+    form = DissolveForm(body, dissolution.notice_choices(body))
+    if form.validate_on_submit():
+        notice = (Document.get_or_none(Document.id == form.notice.data, Document.body == body)
+                  if form.notice.data else None)
+        try:
+            dissolution.dissolve(body, _user(), form.dissolved_on.data, notice)
+        except dissolution.DissolutionError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("已进入撤销程序：分类已锁定，已提醒指导员安排最终指导。"), "success")
+        return redirect(url_for(".body", body_id=body.id))
+    transfer, report = packaging.current_report(body)
+    return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
+                           commitments=[], transfers=[], dissolve_form=form,
+                           fulfil_form=FulfilForm([]), running=False, live=set(), supplementary=False,
+                           is_overdue=commitments.is_overdue), 400
+
+
+@bp.route("/bodies/<int:body_id>/transfer/confirm", methods=["POST"])
+@login_required
+def confirm(body_id):
+    """Record that the body has ended; the transfer may begin."""
+    body = auth.body_or_404(body_id, "body.dissolve")
+    try:
+        dissolution.confirm_dissolved(body, _user())
+        flash(_("已确认撤销。请运行四性检测，然后导出移交包。"), "success")
+    except dissolution.DissolutionError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for(".body", body_id=body.id))
+
+
+@bp.route("/bodies/<int:body_id>/transfer/check", methods=["POST"])
+@login_required
+def check(body_id):
+    """Run the four-properties check now."""
+    body = auth.body_or_404(body_id, "transfer.run")
+    _transfer, report = packaging.run_check(body, _user(), current_app.extensions["store"])
+    s = report.summary
+    flash(_("检测完成：通过 %(p)s 项，警告 %(w)s 项，不通过 %(f)s 项。", p=s["pass"], w=s["warning"],
+            f=s["fail"]), "error" if report.uncovered else "success")
+    return redirect(url_for(".report", body_id=body.id))
+
+
+@bp.route("/bodies/<int:body_id>/transfer/report")
+@login_required
+def report(body_id):
+    """The latest check report, failures first."""
+    body = auth.body_or_404(body_id)
+    transfer, data = packaging.current_report(body)
+    if data is None:
+        flash(_("尚未运行四性检测。"), "info")
+        return redirect(url_for(".body", body_id=body.id))
+    order = {"fail": 0, "warning": 1, "pass": 2}
+    findings = sorted(data["findings"], key=lambda f: order[f["severity"]])
+    return render_template("transfers/report.html", body=body, report=data, findings=findings,
+                           not_committable=packaging.checks.NOT_COMMITTABLE)
+
+
+@bp.route("/bodies/<int:body_id>/transfer/report.<any(docx, json):fmt>")
+@login_required
+def report_file(body_id, fmt):
+    """Download the latest check report as .docx or .json."""
+    body = auth.body_or_404(body_id)
+    _transfer, data = packaging.current_report(body)
+    if data is None:
+        abort(404)
+    writer = report_writer.write_docx if fmt == "docx" else report_writer.write_json
+    return _send_written(writer, data, name=f"{body.fonds_code}-{body.code}-四性检测报告.{fmt}")
+
+
+def _send_written(writer, *args, name):
+    tmp = tempfile.NamedTemporaryFile(dir=current_app.config["DATA_DIR"], suffix=Path(name).suffix,
+                                      delete=False)
+    tmp.close()
+    writer(tmp.name, *args)
+    response = send_file(tmp.name, as_attachment=True, download_name=name)
+    response.call_on_close(lambda: Path(tmp.name).unlink(missing_ok=True))
+    return response
+
+
+@bp.route("/bodies/<int:body_id>/transfer/commitments/new", methods=["GET", "POST"])
+@login_required
+def commit(body_id):
+    """Record a time-limited commitment for one failing item of the latest check."""
+    body = auth.body_or_404(body_id, "transfer.run")
+    _transfer, data = packaging.current_report(body)
+    key = request.values.get("key", "")
+    finding = next((f for f in (data or {}).get("findings", []) if f["key"] == key), None)
+    if finding is None:
+        abort(404)
+    form = CommitmentForm(key=key, what=finding["message"])
+    if form.validate_on_submit():
+        try:
+            commitments.record(body, _user(), finding, form.what.data, form.promised_by.data,
+                               form.due.data)
+        except commitments.CommitmentError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("已记录限时承诺。"), "success")
+            return redirect(url_for(".report", body_id=body.id))
+    return render_template("transfers/commit.html", body=body, form=form, finding=finding)
+
+
+@bp.route("/bodies/<int:body_id>/transfer/commitments/<int:commitment_id>/fulfil", methods=["POST"])
+@login_required
+def fulfil(body_id, commitment_id):
+    """Mark a commitment fulfilled by a registered item."""
+    body = auth.body_or_404(body_id, "transfer.run")
+    commitment = Commitment.get_or_none(Commitment.id == commitment_id, Commitment.body == body)
+    if commitment is None:
+        abort(404)
+    form = FulfilForm(commitments.fulfil_choices(body))
+    document = (Document.get_or_none(Document.id == form.document.data, Document.body == body)
+                if form.validate_on_submit() else None)
+    if document is None:
+        flash(_("请选择本机构已登记的补交文件。"), "error")
+    else:
+        try:
+            commitments.fulfil(commitment, _user(), document)
+            flash(_("承诺已兑现：%(ref)s。兑现的文件可作为补充移交包导出。", ref=document.reference_code),
+                  "success")
+        except commitments.CommitmentError as exc:
+            flash(str(exc), "error")
+    return redirect(url_for(".body", body_id=body.id))
+
+
+@bp.route("/bodies/<int:body_id>/transfer/commitments.docx")
+@login_required
+def commitments_file(body_id):
+    """Download the commitments list."""
+    body = auth.body_or_404(body_id)
+    return _send_written(form_writer.write_commitments, package_data.fonds(body),
+                         package_data.commitments(body),
+                         name=f"{body.fonds_code}-{body.code}-限时承诺清单.docx")
+
+
+@bp.route("/bodies/<int:body_id>/transfer/export", methods=["POST"])
+@login_required
+def export(body_id):
+    """Start building the transfer package in the background (once, however often clicked)."""
+    body = auth.body_or_404(body_id, "transfer.run")
+    try:
+        packaging.start(body, _user())
+        flash(_("正在导出移交包，本页会自动刷新显示进度。"), "info")
+    except packaging.ExportBusy:
+        flash(_("该机构的移交包正在导出，请等待完成，不必重复点击。"), "warning")
+    except packaging.ExportError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for(".body", body_id=body.id))
+
+
+def _transfer_or_404(body, transfer_id):
+    transfer = Transfer.get_or_none(Transfer.id == transfer_id, Transfer.body == body)
+    if transfer is None or transfer.status not in ("exported", "received"):
+        abort(404)
+    return transfer
+
+
+@bp.route("/bodies/<int:body_id>/transfer/<int:transfer_id>/package")
+@login_required
+def download(body_id, transfer_id):
+    """Download the package (zip)."""
+    body = auth.body_or_404(body_id, "transfer.receive")
+    path = Path(_transfer_or_404(body, transfer_id).package_path)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=path.name)
+
+
+@bp.route("/bodies/<int:body_id>/transfer/<int:transfer_id>/register")
+@login_required
+def register(body_id, transfer_id):
+    """Download the transfer register that carries the package's digest."""
+    body = auth.body_or_404(body_id, "transfer.receive")
+    path = packaging.register_path(_transfer_or_404(body, transfer_id).package_path)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=path.name)
+
+
+@bp.route("/bodies/<int:body_id>/transfer/<int:transfer_id>/receive", methods=["POST"])
+@login_required
+def receive(body_id, transfer_id):
+    """The archive confirms it received and verified the package."""
+    body = auth.body_or_404(body_id, "transfer.receive")
+    try:
+        packaging.mark_received(_transfer_or_404(body, transfer_id), _user())
+        flash(_("已确认接收。"), "success")
+    except packaging.ExportError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for(".body", body_id=body.id))
+
+
+@bp.route("/bodies/<int:body_id>/transfer/descriptions", methods=["GET", "POST"])
+@login_required
+def descriptions(body_id):
+    """The fonds descriptions: introduction, history and the chronicle of major events."""
+    body = auth.body_or_404(body_id)
+    texts = dissolution.descriptions(body)
+    forms = {kind: DescriptionForm(prefix=kind, text=texts[kind]) for kind in dissolution.DESCRIPTION_KINDS}
+    chronicle_form = ChronicleForm(prefix="event")
+    if request.method == "POST":
+        auth.body_or_404(body_id, "chronicle.edit")
+        kind = request.form.get("kind")
+        if kind in forms and forms[kind].validate_on_submit():
+            dissolution.save_description(body, _user(), kind, forms[kind].text.data)
+            flash(_("已保存。"), "success")
+            return redirect(url_for(".descriptions", body_id=body.id))
+        if kind == "event" and chronicle_form.validate_on_submit():
+            dissolution.add_event(body, _user(), chronicle_form.date.data, chronicle_form.event.data)
+            flash(_("已添加大事记。"), "success")
+            return redirect(url_for(".descriptions", body_id=body.id))
+    return render_template("transfers/descriptions.html", body=body, forms=forms,
+                           chronicle_form=chronicle_form, chronicle=dissolution.chronicle(body))
+
+
+@bp.route("/bodies/<int:body_id>/transfer/descriptions/<int:entry_id>", methods=["GET", "POST"])
+@login_required
+def edit_event(body_id, entry_id):
+    """Correct a chronicle entry."""
+    body = auth.body_or_404(body_id, "chronicle.edit")
+    entry = ChronicleEntry.get_or_none(ChronicleEntry.id == entry_id, ChronicleEntry.body == body)
+    if entry is None:
+        abort(404)
+    form = ChronicleForm(obj=entry)
+    if form.validate_on_submit():
+        dissolution.edit_event(entry, _user(), form.date.data, form.event.data)
+        flash(_("已保存。"), "success")
+        return redirect(url_for(".descriptions", body_id=body.id))
+    return render_template("transfers/event.html", body=body, form=form, entry=entry)
+
+
+@bp.route("/bodies/<int:body_id>/transfer/descriptions.docx")
+@login_required
+def descriptions_file(body_id):
+    """Download the fonds descriptions as .docx."""
+    body = auth.body_or_404(body_id)
+    introduction, history, chronicle = package_data.descriptions(body)
+    return _send_written(form_writer.write_descriptions, package_data.fonds(body), introduction,
+                         history, chronicle, name=f"{body.fonds_code}-{body.code}-全宗说明.docx")
