@@ -51,3 +51,16 @@ def test_contains_matches_text_literally(app, world):
         assert find("0%") == [("AAA",)]
         assert find("完成_专") == [("AAA",)]
         assert find("完成x专") == [] and find("1000") == []
+
+
+def test_peewee_still_has_what_prepared_models_lean_on():
+    """prepared.models() builds instances as peewee's raw() does, through three private pieces.
+
+    A peewee release that renames one must fail here by name, not slow or corrupt pages quietly.
+    """
+    assert Body._meta.columns["code"] is Body.code, "peewee: Model._meta.columns is gone"
+    bare = Body(__no_default__=1, code="X")
+    assert bare.__data__ == {"code": "X"}, "peewee: Model(__no_default__=1) fills defaults now"
+    assert isinstance(bare._dirty, set), "peewee: Model._dirty is no longer a set"
+    bare._dirty.clear()
+    assert not bare.is_dirty()

@@ -56,6 +56,23 @@ def test_body_is_read_from_the_socket_whole_and_nothing_beyond_it():
     server.close(), client.close()
 
 
+def test_gunicorn_still_has_what_the_socket_reader_reads():
+    """read_bodies_from_socket leans on gunicorn's private body reader; when a release renames a
+    piece it reads, uploads would quietly fall back to the slow path: fail here, by name."""
+    import gunicorn.http.wsgi
+    server, client = socket.socketpair()
+    body = Body(LengthReader(SocketUnreader(server), 10))
+    assert hasattr(body, "reader") and hasattr(body, "buf"), "gunicorn: Body.reader / Body.buf gone"
+    assert type(body.reader).__name__ == "LengthReader", "gunicorn: LengthReader renamed"
+    assert hasattr(body.reader, "length") and hasattr(body.reader, "unreader"), \
+        "gunicorn: LengthReader.length / .unreader gone"
+    assert callable(getattr(body.reader.unreader, "take_buffered", None)), \
+        "gunicorn: Unreader.take_buffered() gone"
+    assert '"gunicorn.socket"' in Path(gunicorn.http.wsgi.__file__).read_text(), \
+        "gunicorn: the environ no longer carries gunicorn.socket"
+    server.close(), client.close()
+
+
 def test_other_servers_keep_their_own_input():
     seen = {}
 
