@@ -1,11 +1,9 @@
 """The forms of the documents pages: rendering and CSRF; the checking is in validation.py."""
-import datetime as dt
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
-from capture import labels
+from capture import clock, labels
 from capture.models import SECURITY_LEVELS
 
 FILE_ACCEPT = ("image/*,video/*,audio/*,application/pdf,.pdf,.ofd,.jpg,.jpeg,.tif,.tiff,.png,"
@@ -39,7 +37,8 @@ class DocumentForm(FlaskForm):
 
     def set_defaults(self, body, last):
         """Today, the body's usual responsible party, the user's last category and retention."""
-        self.date.data = dt.date.today().isoformat()
+        # The archive's date, not the server's: from 00:00 to 08:00 in Shanghai UTC is still yesterday.
+        self.date.data = clock.today().isoformat()
         self.responsible.data = body.default_responsible
         self.category.data = last.category.code if last and last.category_id else ""
         self.retention.data = last.retention if last else "Y"

@@ -1,10 +1,8 @@
 """Time-limited commitments (限时承诺、容缺受理): recorded for failures, fulfilled by a registered item."""
-import datetime as dt
-
 from flask_babel import gettext as _
 from peewee import JOIN
 
-from capture import audit
+from capture import audit, clock
 from capture.db import db
 from capture.models import Commitment, Document, Transfer
 
@@ -31,7 +29,7 @@ def open_keys(body):
 
 def is_overdue(commitment, today=None):
     """True when an unfulfilled commitment is past its due date."""
-    return commitment.status != "fulfilled" and commitment.due < (today or dt.date.today())
+    return commitment.status != "fulfilled" and commitment.due < (today or clock.today())
 
 
 def record(body, user, finding, what, promised_by, due):
@@ -41,7 +39,7 @@ def record(body, user, finding, what, promised_by, due):
     if finding["code"] in NOT_COMMITTABLE:
         raise CommitmentError(_("文件内容损坏、缺失或有安全问题的，必须修复，不能以承诺代替。"))
     key = finding["key"]
-    if due <= dt.date.today():
+    if due <= clock.today():
         raise CommitmentError(_("承诺期限应晚于今天。"))
     with db.atomic():
         if Commitment.select().where(Commitment.body == body, Commitment.check_code == key,
@@ -63,7 +61,7 @@ def fulfil(commitment, user, document):
         raise CommitmentError(_("请选择本机构已登记的文件。"))
     with db.atomic():
         old = commitment.status
-        commitment.status, commitment.fulfilled_on = "fulfilled", dt.date.today()
+        commitment.status, commitment.fulfilled_on = "fulfilled", clock.today()
         commitment.document = document
         commitment.save()
         audit.record("commitment.fulfil", commitment, {"status": [old, "fulfilled"],

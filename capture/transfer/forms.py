@@ -1,11 +1,11 @@
 """The forms of the dissolution and transfer pages."""
-import datetime as dt
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from capture import clock
 
 
 class DissolveForm(FlaskForm):
@@ -43,7 +43,7 @@ class CommitmentForm(FlaskForm):
     due = DateField(_l("承诺补交期限"), validators=[DataRequired(_l("请输入有效的日期"))])
 
     def validate_due(self, field):
-        if field.data and field.data <= dt.date.today():
+        if field.data and field.data <= clock.today():
             raise ValidationError(_l("承诺期限应晚于今天"))
 
 

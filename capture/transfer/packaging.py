@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app
 from peewee import Case
 
-from capture import audit
+from capture import audit, clock
 from capture.db import db, is_postgres
 from capture.models import Body, File, Transfer, now
 from exporters import bag, catalogue, forms, history, metadata, report as report_writer
@@ -151,7 +151,7 @@ class Progress:
 
 def package_name(body, kind, out_dir, today=None):
     """{fonds}-{body code}-{date}, with a batch suffix for supplements and a number if taken."""
-    base = f"{body.fonds_code}-{body.code}-{(today or dt.date.today()):%Y%m%d}"
+    base = f"{body.fonds_code}-{body.code}-{(today or clock.today()):%Y%m%d}"
     if kind == "supplementary":
         base += "-BC"  # 补充
     name, n = base, 1
@@ -279,7 +279,7 @@ def _write_documents(builder, transfer, report, fonds, items, files):
     forms.write_description_file(builder.path_for("data/description.txt"), fonds, [
         ("载体", "在线（网络传输）"), ("制作单位", fonds.body_name),
         ("制作人", transfer.run_by.display_name if transfer.run_by else "命令行"),
-        ("制作时间", now().strftime("%Y-%m-%d")),
+        ("制作时间", clock.today().isoformat()),
         ("批次", "补充移交" if transfer.kind == "supplementary" else "全部移交"),
         ("件数", str(len(items))), ("文件数", str(len(files)))])
     history.write_checkins(builder.path_for("data/guidance/checkins.csv"),
@@ -319,7 +319,7 @@ def _register(transfer, report, fonds, items, files, name):
         sender=fonds.body_name, receiver=fonds.custodian or "档案接收单位",
         checks=_checks_column(report), package_name=name,
         prepared_by=transfer.run_by.display_name if transfer.run_by else "",
-        prepared_on=dt.date.today().isoformat())
+        prepared_on=clock.today().isoformat())
 
 
 def _bag_info(transfer, fonds, items):
@@ -327,7 +327,7 @@ def _bag_info(transfer, fonds, items):
     return {"Source-Organization": fonds.lead_org or fonds.body_name,
             "Contact-Name": fonds.contact_person or "—",
             "External-Identifier": f"transfer-{transfer.id}",
-            "Bagging-Date": dt.date.today().isoformat(),
+            "Bagging-Date": clock.today().isoformat(),
             "Internal-Sender-Description": f"{fonds.body_name} 撤销后档案{batch}",
             "Fonds-Code": fonds.fonds_code, "Body-Name": fonds.body_name,
             "Dissolved-On": fonds.dissolved_on.isoformat() if fonds.dissolved_on else "",
