@@ -12,7 +12,7 @@ from capture.models import DEFAULT_CADENCE, AuditEvent, Body, Membership, User, 
 from capture.people import auth
 from capture.text import PlainText
 
-from . import coverage, scope
+from . import coverage, lifecycle, scope
 
 bp = Blueprint("bodies", __name__)
 
@@ -102,7 +102,8 @@ def _members(body):
 def home():
     """The start page: the bodies the user works with."""
     bodies = list(auth.visible_bodies(current_user))
-    return render_template("bodies/home.html", bodies=bodies)
+    return render_template("bodies/home.html", bodies=bodies,
+                           untransferred=lifecycle.pending_counts([b.id for b in bodies]))
 
 
 @bp.route("/bodies")
@@ -115,7 +116,9 @@ def index():
         query = query.where(Body.status == status)
     if tier in labels.TIER:
         query = query.where(Body.tier == tier)
-    return render_template("bodies/index.html", bodies=list(query), status=status, tier=tier)
+    bodies = list(query)
+    return render_template("bodies/index.html", bodies=bodies, status=status, tier=tier,
+                           untransferred=lifecycle.pending_counts([b.id for b in bodies]))
 
 
 @bp.route("/bodies/new", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from capture.db import db, lock_until_commit
 from capture.models import Document, File, next_item_number, now
 from capture.text import RegistrationError, has_control_characters
 
-from . import files, validation
+from . import files, lifecycle, validation
 from .validation import record_class
 
 ATTEMPTS = 10
@@ -35,8 +35,7 @@ def register_document(body, user, fields, uploads=(), store=None, max_bytes=None
     transaction. The returned document carries `warnings` (e.g. a date outside the body's
     life) for the caller to show.
     """
-    if body.is_read_only:
-        raise RegistrationError({"body": [_("本机构的档案已移交，不能再登记文件。")]})
+    # Never refused for the body's state: after the export an item waits for the supplement.
     clean, warnings = validation.check(body, fields)
     if uploads and store is None:
         raise ValueError("uploads given without a store")
@@ -52,7 +51,8 @@ def register_document(body, user, fields, uploads=(), store=None, max_bytes=None
             # Another registration took this number between our read and our insert.
             if attempt == ATTEMPTS - 1:
                 raise
-    document.warnings = warnings
+    late = lifecycle.late_notice(body)
+    document.warnings = warnings + ([late] if late else [])
     return document
 
 
@@ -83,7 +83,7 @@ def _snapshot(document):
 
 def edit_document(document, user, fields):
     """Change the editable metadata; the audit event keeps old and new values; return changes."""
-    _check_writable(document)
+    _check_writable(document, "edit")
     clean, warnings = validation.check(document.body, fields, only=validation.EDITABLE)
     if clean["date"].year != document.year:
         raise RegistrationError({"date": [_("档号中的年度（%(y)s）已确定，日期不能改到其他年度。如确属登记错误，请撤回后重新登记。",
@@ -116,7 +116,7 @@ def _plain(value):
 
 def add_file(document, user, uploads, store, max_bytes=None, replaces=None):
     """Add files to a registered document; with `replaces`, the one upload is its new version."""
-    _check_writable(document)
+    _check_writable(document, "file")
     if replaces is not None and (replaces.document_id != document.id or len(uploads) != 1):
         raise RegistrationError({"files": [_("替换文件时请只选择一个新文件。")]})
     if not uploads:
@@ -140,7 +140,7 @@ def withdraw_document(document, user, reason):
         raise RegistrationError({"reason": [_("请写明撤回原因，例如“重复登记，见档号 …”。")]})
     if len(reason) > 1000 or has_control_characters(reason, multiline=True):
         raise RegistrationError({"reason": [_("撤回原因最多 1000 字，且不能含控制字符。")]})
-    _check_writable(document)
+    _check_writable(document, "withdraw")
     with db.atomic():
         document.status = "withdrawn"
         document.withdrawn_reason = reason
@@ -153,9 +153,10 @@ def withdraw_document(document, user, reason):
     return document
 
 
-def _check_writable(document):
-    if document.body.is_read_only:
-        raise RegistrationError({"body": [_("本机构的档案已移交，不能再修改。")]})
+def _check_writable(document, change):
+    refused = lifecycle.refusal(document, change)
+    if refused:
+        raise RegistrationError({"body": [refused]})
     if document.status == "withdrawn":
         raise RegistrationError({"status": [_("已撤回的文件不能再修改。")]})
 

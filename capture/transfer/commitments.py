@@ -4,7 +4,7 @@ from peewee import JOIN
 
 from capture import audit, clock
 from capture.db import db
-from capture.models import Commitment, Document, Transfer
+from capture.models import Commitment, Document
 
 from .checks import NOT_COMMITTABLE
 
@@ -68,23 +68,6 @@ def fulfil(commitment, user, document):
                                                        "document": document.reference_code},
                      user=user, body=commitment.body)
     return commitment
-
-
-def last_export(body):
-    """The body's latest exported (or received) transfer, or None."""
-    return (Transfer.select().where(Transfer.body == body, Transfer.status.in_(["exported", "received"]))
-            .order_by(Transfer.started_at.desc()).first())
-
-
-def supplementary_document_ids(body):
-    """Items that fulfil commitments and were registered after the last package was built."""
-    previous = last_export(body)
-    if previous is None:
-        return []
-    query = (Commitment.select(Commitment.document).join(Document, on=(Commitment.document == Document.id))
-             .where(Commitment.body == body, Commitment.status == "fulfilled",
-                    Document.created_at >= previous.started_at))
-    return sorted({c.document_id for c in query})
 
 
 def fulfil_choices(body):

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 
 from capture.models import ChronicleEntry, Commitment, Document, Transfer
 from capture.people import auth
+from capture.records import lifecycle
 from exporters import forms as form_writer, report as report_writer
 
 from . import commitments, dissolution, package_data, packaging, verify as verifier
@@ -65,8 +66,8 @@ def body(body_id):
                            dissolve_form=DissolveForm(body, documents), fulfil_form=FulfilForm(choices),
                            running=any(packaging.is_running(t) for t in history),
                            live={t.id for t in history if packaging.is_running(t)},
-                           supplementary=commitments.last_export(body) is not None,
-                           is_overdue=commitments.is_overdue)
+                           supplementary=lifecycle.last_export(body) is not None,
+                           waiting=lifecycle.pending(body), is_overdue=commitments.is_overdue)
 
 
 @bp.route("/bodies/<int:body_id>/transfer/dissolve", methods=["POST"])
@@ -89,7 +90,7 @@ def dissolve(body_id):
     return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
                            commitments=[], transfers=[], dissolve_form=form,
                            fulfil_form=FulfilForm([]), running=False, live=set(), supplementary=False,
-                           is_overdue=commitments.is_overdue), 400
+                           waiting=[], is_overdue=commitments.is_overdue), 400
 
 
 @bp.route("/bodies/<int:body_id>/transfer/confirm", methods=["POST"])
@@ -220,6 +221,8 @@ def export(body_id):
         flash(_("正在导出移交包，本页会自动刷新显示进度。"), "info")
     except packaging.ExportBusy:
         flash(_("该机构的移交包正在导出，请等待完成，不必重复点击。"), "warning")
+    except packaging.NothingToAdd as exc:
+        flash(str(exc), "info")
     except packaging.ExportError as exc:
         flash(str(exc), "error")
     return redirect(url_for(".body", body_id=body.id))

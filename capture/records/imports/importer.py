@@ -187,9 +187,6 @@ def _check_files(row, column, source, report):
 def check(body, header, rows, source=None, dry_run=True):
     """Read and check every row; return the ImportReport (nothing is written)."""
     report = ImportReport(dry_run=dry_run)
-    if body.is_read_only:
-        report.problems.append(ImportProblem(1, "", "", _("本机构的档案已移交，不能再导入文件。")))
-        return report
     columns = map_columns(header, report)
     if report.errors:
         return report
