@@ -50,8 +50,8 @@ GLOBAL_ACTIONS = {
 # transfer officer exports only while such items wait (see _has_untransferred).
 READ_ONLY_ALLOWED = {"body.view", "body.audit", "checkin.view", "transfer.receive",
                      "document.register", "document.edit", "document.withdraw", "transfer.run"}
-# Actions that end when a body starts dissolving (its classification is then fixed).
-ACTIVE_ONLY = {"category.edit"}
+# Actions that end when a body starts dissolving (its classification and scope are then fixed).
+ACTIVE_ONLY = {"category.edit", "scope.edit"}
 
 
 def role_in(user, body):

@@ -149,7 +149,7 @@ def detail(body_id):
     """The body's page: facts, members and what it has filed."""
     body = auth.body_or_404(body_id)
     return render_template("bodies/detail.html", body=body, members=_members(body),
-                           coverage=coverage.coverage(body))
+                           coverage=coverage.coverage(body), state=lifecycle.state(body))
 
 
 @bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])

@@ -23,6 +23,15 @@ class DissolveForm(FlaskForm):
     def validate_dissolved_on(self, field):
         if field.data and field.data < self.body.established_on:
             raise ValidationError(_l("撤销日期不能早于成立日期"))
+        if field.data and field.data > clock.today():
+            raise ValidationError(_l("撤销日期不能晚于今天：请在撤销通知生效后再登记"))
+
+
+class CorrectDissolutionForm(DissolveForm):
+    """Correct the dissolution date and notice, or undo the dissolution, with the reason."""
+    reason = TextAreaField(_l("更正原因"), render_kw={"rows": 2},
+                           validators=[DataRequired(_l("请写明更正的原因")), Length(max=1000)],
+                           description=_l("记入审计记录，例如：撤销通知载明的日期为 10 月 31 日"))
 
 
 class DescriptionForm(FlaskForm):

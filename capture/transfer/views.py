@@ -13,8 +13,8 @@ from capture.records import lifecycle
 from exporters import forms as form_writer, report as report_writer
 
 from . import commitments, dissolution, package_data, packaging, verify as verifier
-from .forms import (ChronicleForm, CommitmentForm, DescriptionForm, DissolveForm, FulfilForm,
-                    VerifyForm)
+from .forms import (ChronicleForm, CommitmentForm, CorrectDissolutionForm, DescriptionForm,
+                    DissolveForm, FulfilForm, VerifyForm)
 
 bp = Blueprint("transfers", __name__)
 
@@ -58,12 +58,19 @@ def body(body_id):
     body = auth.body_or_404(body_id)
     transfer, report = packaging.current_report(body)
     promised = commitments.for_body(body)
-    documents = dissolution.notice_choices(body) if body.status == "active" else []
+    correctable = dissolution.correctable(body)
+    documents = (dissolution.notice_choices(body) if body.status == "active" or correctable else [])
     choices = commitments.fulfil_choices(body) if promised else []
     history = packaging.transfers(body)
+    correct_form = None
+    if correctable:
+        correct_form = CorrectDissolutionForm(body, documents, prefix="correct",
+                                              dissolved_on=body.dissolved_on,
+                                              notice=body.dissolution_notice_id or 0)
     return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
-                           commitments=promised, transfers=history,
-                           dissolve_form=DissolveForm(body, documents), fulfil_form=FulfilForm(choices),
+                           commitments=promised, transfers=history, state=lifecycle.state(body),
+                           dissolve_form=DissolveForm(body, documents), correct_form=correct_form,
+                           fulfil_form=FulfilForm(choices),
                            running=any(packaging.is_running(t) for t in history),
                            live={t.id for t in history if packaging.is_running(t)},
                            supplementary=lifecycle.last_export(body) is not None,
@@ -73,12 +80,15 @@ def body(body_id):
 @bp.route("/bodies/<int:body_id>/transfer/dissolve", methods=["POST"])
 @login_required
 def dissolve(body_id):
-    """Mark the body dissolving, with the date and the dissolution notice."""
+    """Mark the body dissolving, with the date and the dissolution notice, after a confirmation step."""
     body = auth.body_or_404(body_id, "body.dissolve")
     form = DissolveForm(body, dissolution.notice_choices(body))
     if form.validate_on_submit():
         notice = (Document.get_or_none(Document.id == form.notice.data, Document.body == body)
                   if form.notice.data else None)
+        if request.form.get("confirmed") != "1":
+            return render_template("transfers/dissolve_confirm.html", body=body, form=form,
+                                   notice=notice)
         try:
             dissolution.dissolve(body, _user(), form.dissolved_on.data, notice)
         except dissolution.DissolutionError as exc:
@@ -88,9 +98,35 @@ def dissolve(body_id):
         return redirect(url_for(".body", body_id=body.id))
     transfer, report = packaging.current_report(body)
     return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
-                           commitments=[], transfers=[], dissolve_form=form,
-                           fulfil_form=FulfilForm([]), running=False, live=set(), supplementary=False,
-                           waiting=[], is_overdue=commitments.is_overdue), 400
+                           commitments=[], transfers=[], dissolve_form=form, correct_form=None,
+                           state=lifecycle.state(body), fulfil_form=FulfilForm([]), running=False,
+                           live=set(), supplementary=False, waiting=[], dissolve_open=True,
+                           is_overdue=commitments.is_overdue), 400
+
+
+@bp.route("/bodies/<int:body_id>/transfer/dissolution", methods=["POST"])
+@login_required
+def correct_dissolution(body_id):
+    """Correct the dissolution date and notice, or undo the dissolution, until the first export."""
+    body = auth.body_or_404(body_id, "body.dissolve")
+    form = CorrectDissolutionForm(body, dissolution.notice_choices(body), prefix="correct")
+    if not form.validate_on_submit():
+        errors = [m for messages in form.errors.values() for m in messages]
+        flash(_("未更正：%(why)s", why="；".join(map(str, errors))), "error")
+        return redirect(url_for(".body", body_id=body.id))
+    try:
+        if request.form.get("undo") == "1":
+            dissolution.undo(body, _user(), form.reason.data)
+            flash(_("已撤销登记的撤销：机构恢复为运行中，分类和归档范围可再调整。"), "success")
+        else:
+            notice = (Document.get_or_none(Document.id == form.notice.data, Document.body == body)
+                      if form.notice.data else None)
+            changed = dissolution.correct(body, _user(), form.dissolved_on.data, notice,
+                                          form.reason.data)
+            flash(_("已更正撤销登记，原因已记入审计记录。") if changed else _("没有改动。"), "success")
+    except dissolution.DissolutionError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for(".body", body_id=body.id))
 
 
 @bp.route("/bodies/<int:body_id>/transfer/confirm", methods=["POST"])
