@@ -87,13 +87,20 @@ def body_checkins(body_id):
             abort(403)
         if form.validate_on_submit():
             when = dt.datetime.combine(form.date.data, form.time.data)
-            checkin = checkins.schedule(body, _user(), User.get_by_id(form.liaison.data), when,
-                                        _zone(), form.mode.data, form.place.data,
-                                        form.contact_person.data, form.is_final.data)
+            try:
+                checkin = checkins.schedule(body, _user(), User.get_by_id(form.liaison.data), when,
+                                            _zone(), form.mode.data, form.place.data,
+                                            form.contact_person.data, form.is_final.data)
+            except checkins.AlreadyScheduled as clash:
+                form.time.errors = list(form.time.errors) + [
+                    _("该指导员在这个时间已安排了对本机构的指导，不能重复安排。")]
+                return render_template("guidance/body_checkins.html", body=body, form=form,
+                                       proposal=proposal, checkins=checkins.for_body(body),
+                                       clash=clash.existing), 409
             flash(_("已安排 %(when)s 的指导。", when=when.strftime("%Y-%m-%d %H:%M")), "success")
             return redirect(url_for(".checkin", body_id=body.id, checkin_id=checkin.id))
     return render_template("guidance/body_checkins.html", body=body, form=form, proposal=proposal,
-                           checkins=checkins.for_body(body))
+                           checkins=checkins.for_body(body), clash=None)
 
 
 def _outcome_form(body, item):

@@ -16,6 +16,20 @@ from .validation import record_class
 ATTEMPTS = 10
 
 
+class DuplicateContent(RegistrationError):
+    """Chosen files whose content the body already holds; nothing was registered (no 档号 used).
+
+    `matches` lists (chosen file name, Document already holding it); `stored` are the uploads,
+    already in the store, so that registering anyway need not send them again.
+    """
+
+    def __init__(self, matches, stored):
+        codes = "、".join(sorted({d.reference_code for _name, d in matches}))
+        super().__init__({"files": [_("所选文件与本机构已登记的 %(codes)s 内容相同。确属另一件文件的，请确认后仍然登记；否则请取消。",
+                                      codes=codes)]})
+        self.matches, self.stored = matches, stored
+
+
 def class_key(record_class_code, year, retention, category=None):
     """The lowest class the item number runs in, e.g. WS·2026-Y-BGS (category omitted when none)."""
     key = f"{record_class_code}·{year}-{retention}"
@@ -27,19 +41,25 @@ def reference_code(fonds_code, key, item_number):
     return f"{fonds_code}-{key}-{item_number:04d}"
 
 
-def register_document(body, user, fields, uploads=(), store=None, max_bytes=None, stored=()):
+def register_document(body, user, fields, uploads=(), store=None, max_bytes=None, stored=(),
+                      duplicates_ok=False):
     """Validate, store the files, then give the 档号 inside a transaction; return the Document.
 
     `uploads` is a list of (original name, binary stream, length or None); `stored` lists files
     already identified and stored (files.StoredUpload), as bulk import does before its
-    transaction. The returned document carries `warnings` (e.g. a date outside the body's
-    life) for the caller to show.
+    transaction. A file whose content the body already holds raises DuplicateContent before any
+    档号 is used, unless `duplicates_ok`. The returned document carries `warnings` (e.g. a date
+    outside the body's life) for the caller to show.
     """
     # Never refused for the body's state: after the export an item waits for the supplement.
     clean, warnings = validation.check(body, fields)
     if uploads and store is None:
         raise ValueError("uploads given without a store")
     stored = list(stored) + (files.store_uploads(store, uploads, max_bytes) if uploads else [])
+    if not duplicates_ok:
+        matches = files.held_elsewhere(body, stored)
+        if matches:
+            raise DuplicateContent(matches, stored)
     code = record_class(clean["carrier"])
     key = class_key(code, clean["date"].year, clean["retention"], clean["category"])
     for attempt in range(ATTEMPTS):

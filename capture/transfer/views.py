@@ -117,7 +117,7 @@ def correct_dissolution(body_id):
     try:
         if request.form.get("undo") == "1":
             dissolution.undo(body, _user(), form.reason.data)
-            flash(_("已撤销登记的撤销：机构恢复为运行中，分类和归档范围可再调整。"), "success")
+            flash(_("已撤回撤销登记：机构恢复为运行中，分类和归档范围可再调整。"), "success")
         else:
             notice = (Document.get_or_none(Document.id == form.notice.data, Document.body == body)
                       if form.notice.data else None)

@@ -274,7 +274,8 @@ def run(body, user, header, rows, source, store, max_bytes=None, progress=None):
             progress(done, len(todo) * 2)
     with db.atomic():
         for done, row in enumerate(todo, 1):
-            document = registry.register_document(body, user, row.fields, stored=stored[row.number])
+            document = registry.register_document(body, user, row.fields, stored=stored[row.number],
+                                                  duplicates_ok=True)
             Document.update(import_key=row.key).where(Document.id == document.id).execute()
             report.imported.append(document.reference_code)
             report.planned[row.number] = document.reference_code
