@@ -68,7 +68,8 @@ def register(body_id):
     body = auth.body_or_404(body_id, "document.register")
     form = _document_form(body)
     if request.method == "GET":
-        form.set_defaults(body, registry.last_registered(body, _user()))
+        form.set_defaults(body, registry.last_registered(body, _user()),
+                          next(iter(coverage.categories(body)), None))
         form.scope_item.data = request.args.get("scope_item", "")
     duplicate = held = None
     if form.validate_on_submit():
