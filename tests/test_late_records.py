@@ -34,6 +34,8 @@ def test_a_document_registered_after_the_export_is_queued_and_counted_everywhere
         app, client, auth, runner, exported, tmp_path):
     body, docs = exported
     auth.login("chen")
+    form = client.get(f"/bodies/{body.id}/documents/new").get_data(as_text=True)
+    assert "本机构的移交包已导出" in form and "进入补充移交" in form  # told before registering
     response = auth.post(f"/bodies/{body.id}/documents/new", paper(), follow_redirects=True,
                          page=f"/bodies/{body.id}/documents/new")
     html = response.get_data(as_text=True)

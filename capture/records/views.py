@@ -94,7 +94,8 @@ def register(body_id):
             return redirect(target)
     status = 409 if duplicate else (422 if form.is_submitted() else 200)
     return render_template("documents/form.html", body=body, form=form, document=None,
-                           duplicate=duplicate, held=held), status
+                           duplicate=duplicate, held=held,
+                           late=lifecycle.last_export(body) is not None), status
 
 
 @bp.route("/documents/<int:document_id>")
