@@ -51,6 +51,7 @@ def test_a_document_registered_after_the_export_is_queued_and_counted_everywhere
     page = client.get(url).get_data(as_text=True)
     assert "1 件未移交" in page and late.reference_code in page and "导出补充移交包" in page
     assert "1 件未移交" in client.get("/bodies").get_data(as_text=True)
+    assert "1 件未移交" in client.get("/transfers").get_data(as_text=True)
     auth.post(f"{url}/check", page=url)
     report = client.get(url).get_data(as_text=True)
     assert f"已移交 {len(docs)} 件，1 件未移交" in report

@@ -30,8 +30,9 @@ def index():
     """Bodies dissolving or dissolved, recent transfers, and the verify form for received packages."""
     recent = list(Transfer.select().where(Transfer.status.in_(["exported", "received"]))
                   .order_by(Transfer.id.desc()).limit(50))
-    return render_template("transfers/index.html", bodies=dissolution.visible_transfers_bodies(),
-                           transfers=recent, form=VerifyForm())
+    bodies = dissolution.visible_transfers_bodies()
+    return render_template("transfers/index.html", bodies=bodies, transfers=recent, form=VerifyForm(),
+                           untransferred=lifecycle.pending_counts([b.id for b in bodies]))
 
 
 @bp.route("/transfers/verify", methods=["POST"])
@@ -42,7 +43,7 @@ def verify():
     form = VerifyForm()
     if not form.validate_on_submit():
         return render_template("transfers/index.html", bodies=dissolution.visible_transfers_bodies(),
-                               transfers=[], form=form), 400
+                               transfers=[], form=form, untransferred={}), 400
     upload = form.package.data
     with tempfile.TemporaryDirectory(dir=current_app.config["DATA_DIR"], prefix="verify-") as tmp:
         path = Path(tmp) / Path(upload.filename or "package.zip").name
