@@ -25,8 +25,8 @@ class UserForm(FlaskForm):
     email = EmailField(_l("电子邮箱"), validators=[
         PlainText(), Optional(), Email(_l("电子邮箱格式不正确")), Length(max=200)])
     # No default: a new account's role is chosen, never 管理员 by accident.
-    role = SelectField(_l("角色"), choices=[("", _l("请选择角色……"))] + labels.choices(labels.ROLE),
-                       validators=[DataRequired(_l("请选择角色"))])
+    role = SelectField(_l("角色"), validators=[DataRequired(_l("请选择角色"))],
+                       choices=[("", _l("请选择角色……"))] + labels.choices(labels.ROLE))
     language = SelectField(_l("界面语言"), choices=[("zh_Hans", "中文"), ("en", "English")])
     active = BooleanField(_l("启用"), default=True)
     password = PasswordField(_l("密码"), validators=[

@@ -32,8 +32,8 @@ class BodyForm(FlaskForm):
                                          Regexp(r"^[A-Z0-9]{4}$", message=_l("全宗号应为 4 位大写字母或数字"))])
     lead_org = StringField(_l("牵头单位"), validators=[PlainText(), Length(max=200)])
     # No default: the kind seeds the categories, so it is chosen, not inherited from the first option.
-    kind = SelectField(_l("机构类型"), choices=[("", _l("请选择机构类型……"))] + labels.choices(labels.KIND),
-                       validators=[DataRequired(_l("请选择机构类型，它决定默认的分类"))])
+    kind = SelectField(_l("机构类型"), validators=[DataRequired(_l("请选择机构类型，它决定默认的分类"))],
+                       choices=[("", _l("请选择机构类型……"))] + labels.choices(labels.KIND))
     tier = SelectField(_l("指导级别"), choices=labels.choices(labels.TIER))
     cadence_days = IntegerField(_l("指导周期（天）"), validators=[
         Optional(), NumberRange(1, 365, message=_l("指导周期应在 1–365 天之间"))],

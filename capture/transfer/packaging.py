@@ -14,9 +14,8 @@ from peewee import Case
 from capture import audit, clock
 from capture.db import db, is_postgres
 from capture.models import Body, Document, File, Transfer, now
-from exporters import bag, catalogue, forms, history, metadata, report as report_writer
-
 from capture.records import lifecycle
+from exporters import bag, catalogue, forms, history, metadata, report as report_writer
 
 from . import checks, commitments, package_data
 
