@@ -36,12 +36,20 @@ def last_export(body):
             .order_by(Transfer.started_at.desc()).first())
 
 
+def _waiting(body):
+    return Document.select().where(Document.body == body, Document.transferred_in.is_null())
+
+
 def pending(body):
     """Items waiting for a supplementary transfer: registered after the body's package was exported."""
     if last_export(body) is None:
         return []
-    return list(Document.select().where(Document.body == body, Document.transferred_in.is_null())
-                .order_by(Document.created_at, Document.id))
+    return list(_waiting(body).order_by(Document.created_at, Document.id))
+
+
+def pending_count(body):
+    """How many items wait for a supplementary transfer (0 before the first export)."""
+    return _waiting(body).count() if last_export(body) is not None else 0
 
 
 def pending_counts(body_ids):
@@ -81,7 +89,7 @@ def late_notice(body):
     if last_export(body) is None:
         return None
     return _("本机构的移交包已导出：此文件将进入补充移交（本机构现有 %(n)s 件未移交），请告知移交人员导出补充移交包。",
-             n=len(pending(body)))
+             n=_waiting(body).count())
 
 
 @dataclass
@@ -95,4 +103,4 @@ class State:
 
 def state(body):
     """Which state the body is in, what it allows, what happens next, and items not yet transferred."""
-    return State(body.status, str(ALLOWS[body.status]), str(NEXT[body.status]), len(pending(body)))
+    return State(body.status, str(ALLOWS[body.status]), str(NEXT[body.status]), pending_count(body))

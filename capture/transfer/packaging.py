@@ -118,7 +118,7 @@ def claim(body, user):
     if body.status not in EXPORTABLE:
         raise ExportError("只有已确认撤销的机构才能导出移交包。")
     previous = lifecycle.last_export(body)
-    if previous is not None and not lifecycle.pending(body):
+    if previous is not None and not lifecycle.pending_count(body):
         # Refused before a transfer is opened: nothing to add is not a failed export.
         raise NothingToAdd(f"本机构的移交包已导出（{Path(previous.package_path).name}），"
                            "此后没有登记新的文件，没有需要补充移交的内容。")
