@@ -104,3 +104,28 @@ def test_dissolution_is_confirmed_dated_sensibly_and_corrected_with_a_reason(app
     assert "11 月 18 日" in AuditEvent.get(AuditEvent.action == "body.dissolution.correct").details
     fits(page, viewport)
     browser.shot(page, f"dissolution-corrected-{width}")
+
+
+def test_a_duplicate_is_announced_before_registering_and_registered_anyway_with_javascript(
+        app, world, live_server, browser):
+    from capture.ops import samples
+    pdf = {"name": "通知.pdf", "mimeType": "application/pdf", "buffer": samples.pdf("Same")}
+    page = browser.page(viewport=PHONE)
+    login(page, live_server.url, "secretary", PASSWORD)
+    for title in ("关于开展排查的通知", "转发：关于开展排查的通知"):
+        page.goto(f"{live_server.url}/bodies/{world['a'].id}/documents/new")
+        page.set_input_files("#files", [pdf])
+        page.fill("textarea[name=title]", title)
+        page.fill("input[name=responsible]", "区疫情防控工作指挥部")
+        page.click("form[data-upload] .actions button.primary")
+        page.wait_for_selector(".reference-code, #duplicate")
+    notice = page.locator("#duplicate")
+    assert "尚未登记，也没有使用档号" in notice.inner_text()
+    assert notice.locator("a").first.get_attribute("href").startswith(f"/bodies/{world['a'].id}/documents/")
+    assert Document.select().count() == 1
+    fits(page, PHONE)
+    browser.shot(page, "duplicate-announced-phone")
+    page.click("button[name=duplicate_ok]")
+    page.wait_for_selector(".reference-code")
+    second = Document.get(Document.title == "转发：关于开展排查的通知")
+    assert second.reference_code.endswith("-0002") and [f.original_name for f in second.files] == ["通知.pdf"]
