@@ -1,6 +1,9 @@
 """The archive's local time: converting between the configured zone and stored naive UTC."""
 import datetime as dt
+import os
 from zoneinfo import ZoneInfo
+
+DEFAULT_ZONE = "Asia/Shanghai"
 
 
 def utc_now():
@@ -32,3 +35,16 @@ def day_start_utc(day, zone):
 def local_date(stored, zone):
     """The local date of a stored naive-UTC datetime (None stays None)."""
     return to_local(stored, zone).date() if stored is not None else None
+
+
+def archive_zone():
+    """The archive's zone: the running app's CAPTURE_TIMEZONE, else the environment's or the default."""
+    from flask import current_app, has_app_context
+    if has_app_context():
+        return current_app.config.get("TIMEZONE") or DEFAULT_ZONE
+    return os.environ.get("CAPTURE_TIMEZONE") or DEFAULT_ZONE
+
+
+def today():
+    """The archive's local date: what every "today" means (form defaults, 档号 year, due, overdue)."""
+    return local_today(archive_zone())

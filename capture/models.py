@@ -157,6 +157,9 @@ class Document(BaseModel):
     # Set by bulk import: a digest of the row's 文号, 责任者, 题名 and 日期, so that importing
     # the same spreadsheet again finds the rows already imported instead of duplicating them.
     import_key = CharField(max_length=64, null=True)
+    # The exported transfer whose package carried the item; empty until one does. Once a body
+    # has exported a package, its items still empty here wait for the supplementary transfer.
+    transferred_in = DeferredForeignKey("Transfer", null=True, backref="+", index=False)
 
     class Meta:
         indexes = ((("body", "class_key", "item_number"), True),

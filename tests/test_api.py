@@ -155,7 +155,8 @@ def test_the_same_idempotency_key_twice_creates_one_document(client, world):
     different = register(client, raw, world["a"], headers=key, title="另一件文件")
     assert assert_problem(different, 422)["type"].endswith("#problem-idempotency-key-reused")
     assert Document.select().count() == 1
-    assert register(client, raw, world["a"], headers={"Idempotency-Key": "another"}).status_code == 201
+    assert register(client, raw, world["a"], headers={"Idempotency-Key": "another"},
+                    files=[("批复二.pdf", samples.pdf("Another"))]).status_code == 201
     assert Document.select().count() == 2
 
 

@@ -144,10 +144,15 @@ def test_transfer_officer_dissolves_checks_commits_exports_and_downloads(app, li
     page.click("nav.tabs >> text=撤销与移交")
     browser.shot(page, "transfer-page-active")
 
+    page.click("details.dissolve summary")
     page.fill("input[name=dissolved_on]", "2026-11-20")
     page.select_option("select[name=notice]", label=page.locator("select[name=notice] option",
                                                                  has_text="撤销文件").first.inner_text())
     page.click("button[name=dissolve]")
+    page.wait_for_selector("#confirm-dissolution")
+    assert "分类锁定" in page.content()
+    page.click("button[name=confirm-dissolve]")
+    page.wait_for_selector(".flash-success")
     assert "已进入撤销程序" in page.content()
     browser.shot(page, "dissolving")
     page.click("button[name=confirm]")

@@ -69,6 +69,7 @@ EXPECTED = {
     "transfers.body": ALL,
     "transfers.dissolve": {"admin", "liaison", "transfer_officer"},
     "transfers.confirm": {"admin", "liaison", "transfer_officer"},
+    "transfers.correct_dissolution": {"admin", "liaison", "transfer_officer"},
     "transfers.check": {"admin", "transfer_officer"},
     "transfers.report": ALL,
     "transfers.report_file": ALL,

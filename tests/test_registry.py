@@ -180,9 +180,17 @@ def test_the_users_last_category_and_retention_are_the_next_defaults(ctx):
     assert registry.last_registered(ctx["a"], ctx["liaison"]) is None
 
 
-def test_transferred_body_takes_no_more_documents(ctx):
+def test_transferred_body_keeps_what_it_transferred_and_queues_late_documents(ctx):
+    from capture.models import Transfer
+    carried = register(ctx)
     body = ctx["a"]
     body.status = "transferred"
     body.save()
-    with pytest.raises(RegistrationError):
-        register(ctx)
+    package = Transfer.create(body=body, status="received", package_path="/p/J001-AAA-20261201.zip")
+    Document.update(transferred_in=package).execute()
+    with pytest.raises(RegistrationError) as refused:
+        registry.edit_document(Document.get_by_id(carried.id), ctx["secretary"], fields(title="改"))
+    assert "已随移交包 J001-AAA-20261201.zip 移交" in str(refused.value.field_errors)
+    late = register(ctx, title="撤销后发现的会议纪要")
+    assert late.transferred_in_id is None
+    assert any("补充移交" in w and "1 件未移交" in w for w in late.warnings)

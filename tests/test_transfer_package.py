@@ -14,6 +14,7 @@ import pytest
 from docx import Document as DocxDocument
 from docx.oxml.ns import qn
 
+from capture import clock
 from capture.models import Document, File, Transfer
 from capture.transfer import packaging, verify
 
@@ -214,10 +215,11 @@ def test_an_export_killed_half_way_leaves_nothing_complete_and_a_retry_succeeds(
 
     retry = runner.invoke(args=["export", "FXQX", "-o", str(out)])
     assert retry.exit_code == 0, retry.output
+    stamp = f"{clock.local_today('Asia/Shanghai'):%Y%m%d}"  # the archive's date names the package
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
-        [f"J002-FXQX-{time.strftime('%Y%m%d')}", f"J002-FXQX-{time.strftime('%Y%m%d')}-register.docx"])
+        [f"J002-FXQX-{stamp}", f"J002-FXQX-{stamp}-register.docx"])
     assert not list(out.glob(".*partial*"))  # the dead writer's leftovers were cleared
-    assert verify.verify(out / f"J002-FXQX-{time.strftime('%Y%m%d')}").valid
+    assert verify.verify(out / f"J002-FXQX-{stamp}").valid
 
 
 def test_withdrawn_items_stay_in_the_catalogue_and_the_package_marked(app, flood, tmp_path):

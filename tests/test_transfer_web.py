@@ -44,7 +44,11 @@ def test_liaison_dissolves_a_body_which_locks_categories_and_prompts_the_final_c
     url = f"/bodies/{body.id}/transfer"
     bad = auth.post(f"{url}/dissolve", {"dissolved_on": "2025-01-01", "notice": notice.id}, page=url)
     assert bad.status_code == 400 and "撤销日期不能早于成立日期" in bad.get_data(as_text=True)
-    response = auth.post(f"{url}/dissolve", {"dissolved_on": "2026-10-31", "notice": notice.id}, page=url)
+    confirm = auth.post(f"{url}/dissolve", {"dissolved_on": "2026-10-31", "notice": notice.id}, page=url)
+    assert confirm.status_code == 200 and "分类锁定" in confirm.get_data(as_text=True)
+    assert Body.get_by_id(body.id).status == "active"  # nothing happens before the confirmation
+    response = auth.post(f"{url}/dissolve", {"dissolved_on": "2026-10-31", "notice": notice.id,
+                                             "confirmed": "1"}, page=url)
     assert response.status_code == 302
     body = Body.get_by_id(body.id)
     assert body.status == "dissolving" and body.dissolved_on == dt.date(2026, 10, 31)

@@ -24,13 +24,16 @@ PROBLEMS = [
     ("rate-limited", 429, "请求过于频繁",
      "每个令牌每分钟的请求数有上限（所有服务进程共同计数）。请按 Retry-After 的秒数等待后重试。"),
     ("package-unavailable", 409, "移交包尚不能下载", "移交尚未导出，或导出为文件夹而非 zip。"),
+    ("duplicate-content", 409, "文件内容与已登记的文件相同",
+     "所选文件的内容本机构已经登记过；没有登记，也没有使用档号。duplicates 列出相同的文件。"
+     "确属另一件文件的，在请求中加字段 duplicate_ok=true 后重发。"),
 ]
 
 ERROR_TEXT = {
     400: "请求格式不正确（例如 Idempotency-Key 含非 ASCII 字符，或 multipart 内容损坏）。",
     401: "缺少有效令牌。", 403: "令牌的用户无权执行此操作，或令牌没有 write 权限。",
     404: "资源不存在，或令牌的用户无权查看（不区分这两种情况）。",
-    409: "冲突：同一 Idempotency-Key 的请求正在处理，或移交包尚不能下载。",
+    409: "冲突：同一 Idempotency-Key 的请求正在处理，移交包尚不能下载，或文件内容与已登记的文件相同（duplicate-content）。",
     413: "请求超过上传上限。", 415: "请求体不是 multipart/form-data。",
     416: "请求的字节范围无效。",
     422: "内容未通过校验；errors 列出各字段的原因。", 429: "请求过于频繁；见 Retry-After。",
@@ -61,6 +64,10 @@ def _schemas():
         "detail": STRING,
         "errors": {"type": "object", "description": "出错的字段（或查询参数）及其原因。",
                    "additionalProperties": {"type": "array", "items": STRING}},
+        "duplicates": {"type": "array", "description": "duplicate-content：所选文件与本机构哪些已登记文件内容相同。",
+                       "items": _object({"file": STRING, "document_id": INTEGER,
+                                         "reference_code": STRING, "title": STRING,
+                                         "url": STRING})},
     }, required=["type", "title", "status", "detail"])
     body = _object({
         "id": INTEGER, "code": STRING, "name": STRING, "fonds_code": STRING,
@@ -163,6 +170,9 @@ def _document_form():
                 "scope_item": {"type": "integer", "minimum": 1, "maximum": DB_INT,
                                "description": "归入的归档范围条目编号。"},
                 "remarks": text["remarks"],
+                "duplicate_ok": {"type": "boolean", "default": False,
+                                 "description": "明知文件内容与本机构已登记的文件相同，仍要登记；"
+                                                "不带此字段时这种情况答 409 duplicate-content，不登记。"},
                 "files": FILES}}
 
 

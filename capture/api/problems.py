@@ -18,16 +18,19 @@ TYPES = {
     "idempotency-key-in-use": "/api/v1/docs#problem-idempotency-key-in-use",
     "rate-limited": "/api/v1/docs#problem-rate-limited",
     "package-unavailable": "/api/v1/docs#problem-package-unavailable",
+    "duplicate-content": "/api/v1/docs#problem-duplicate-content",
 }
 
 
 class Problem(Exception):
     """Raised in an API view to answer with a problem document."""
 
-    def __init__(self, status, detail, kind=None, title=None, errors=None, headers=None):
+    def __init__(self, status, detail, kind=None, title=None, errors=None, headers=None,
+                 extensions=None):
         super().__init__(detail)
         self.status, self.detail, self.kind = status, detail, kind
         self.title, self.errors, self.headers = title, errors, headers or {}
+        self.extensions = extensions or {}
 
 
 def is_api_request():
@@ -35,13 +38,14 @@ def is_api_request():
     return request.path.startswith(API_PREFIX)
 
 
-def response(status, detail, kind=None, title=None, errors=None, headers=None):
-    """A problem document response: type, title, status, detail and, for invalid input, errors."""
+def response(status, detail, kind=None, title=None, errors=None, headers=None, extensions=None):
+    """A problem document response: type, title, status, detail, errors and extension members."""
     body = {"type": TYPES[kind] if kind else "about:blank",
             "title": title or HTTP_STATUS_CODES.get(status, "Error"),
             "status": status, "detail": str(detail)}
     if errors:
         body["errors"] = {field: [str(m) for m in messages] for field, messages in errors.items()}
+    body.update(extensions or {})
     result = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=MEDIA_TYPE)
     result.headers["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():
@@ -52,7 +56,7 @@ def response(status, detail, kind=None, title=None, errors=None, headers=None):
 def from_problem(problem):
     """The response for a raised Problem."""
     return response(problem.status, problem.detail, problem.kind, problem.title, problem.errors,
-                    problem.headers)
+                    problem.headers, problem.extensions)
 
 
 def from_http_exception(error):

@@ -6,7 +6,7 @@ Bearer tokens, not cookies, authenticate here, so the blueprint is exempt from C
 import base64
 import re
 
-from flask import Blueprint, current_app, g, jsonify, make_response, render_template, send_file
+from flask import Blueprint, current_app, g, jsonify, make_response, render_template, send_file, url_for
 from flask_babel import gettext as _
 
 from capture.extensions import csrf
@@ -110,9 +110,18 @@ def register(body_id):
 
 
 def _register(found):
-    fields = form_fields(ALL_FIELDS)
+    fields = form_fields(ALL_FIELDS + ("duplicate_ok",))
+    knowingly = str(fields.pop("duplicate_ok", "")).strip().lower() in ("1", "true", "yes", "on")
     try:
-        document = registry.register_document(found, api_user(), fields, uploads(), **_store_args())
+        document = registry.register_document(found, api_user(), fields, uploads(),
+                                              duplicates_ok=knowingly, **_store_args())
+    except registry.DuplicateContent as error:
+        raise Problem(409, error.field_errors["files"][0], "duplicate-content",
+                      title=_("文件内容与已登记的文件相同"), extensions={"duplicates": [
+                          {"file": name, "document_id": d.id, "reference_code": d.reference_code,
+                           "title": d.title,
+                           "url": url_for("api.document", body_id=found.id, document_id=d.id)}
+                          for name, d in error.matches]}) from None
     except RegistrationError as error:
         raise _invalid(error) from None
     return _created(shapes.document(document, files.files_of(document), warnings=document.warnings))

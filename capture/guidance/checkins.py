@@ -55,11 +55,29 @@ def liaison_choices(body, user):
     return liaisons
 
 
+class AlreadyScheduled(Exception):
+    """The liaison already has a check-in with the body at that time: `existing`."""
+
+    def __init__(self, existing):
+        super().__init__(f"check-in {existing.id} is at the same time")
+        self.existing = existing
+
+
 def schedule(body, user, liaison, when_local, zone, mode, place, contact_person, is_final):
-    """Arrange a check-in at local time `when_local`; recorded in the audit trail."""
+    """Arrange a check-in at local time `when_local`; recorded in the audit trail.
+
+    A second check-in of the same liaison with the same body at the same time is refused
+    (AlreadyScheduled names the first), so that it is neither held nor listed twice.
+    """
+    when = clock.to_utc(when_local, zone)
     with db.atomic():
+        existing = (CheckIn.select().where(CheckIn.body == body, CheckIn.liaison == liaison,
+                                           CheckIn.scheduled_for == when,
+                                           CheckIn.status != "cancelled").first())
+        if existing is not None:
+            raise AlreadyScheduled(existing)
         checkin = CheckIn.create(
-            body=body, liaison=liaison, scheduled_for=clock.to_utc(when_local, zone), mode=mode,
+            body=body, liaison=liaison, scheduled_for=when, mode=mode,
             place=place.strip(), contact_person=contact_person.strip(), is_final=is_final)
         audit.record("checkin.schedule", checkin, {
             "scheduled_for": when_local.isoformat(timespec="minutes"), "zone": zone,

@@ -19,6 +19,7 @@ class Dashboard:
     week_checkins: list = field(default_factory=list)
     needs_outcome: list = field(default_factory=list)
     overdue_follow_ups: list = field(default_factory=list)
+    open_follow_ups: list = field(default_factory=list)
     at_risk: list = field(default_factory=list)
     commitments: list = field(default_factory=list)
 
@@ -53,11 +54,13 @@ def build(user, zone, now_utc=None):
                                .where(CheckIn.status == "scheduled",
                                       CheckIn.scheduled_for < today_start)
                                .order_by(CheckIn.scheduled_for).limit(LIMIT))
-    board.overdue_follow_ups = list(
+    follow_ups = list(
         FollowUp.select(FollowUp.id, FollowUp.action, FollowUp.owner, FollowUp.due, CheckIn.id,
                         Body.id, Body.name).join(CheckIn).join(Body)
-        .where(CheckIn.body.in_(ids), FollowUp.done_on.is_null(), FollowUp.due < today)
-        .order_by(FollowUp.due).limit(LIMIT))
+        .where(CheckIn.body.in_(ids), FollowUp.done_on.is_null())
+        .order_by(FollowUp.due).limit(2 * LIMIT))
+    board.overdue_follow_ups = [f for f in follow_ups if f.due < today][:LIMIT]
+    board.open_follow_ups = [f for f in follow_ups if f.due >= today][:LIMIT]
     board.at_risk = facts.at_risk(bodies, zone, now_utc)
     board.commitments = list(
         Commitment.select(Commitment.id, Commitment.what, Commitment.promised_by, Commitment.due,

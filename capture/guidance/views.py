@@ -52,14 +52,27 @@ def local_today():
 @auth.require("stats.view")
 def show_dashboard():
     """The liaison's dashboard over the bodies they look after."""
+    today, board = _board()
+    return render_template("guidance/dashboard.html", today=today, board=board)
+
+
+def _board():
+    """(today, the dashboard's lists rendered) for the logged-in user."""
     user, zone, now_utc = _user(), _zone(), clock.utc_now()
     today = clock.to_local(now_utc, zone).date()
     # Building the board over all the user's bodies costs more than the rest of the page: it
     # is rendered once per state of the data, day, user and language (see fragments.py).
     key = ("guidance.dashboard", user.id, user.role, str(get_locale()), today, request.script_root)
-    board = fragments.cached(key, lambda: Markup(render_template(
+    return today, fragments.cached(key, lambda: Markup(render_template(
         "guidance/_board.html", board=dashboard.build(user, zone, now_utc))))
-    return render_template("guidance/dashboard.html", today=today, board=board)
+
+
+@bp.app_template_global()
+def liaison_board():
+    """The liaison's work for their home page (the dashboard's lists); None for other roles."""
+    if not current_user.is_authenticated or current_user.role != "liaison":
+        return None
+    return _board()[1]
 
 
 def _schedule_form(body, proposal):
@@ -87,13 +100,20 @@ def body_checkins(body_id):
             abort(403)
         if form.validate_on_submit():
             when = dt.datetime.combine(form.date.data, form.time.data)
-            checkin = checkins.schedule(body, _user(), User.get_by_id(form.liaison.data), when,
-                                        _zone(), form.mode.data, form.place.data,
-                                        form.contact_person.data, form.is_final.data)
+            try:
+                checkin = checkins.schedule(body, _user(), User.get_by_id(form.liaison.data), when,
+                                            _zone(), form.mode.data, form.place.data,
+                                            form.contact_person.data, form.is_final.data)
+            except checkins.AlreadyScheduled as clash:
+                form.time.errors = list(form.time.errors) + [
+                    _("该指导员在这个时间已安排了对本机构的指导，不能重复安排。")]
+                return render_template("guidance/body_checkins.html", body=body, form=form,
+                                       proposal=proposal, checkins=checkins.for_body(body),
+                                       clash=clash.existing), 409
             flash(_("已安排 %(when)s 的指导。", when=when.strftime("%Y-%m-%d %H:%M")), "success")
             return redirect(url_for(".checkin", body_id=body.id, checkin_id=checkin.id))
     return render_template("guidance/body_checkins.html", body=body, form=form, proposal=proposal,
-                           checkins=checkins.for_body(body))
+                           checkins=checkins.for_body(body), clash=None)
 
 
 def _outcome_form(body, item):

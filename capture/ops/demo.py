@@ -4,7 +4,7 @@ import io
 import secrets
 from pathlib import Path
 
-from capture import audit, storage
+from capture import audit, clock, storage
 from capture.db import db
 from capture.models import (Body, CheckIn, ChronicleEntry, Document, FollowUp, Membership,
                             ScopeItem, User, now)
@@ -39,9 +39,9 @@ def already_loaded():
 
 
 def _at_local(days, hour):
-    """UTC time of `hour` o'clock in Shanghai, `days` from today (stored times are UTC)."""
-    day = dt.date.today() + dt.timedelta(days=days)
-    return dt.datetime.combine(day, dt.time(hour)) - dt.timedelta(hours=8)
+    """UTC time of `hour` o'clock in the archive's zone, `days` from today (stored times are UTC)."""
+    day = clock.today() + dt.timedelta(days=days)
+    return clock.to_utc(dt.datetime.combine(day, dt.time(hour)), clock.archive_zone())
 
 
 def _guidance(bodies, liaison):
@@ -51,7 +51,7 @@ def _guidance(bodies, liaison):
                           contact_person="张文书", duration_minutes=90, recorded_at=now(),
                           findings="3 月以来的会议纪要未归档")
     FollowUp.create(checkin=held, action="补登 3 月以来的会议纪要", owner="张文书",
-                    due=dt.date.today() + dt.timedelta(days=3))
+                    due=clock.today() + dt.timedelta(days=3))
     upcoming = CheckIn.create(body=bodies["YQFK"], liaison=liaison, mode="video",
                               scheduled_for=_at_local(1, 14),
                               place="腾讯会议 123 456 789", contact_person="张文书")
@@ -138,7 +138,7 @@ def _demo_file(kind, title, n):
 
 def load_documents(bodies, users, store):
     """Register a dozen realistic documents in each demo body, with generated files."""
-    today = dt.date.today()
+    today = clock.today()
     for code, (username, rows) in DOCUMENTS.items():
         body, user = bodies[code], users[username]
         scope_items = {item.name: item for item in ScopeItem.select().where(ScopeItem.body == body)}

@@ -24,7 +24,9 @@ class UserForm(FlaskForm):
         PlainText(), DataRequired(_l("请输入姓名")), Length(max=100)])
     email = EmailField(_l("电子邮箱"), validators=[
         PlainText(), Optional(), Email(_l("电子邮箱格式不正确")), Length(max=200)])
-    role = SelectField(_l("角色"), choices=labels.choices(labels.ROLE))
+    # No default: a new account's role is chosen, never 管理员 by accident.
+    role = SelectField(_l("角色"), validators=[DataRequired(_l("请选择角色"))],
+                       choices=[("", _l("请选择角色……"))] + labels.choices(labels.ROLE))
     language = SelectField(_l("界面语言"), choices=[("zh_Hans", "中文"), ("en", "English")])
     active = BooleanField(_l("启用"), default=True)
     password = PasswordField(_l("密码"), validators=[

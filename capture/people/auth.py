@@ -7,7 +7,7 @@ from flask_login import LoginManager, current_user
 from peewee import JOIN
 
 from capture import prepared
-from capture.models import Body, LoginFailure, Membership, User, now
+from capture.models import Body, Document, LoginFailure, Membership, Transfer, User, now
 from capture.prepared import Slot
 
 login_manager = LoginManager()
@@ -45,10 +45,13 @@ GLOBAL_ACTIONS = {
     "audit.global": {"admin"},
     "package.verify": {"admin", "transfer_officer"},
 }
-# Actions still allowed once a body's records are transferred and it is read-only.
-READ_ONLY_ALLOWED = {"body.view", "body.audit", "checkin.view", "transfer.receive"}
-# Actions that end when a body starts dissolving (its classification is then fixed).
-ACTIVE_ONLY = {"category.edit"}
+# Actions still allowed once a body's records are transferred and it is read-only: late items
+# are still registered (and corrected until exported) for the supplementary transfer, which the
+# transfer officer exports only while such items wait (see _has_untransferred).
+READ_ONLY_ALLOWED = {"body.view", "body.audit", "checkin.view", "transfer.receive",
+                     "document.register", "document.edit", "document.withdraw", "transfer.run"}
+# Actions that end when a body starts dissolving (its classification and scope are then fixed).
+ACTIVE_ONLY = {"category.edit", "scope.edit"}
 
 
 def role_in(user, body):
@@ -81,9 +84,22 @@ def can(user, action, body=None):
         return False
     if body.is_read_only and action not in READ_ONLY_ALLOWED:
         return False
+    if body.is_read_only and action == "transfer.run" and not _has_untransferred(body):
+        return False
     if body.status != "active" and action in ACTIVE_ONLY:
         return False
     return role_in(user, body) in allowed
+
+
+def _has_untransferred(body):
+    """True when items of a transferred body wait for the supplementary transfer."""
+    cache = g.setdefault("untransferred", {}) if has_request_context() else {}
+    if body.id not in cache:
+        exported = Transfer.select().where(Transfer.body == body.id,
+                                           Transfer.status.in_(("exported", "received")))
+        cache[body.id] = exported.exists() and Document.select().where(
+            Document.body == body.id, Document.transferred_in.is_null()).exists()
+    return cache[body.id]
 
 
 def visible_bodies(user):

@@ -12,7 +12,7 @@ from capture.models import DEFAULT_CADENCE, AuditEvent, Body, Membership, User, 
 from capture.people import auth
 from capture.text import PlainText
 
-from . import coverage, scope
+from . import coverage, lifecycle, scope
 
 bp = Blueprint("bodies", __name__)
 
@@ -31,7 +31,9 @@ class BodyForm(FlaskForm):
                              validators=[DataRequired(_l("请输入全宗号")),
                                          Regexp(r"^[A-Z0-9]{4}$", message=_l("全宗号应为 4 位大写字母或数字"))])
     lead_org = StringField(_l("牵头单位"), validators=[PlainText(), Length(max=200)])
-    kind = SelectField(_l("机构类型"), choices=labels.choices(labels.KIND))
+    # No default: the kind seeds the categories, so it is chosen, not inherited from the first option.
+    kind = SelectField(_l("机构类型"), validators=[DataRequired(_l("请选择机构类型，它决定默认的分类"))],
+                       choices=[("", _l("请选择机构类型……"))] + labels.choices(labels.KIND))
     tier = SelectField(_l("指导级别"), choices=labels.choices(labels.TIER))
     cadence_days = IntegerField(_l("指导周期（天）"), validators=[
         Optional(), NumberRange(1, 365, message=_l("指导周期应在 1–365 天之间"))],
@@ -102,7 +104,8 @@ def _members(body):
 def home():
     """The start page: the bodies the user works with."""
     bodies = list(auth.visible_bodies(current_user))
-    return render_template("bodies/home.html", bodies=bodies)
+    return render_template("bodies/home.html", bodies=bodies,
+                           untransferred=lifecycle.pending_counts([b.id for b in bodies]))
 
 
 @bp.route("/bodies")
@@ -115,7 +118,9 @@ def index():
         query = query.where(Body.status == status)
     if tier in labels.TIER:
         query = query.where(Body.tier == tier)
-    return render_template("bodies/index.html", bodies=list(query), status=status, tier=tier)
+    bodies = list(query)
+    return render_template("bodies/index.html", bodies=bodies, status=status, tier=tier,
+                           untransferred=lifecycle.pending_counts([b.id for b in bodies]))
 
 
 @bp.route("/bodies/new", methods=["GET", "POST"])
@@ -146,7 +151,7 @@ def detail(body_id):
     """The body's page: facts, members and what it has filed."""
     body = auth.body_or_404(body_id)
     return render_template("bodies/detail.html", body=body, members=_members(body),
-                           coverage=coverage.coverage(body))
+                           coverage=coverage.coverage(body), state=lifecycle.state(body))
 
 
 @bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])

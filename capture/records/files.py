@@ -2,9 +2,10 @@
 import shutil
 import tempfile
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from capture import storage
 from capture.models import Document, File
@@ -98,20 +99,60 @@ def describe(file):
 
 
 def duplicates(document):
-    """{file id: [reference codes of other documents of the body holding the same content]}."""
+    """{file id: [(reference code, document id) of other documents of the body with the same content]}."""
     mine = {f.sha256: f.id for f in document.files}
     if not mine:
         return {}
-    others = (File.select(File.sha256, Document.reference_code).join(Document)
+    others = (File.select(File.sha256, Document.reference_code, Document.id).join(Document)
               .where(Document.body == document.body_id, Document.id != document.id,
                      File.sha256.in_(list(mine)))
               .order_by(Document.reference_code).tuples())
     found = {}
-    for sha, code in others:
+    for sha, code, document_id in others:
         codes = found.setdefault(mine[sha], [])
-        if code not in codes:
-            codes.append(code)
+        if (code, document_id) not in codes:
+            codes.append((code, document_id))
     return found
+
+
+def held_elsewhere(body, stored):
+    """[(chosen name, Document)] for each stored upload whose content a document of `body` holds."""
+    names = {}
+    for upload in stored:
+        names.setdefault(upload.sha256, []).append(upload.original_name)
+    if not names:
+        return []
+    found, seen = [], set()
+    query = (File.select(File.sha256, Document).join(Document)
+             .where(Document.body == body, File.sha256.in_(list(names)))
+             .order_by(Document.reference_code))
+    for row in query:
+        for name in names[row.sha256]:
+            if (name, row.document.id) not in seen:
+                seen.add((name, row.document.id))
+                found.append((name, row.document))
+    return found
+
+
+def hold(stored, secret, user_id, body_id):
+    """A signed token naming uploads already in the store, so a confirmation need not resend them."""
+    plain = [{"name": s.original_name, "sha256": s.sha256, "size": s.size,
+              "identification": asdict(s.identification)} for s in stored]
+    return URLSafeTimedSerializer(secret, salt="held-uploads").dumps([user_id, body_id, plain])
+
+
+def held(token, secret, user_id, body_id, store, max_age=86400):
+    """The uploads a token from hold() names, for this user and body, still in the store; else []."""
+    try:
+        owner, body, plain = URLSafeTimedSerializer(secret, salt="held-uploads").loads(
+            token, max_age=max_age)
+    except (BadSignature, ValueError, TypeError):
+        return []
+    if (owner, body) != (user_id, body_id):
+        return []
+    return [StoredUpload(p["name"], p["sha256"], p["size"],
+                         formats.Identification(**p["identification"]))
+            for p in plain if store.exists(p["sha256"])]
 
 
 def files_of(document):

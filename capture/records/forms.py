@@ -1,11 +1,9 @@
 """The forms of the documents pages: rendering and CSRF; the checking is in validation.py."""
-import datetime as dt
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 
-from capture import labels
+from capture import clock, labels
 from capture.models import SECURITY_LEVELS
 
 FILE_ACCEPT = ("image/*,video/*,audio/*,application/pdf,.pdf,.ofd,.jpg,.jpeg,.tif,.tiff,.png,"
@@ -37,11 +35,19 @@ class DocumentForm(FlaskForm):
         self.category.choices = [("", _l("（不分类）"))] + [(c.code, f"{c.code} {c.name}") for c in categories]
         self.scope_item.choices = [("", _l("（暂不归入）"))] + [(str(s.id), s.name) for s in scope_items]
 
-    def set_defaults(self, body, last):
-        """Today, the body's usual responsible party, the user's last category and retention."""
-        self.date.data = dt.date.today().isoformat()
+    def set_defaults(self, body, last, first_category=None):
+        """Today, the body's usual responsible party, the user's last category and retention.
+
+        Before the user's first document, the body's first category stands in for the last one,
+        so that a 档号 does not lose its category level by default.
+        """
+        # The archive's date, not the server's: from 00:00 to 08:00 in Shanghai UTC is still yesterday.
+        self.date.data = clock.today().isoformat()
         self.responsible.data = body.default_responsible
-        self.category.data = last.category.code if last and last.category_id else ""
+        if last is not None:
+            self.category.data = last.category.code if last.category_id else ""
+        else:
+            self.category.data = first_category.code if first_category is not None else ""
         self.retention.data = last.retention if last else "Y"
         self.pages.data = ""
 

@@ -10,10 +10,24 @@ from capture.db import db, lock_until_commit
 from capture.models import Document, File, next_item_number, now
 from capture.text import RegistrationError, has_control_characters
 
-from . import files, validation
+from . import files, lifecycle, validation
 from .validation import record_class
 
 ATTEMPTS = 10
+
+
+class DuplicateContent(RegistrationError):
+    """Chosen files whose content the body already holds; nothing was registered (no 档号 used).
+
+    `matches` lists (chosen file name, Document already holding it); `stored` are the uploads,
+    already in the store, so that registering anyway need not send them again.
+    """
+
+    def __init__(self, matches, stored):
+        codes = "、".join(sorted({d.reference_code for _name, d in matches}))
+        super().__init__({"files": [_("所选文件与本机构已登记的 %(codes)s 内容相同。确属另一件文件的，请确认后仍然登记；否则请取消。",
+                                      codes=codes)]})
+        self.matches, self.stored = matches, stored
 
 
 def class_key(record_class_code, year, retention, category=None):
@@ -27,20 +41,25 @@ def reference_code(fonds_code, key, item_number):
     return f"{fonds_code}-{key}-{item_number:04d}"
 
 
-def register_document(body, user, fields, uploads=(), store=None, max_bytes=None, stored=()):
+def register_document(body, user, fields, uploads=(), store=None, max_bytes=None, stored=(),
+                      duplicates_ok=False):
     """Validate, store the files, then give the 档号 inside a transaction; return the Document.
 
     `uploads` is a list of (original name, binary stream, length or None); `stored` lists files
     already identified and stored (files.StoredUpload), as bulk import does before its
-    transaction. The returned document carries `warnings` (e.g. a date outside the body's
-    life) for the caller to show.
+    transaction. A file whose content the body already holds raises DuplicateContent before any
+    档号 is used, unless `duplicates_ok`. The returned document carries `warnings` (e.g. a date
+    outside the body's life) for the caller to show.
     """
-    if body.is_read_only:
-        raise RegistrationError({"body": [_("本机构的档案已移交，不能再登记文件。")]})
+    # Never refused for the body's state: after the export an item waits for the supplement.
     clean, warnings = validation.check(body, fields)
     if uploads and store is None:
         raise ValueError("uploads given without a store")
     stored = list(stored) + (files.store_uploads(store, uploads, max_bytes) if uploads else [])
+    if not duplicates_ok:
+        matches = files.held_elsewhere(body, stored)
+        if matches:
+            raise DuplicateContent(matches, stored)
     code = record_class(clean["carrier"])
     key = class_key(code, clean["date"].year, clean["retention"], clean["category"])
     for attempt in range(ATTEMPTS):
@@ -52,7 +71,8 @@ def register_document(body, user, fields, uploads=(), store=None, max_bytes=None
             # Another registration took this number between our read and our insert.
             if attempt == ATTEMPTS - 1:
                 raise
-    document.warnings = warnings
+    late = lifecycle.late_notice(body)
+    document.warnings = warnings + ([late] if late else [])
     return document
 
 
@@ -83,7 +103,7 @@ def _snapshot(document):
 
 def edit_document(document, user, fields):
     """Change the editable metadata; the audit event keeps old and new values; return changes."""
-    _check_writable(document)
+    _check_writable(document, "edit")
     clean, warnings = validation.check(document.body, fields, only=validation.EDITABLE)
     if clean["date"].year != document.year:
         raise RegistrationError({"date": [_("档号中的年度（%(y)s）已确定，日期不能改到其他年度。如确属登记错误，请撤回后重新登记。",
@@ -116,7 +136,7 @@ def _plain(value):
 
 def add_file(document, user, uploads, store, max_bytes=None, replaces=None):
     """Add files to a registered document; with `replaces`, the one upload is its new version."""
-    _check_writable(document)
+    _check_writable(document, "file")
     if replaces is not None and (replaces.document_id != document.id or len(uploads) != 1):
         raise RegistrationError({"files": [_("替换文件时请只选择一个新文件。")]})
     if not uploads:
@@ -140,7 +160,7 @@ def withdraw_document(document, user, reason):
         raise RegistrationError({"reason": [_("请写明撤回原因，例如“重复登记，见档号 …”。")]})
     if len(reason) > 1000 or has_control_characters(reason, multiline=True):
         raise RegistrationError({"reason": [_("撤回原因最多 1000 字，且不能含控制字符。")]})
-    _check_writable(document)
+    _check_writable(document, "withdraw")
     with db.atomic():
         document.status = "withdrawn"
         document.withdrawn_reason = reason
@@ -153,9 +173,10 @@ def withdraw_document(document, user, reason):
     return document
 
 
-def _check_writable(document):
-    if document.body.is_read_only:
-        raise RegistrationError({"body": [_("本机构的档案已移交，不能再修改。")]})
+def _check_writable(document, change):
+    refused = lifecycle.refusal(document, change)
+    if refused:
+        raise RegistrationError({"body": [refused]})
     if document.status == "withdrawn":
         raise RegistrationError({"status": [_("已撤回的文件不能再修改。")]})
 

@@ -4,6 +4,7 @@ import unicodedata
 
 from flask_babel import gettext as _
 
+from capture import clock
 from capture.models import CARRIERS, RETENTIONS, SECURITY_LEVELS, Category, ScopeItem
 from capture.text import RegistrationError, has_control_characters
 
@@ -116,7 +117,7 @@ class _Checker:
         if value < body.established_on or (end and value > end):
             self.warnings.append(_("成文日期 %(d)s 不在本机构存续期间（%(a)s 至 %(b)s），已照常登记，请核对日期是否有误。",
                                    d=value, a=body.established_on, b=end or _("今")))
-        if value > dt.date.today() + dt.timedelta(days=1):
+        if value > clock.today():
             self.error("date", _("成文日期不能晚于今天，请核对。"))
 
     def pages(self, fields):

@@ -8,7 +8,7 @@ from capture.models import Category, Document, ScopeItem
 from capture.people import auth
 from capture.text import RegistrationError
 
-from . import coverage, files, listing, registry
+from . import coverage, files, lifecycle, listing, registry
 from .forms import CategoryForm, DocumentForm, PlainForm, ScopeItemForm, WithdrawForm
 
 bp = Blueprint("documents", __name__, url_prefix="/bodies/<int:body_id>")
@@ -68,12 +68,20 @@ def register(body_id):
     body = auth.body_or_404(body_id, "document.register")
     form = _document_form(body)
     if request.method == "GET":
-        form.set_defaults(body, registry.last_registered(body, _user()))
+        form.set_defaults(body, registry.last_registered(body, _user()),
+                          next(iter(coverage.categories(body)), None))
         form.scope_item.data = request.args.get("scope_item", "")
+    duplicate = held = None
     if form.validate_on_submit():
+        secret, store = current_app.config["SECRET_KEY"], current_app.extensions["store"]
+        kept = files.held(request.form.get("held", ""), secret, _user().id, body.id, store)
         try:
-            document = registry.register_document(body, _user(), form.values(), _uploads(),
-                                                  **_store_args())
+            document = registry.register_document(
+                body, _user(), form.values(), _uploads(), stored=kept,
+                duplicates_ok=request.form.get("duplicate_ok") == "1", **_store_args())
+        except registry.DuplicateContent as error:
+            # Told before the 档号 is used; the files wait in the store for "register anyway".
+            duplicate, held = error, files.hold(error.stored, secret, _user().id, body.id)
         except RegistrationError as error:
             _flash_all(form.show_errors(error.field_errors), "error")
             flash(_("未登记：请按提示修改后重新提交。"), "error")
@@ -84,8 +92,10 @@ def register(body_id):
             if request.headers.get("X-Requested-With") == "XMLHttpRequest":
                 return jsonify(location=target)  # upload.js goes there itself
             return redirect(target)
-    return render_template("documents/form.html", body=body, form=form, document=None), \
-        (422 if form.is_submitted() else 200)
+    status = 409 if duplicate else (422 if form.is_submitted() else 200)
+    return render_template("documents/form.html", body=body, form=form, document=None,
+                           duplicate=duplicate, held=held,
+                           late=lifecycle.last_export(body) is not None), status
 
 
 @bp.route("/documents/<int:document_id>")
@@ -97,7 +107,9 @@ def detail(body_id, document_id):
     return render_template("documents/detail.html", body=body, document=document,
                            files=files.files_of(document), duplicates=files.duplicates(document),
                            withdraw_form=WithdrawForm(), file_form=PlainForm(),
-                           inline_types=files.INLINE_TYPES)
+                           inline_types=files.INLINE_TYPES, carried=lifecycle.carried_by(document),
+                           untransferred=(document.transferred_in_id is None
+                                          and lifecycle.last_export(body) is not None))
 
 
 @bp.route("/documents/<int:document_id>/edit", methods=["GET", "POST"])

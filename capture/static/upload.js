@@ -43,14 +43,16 @@
     return true;
   }
 
-  function send(form) {
+  function send(form, submitter) {
     var data = new FormData(form);
     data.delete("files");
+    // FormData leaves out the button pressed; "register anyway" is told by its name.
+    if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
     chosen.forEach(function (file) { data.append("files", file, file.name); });
     var box = form.querySelector("[data-progress]");
     var bar = box.querySelector("progress");
     var text = box.querySelector("[data-progress-text]");
-    var button = form.querySelector("button.primary");
+    var button = submitter || form.querySelector("button.primary");
     var xhr = new XMLHttpRequest();
     box.hidden = false;
     button.disabled = true;
@@ -97,8 +99,10 @@
     });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      send(form);
+      send(form, event.submitter);
     });
+    // The server holds the files it has just received: they need not be sent again.
+    if (form.querySelector("[data-held]")) { chosen = []; }
     render(form);
   }
 

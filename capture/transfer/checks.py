@@ -10,7 +10,7 @@ from peewee import JOIN
 
 from capture.models import (CARRIERS, DOCUMENT_STATUSES, RETENTIONS, SECURITY_LEVELS, Category,
                             Document, File, ScopeItem, now)
-from capture.records import usability
+from capture.records import lifecycle, usability
 
 PROPERTIES = ("authenticity", "completeness", "usability", "security")
 PREFIX = {"AUTH": "authenticity", "COMP": "completeness", "USE": "usability", "SEC": "security"}
@@ -137,6 +137,7 @@ def run(body, store, progress=None, scanner=None, verify_digests=True, documents
         "withdrawn": sum(d.status == "withdrawn" for d in documents),
         "files": len(files), "bytes": sum(f.size for _, f in files)})
     _check_metadata(report, body, documents)
+    _check_untransferred(report, body, documents)
     _check_completeness(report, body, documents)
     _check_files(report, store, files, progress, verify_digests)
     _check_viruses(report, store, files, scanner if scanner is not None else shutil.which("clamscan"))
@@ -192,6 +193,22 @@ def _check_metadata(report, body, documents):
     _passed(report, "AUTH-FIELD", "元数据类型、长度和取值均符合要求")
 
 
+def _check_untransferred(report, body, documents):
+    """After an export: how many items its packages carried, and which still wait for a supplement."""
+    if lifecycle.last_export(body) is None:
+        return
+    waiting = [d for d in documents if d.transferred_in_id is None]
+    report.totals["transferred"] = len(documents) - len(waiting)
+    report.totals["pending"] = len(waiting)
+    if waiting:
+        refs = "、".join(d.reference_code for d in waiting[:20]) + ("……" if len(waiting) > 20 else "")
+        report.add("COMP-PENDING", "warning", refs,
+                   f"{len(waiting)} 件未移交（移交包导出后登记），须导出补充移交包：{refs}", "pending")
+    else:
+        report.add("COMP-PENDING", "pass", "",
+                   f"已导出的移交包包含全部 {len(documents)} 件，没有未移交的文件")
+
+
 def _check_completeness(report, body, documents):
     if not documents:
         report.add("COMP-EMPTY", "fail", body.name, f"{body.name}尚未登记任何文件", "body")
@@ -227,9 +244,11 @@ def _check_completeness(report, body, documents):
     _passed(report, "COMP-NOFILE", "每件电子文件都有文件，每个文件都属于一件")
     _passed(report, "COMP-SCOPE", "归档范围要求的事项均已有文件")
     totals = report.totals
+    moved = (f"；已移交 {totals['transferred']} 件，未移交 {totals['pending']} 件"
+             if "pending" in totals else "")
     report.add("COMP-TOTALS", "pass", "",
                f"共 {totals['items']} 件（其中撤回 {totals['withdrawn']} 件），"
-               f"{totals['files']} 个文件，{totals['bytes']} 字节")
+               f"{totals['files']} 个文件，{totals['bytes']} 字节{moved}")
 
 
 def _check_files(report, store, files, progress, verify_digests=True):

@@ -58,11 +58,18 @@ def check_command(body_code):
               help="Folder that receives the package and its register.")
 @click.option("--zip", "zip_package", is_flag=True, help="Write one zip file instead of a folder.")
 def export_command(body_code, out_dir, zip_package):
-    """Check BODY, then write its BagIt transfer package to DIR; print its path and SHA-256."""
+    """Check BODY, then write its BagIt transfer package to DIR; print its path and SHA-256.
+
+    Once a package was exported, writes the supplementary package of the items registered since
+    (also for a transferred body), or says there is nothing to add.
+    """
     with db.connection_context():
         body = _body(body_code)
         try:
             transfer = packaging.claim(body, None)
+        except packaging.NothingToAdd as exc:
+            click.echo(str(exc))  # not an error: the archive already has everything
+            return
         except packaging.ExportError as exc:
             raise click.ClickException(str(exc))
         bar = click.progressbar(length=1, label="Exporting", file=sys.stderr)

@@ -1,12 +1,10 @@
 """Time-limited commitments (限时承诺、容缺受理): recorded for failures, fulfilled by a registered item."""
-import datetime as dt
-
 from flask_babel import gettext as _
 from peewee import JOIN
 
-from capture import audit
+from capture import audit, clock
 from capture.db import db
-from capture.models import Commitment, Document, Transfer
+from capture.models import Commitment, Document
 
 from .checks import NOT_COMMITTABLE
 
@@ -31,7 +29,7 @@ def open_keys(body):
 
 def is_overdue(commitment, today=None):
     """True when an unfulfilled commitment is past its due date."""
-    return commitment.status != "fulfilled" and commitment.due < (today or dt.date.today())
+    return commitment.status != "fulfilled" and commitment.due < (today or clock.today())
 
 
 def record(body, user, finding, what, promised_by, due):
@@ -41,7 +39,7 @@ def record(body, user, finding, what, promised_by, due):
     if finding["code"] in NOT_COMMITTABLE:
         raise CommitmentError(_("文件内容损坏、缺失或有安全问题的，必须修复，不能以承诺代替。"))
     key = finding["key"]
-    if due <= dt.date.today():
+    if due <= clock.today():
         raise CommitmentError(_("承诺期限应晚于今天。"))
     with db.atomic():
         if Commitment.select().where(Commitment.body == body, Commitment.check_code == key,
@@ -63,30 +61,13 @@ def fulfil(commitment, user, document):
         raise CommitmentError(_("请选择本机构已登记的文件。"))
     with db.atomic():
         old = commitment.status
-        commitment.status, commitment.fulfilled_on = "fulfilled", dt.date.today()
+        commitment.status, commitment.fulfilled_on = "fulfilled", clock.today()
         commitment.document = document
         commitment.save()
         audit.record("commitment.fulfil", commitment, {"status": [old, "fulfilled"],
                                                        "document": document.reference_code},
                      user=user, body=commitment.body)
     return commitment
-
-
-def last_export(body):
-    """The body's latest exported (or received) transfer, or None."""
-    return (Transfer.select().where(Transfer.body == body, Transfer.status.in_(["exported", "received"]))
-            .order_by(Transfer.started_at.desc()).first())
-
-
-def supplementary_document_ids(body):
-    """Items that fulfil commitments and were registered after the last package was built."""
-    previous = last_export(body)
-    if previous is None:
-        return []
-    query = (Commitment.select(Commitment.document).join(Document, on=(Commitment.document == Document.id))
-             .where(Commitment.body == body, Commitment.status == "fulfilled",
-                    Document.created_at >= previous.started_at))
-    return sorted({c.document_id for c in query})
 
 
 def fulfil_choices(body):

@@ -1,10 +1,11 @@
 """Dissolving a body, and the fonds descriptions that go with its records (大事记, 组织沿革, 全宗介绍)."""
 from flask_babel import gettext as _
 
-from capture import audit
+from capture import audit, clock
 from capture.db import db
 from capture.models import (Body, ChronicleEntry, Document, FondsDescription, Membership,
                             Notification, User, now)
+from capture.records import lifecycle
 
 DESCRIPTION_KINDS = ("introduction", "history")
 
@@ -13,10 +14,20 @@ class DissolutionError(Exception):
     """The body is not in a state that allows this step; the message says why."""
 
 
+def check_date(body, dissolved_on):
+    """Refuse a dissolution date in the future or before the body was established."""
+    if dissolved_on > clock.today():
+        raise DissolutionError(_("撤销日期 %(d)s 晚于今天。请在撤销通知生效后再登记。", d=dissolved_on))
+    if dissolved_on < body.established_on:
+        raise DissolutionError(_("撤销日期 %(d)s 早于成立日期 %(e)s，请核对。", d=dissolved_on,
+                                 e=body.established_on))
+
+
 def dissolve(body, user, dissolved_on, notice=None):
     """Mark an active body dissolving: record the date and notice, lock categories, prompt the final check-in."""
     if body.status != "active":
         raise DissolutionError(_("该机构已进入撤销程序。"))
+    check_date(body, dissolved_on)
     with db.atomic():
         body.status = "dissolving"
         body.dissolved_on = dissolved_on
@@ -38,6 +49,61 @@ def _prompt_final_checkin(body):
             user=liaison, kind="final_checkin",
             message=_("%(name)s 已进入撤销程序，请安排撤销前的最终指导。", name=body.name),
             link=f"/bodies/{body.id}/transfer"))
+
+
+def correctable(body):
+    """True while the dissolution may still be corrected or undone: until a package is exported."""
+    return body.status in ("dissolving", "dissolved") and lifecycle.last_export(body) is None
+
+
+def _reason(reason):
+    reason = (reason or "").strip()
+    if not reason:
+        raise DissolutionError(_("请写明更正的原因，例如“撤销通知载明的日期为 …”。"))
+    return reason
+
+
+def _check_correctable(body):
+    if not correctable(body):
+        raise DissolutionError(_("移交包已导出，撤销日期和撤销登记不能再更正。") if body.status != "active"
+                               else _("该机构尚未登记撤销。"))
+
+
+def correct(body, user, dissolved_on, notice, reason):
+    """Correct the dissolution date and notice (until the first export), with the reason, audited."""
+    _check_correctable(body)
+    reason = _reason(reason)
+    check_date(body, dissolved_on)
+    changes = {}
+    if body.dissolved_on != dissolved_on:
+        changes["dissolved_on"] = [body.dissolved_on, dissolved_on]
+    old_notice = body.dissolution_notice.reference_code if body.dissolution_notice_id else None
+    new_notice = notice.reference_code if notice else None
+    if old_notice != new_notice:
+        changes["notice"] = [old_notice, new_notice]
+    if not changes:
+        return {}
+    with db.atomic():
+        body.dissolved_on, body.dissolution_notice, body.updated_at = dissolved_on, notice, now()
+        body.save()
+        audit.record("body.dissolution.correct", body, {**changes, "reason": reason}, user=user,
+                     body=body)
+    return changes
+
+
+def undo(body, user, reason):
+    """Take back a dissolution registered in error (until the first export): the body is active again."""
+    _check_correctable(body)
+    reason = _reason(reason)
+    with db.atomic():
+        old = body.status
+        details = {"status": [old, "active"], "dissolved_on": [body.dissolved_on, None],
+                   "reason": reason}
+        body.status, body.dissolved_on, body.dissolution_notice = "active", None, None
+        body.updated_at = now()
+        body.save()
+        audit.record("body.dissolution.undo", body, details, user=user, body=body)
+    return body
 
 
 def confirm_dissolved(body, user):

@@ -1,11 +1,11 @@
 """The forms of the dissolution and transfer pages."""
-import datetime as dt
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
+
+from capture import clock
 
 
 class DissolveForm(FlaskForm):
@@ -23,6 +23,15 @@ class DissolveForm(FlaskForm):
     def validate_dissolved_on(self, field):
         if field.data and field.data < self.body.established_on:
             raise ValidationError(_l("撤销日期不能早于成立日期"))
+        if field.data and field.data > clock.today():
+            raise ValidationError(_l("撤销日期不能晚于今天：请在撤销通知生效后再登记"))
+
+
+class CorrectDissolutionForm(DissolveForm):
+    """Correct the dissolution date and notice, or undo the dissolution, with the reason."""
+    reason = TextAreaField(_l("更正原因"), render_kw={"rows": 2},
+                           validators=[DataRequired(_l("请写明更正的原因")), Length(max=1000)],
+                           description=_l("记入审计记录，例如：撤销通知载明的日期为 10 月 31 日"))
 
 
 class DescriptionForm(FlaskForm):
@@ -43,7 +52,7 @@ class CommitmentForm(FlaskForm):
     due = DateField(_l("承诺补交期限"), validators=[DataRequired(_l("请输入有效的日期"))])
 
     def validate_due(self, field):
-        if field.data and field.data <= dt.date.today():
+        if field.data and field.data <= clock.today():
             raise ValidationError(_l("承诺期限应晚于今天"))
 
 

@@ -1,7 +1,7 @@
 """Gather the plain data the exporters need from the database (no writing)."""
 from peewee import JOIN, prefetch
 
-from capture import audit
+from capture import audit, clock
 from capture.models import CheckIn, Commitment, Document, FollowUp, User
 from exporters.bag import safe_name
 from exporters.records import FileEntry, Fonds, Item
@@ -26,7 +26,7 @@ def _names():
 
 def withdrawn_note(doc, names):
     """备注 of a withdrawn item: withdrawn, when, by whom and why."""
-    when = doc.withdrawn_at.strftime("%Y-%m-%d") if doc.withdrawn_at else ""
+    when = clock.local_date(doc.withdrawn_at, clock.archive_zone()) or ""
     who = names.get(doc.withdrawn_by_id, "")
     return f"已撤回（{when} {who}；原因：{doc.withdrawn_reason or '未说明'}）"
 

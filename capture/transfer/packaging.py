@@ -11,9 +11,10 @@ from pathlib import Path
 from flask import current_app
 from peewee import Case
 
-from capture import audit
+from capture import audit, clock
 from capture.db import db, is_postgres
-from capture.models import Body, File, Transfer, now
+from capture.models import Body, Document, File, Transfer, now
+from capture.records import lifecycle
 from exporters import bag, catalogue, forms, history, metadata, report as report_writer
 
 from . import checks, commitments, package_data
@@ -21,7 +22,7 @@ from . import checks, commitments, package_data
 UNFINISHED = ("checking", "exporting", "failed")
 # An export that has not reported for this long is taken as dead, whatever its pid says.
 STALE_AFTER = dt.timedelta(minutes=15)
-EXPORTABLE = ("dissolved",)
+EXPORTABLE = ("dissolved", "transferred")
 
 
 class ExportError(Exception):
@@ -30,6 +31,10 @@ class ExportError(Exception):
 
 class ExportBusy(ExportError):
     """Another export of the same body is still running."""
+
+
+class NothingToAdd(ExportError):
+    """A package was exported and no item has been registered since: no supplement to make."""
 
 
 def _this_worker():
@@ -65,7 +70,7 @@ def open_transfer(body):
 
 
 def _kind(body):
-    return "supplementary" if commitments.last_export(body) else "full"
+    return "supplementary" if lifecycle.last_export(body) else "full"
 
 
 def _lock(body):
@@ -112,6 +117,11 @@ def claim(body, user):
     """Take the body's export for this process; ExportBusy when another one is running."""
     if body.status not in EXPORTABLE:
         raise ExportError("只有已确认撤销的机构才能导出移交包。")
+    previous = lifecycle.last_export(body)
+    if previous is not None and not lifecycle.pending_count(body):
+        # Refused before a transfer is opened: nothing to add is not a failed export.
+        raise NothingToAdd(f"本机构的移交包已导出（{Path(previous.package_path).name}），"
+                           "此后没有登记新的文件，没有需要补充移交的内容。")
     with db.atomic():
         _lock(body)
         transfer = open_transfer(body)
@@ -151,7 +161,7 @@ class Progress:
 
 def package_name(body, kind, out_dir, today=None):
     """{fonds}-{body code}-{date}, with a batch suffix for supplements and a number if taken."""
-    base = f"{body.fonds_code}-{body.code}-{(today or dt.date.today()):%Y%m%d}"
+    base = f"{body.fonds_code}-{body.code}-{(today or clock.today()):%Y%m%d}"
     if kind == "supplementary":
         base += "-BC"  # 补充
     name, n = base, 1
@@ -166,13 +176,16 @@ def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None)
     body, user = transfer.body, transfer.run_by
     try:
         documents = checks.load_documents(body)
-        ids = commitments.supplementary_document_ids(body) if transfer.kind == "supplementary" else None
+        ids = ([d.id for d in lifecycle.pending(body)] if transfer.kind == "supplementary"
+               else None)
         if ids == []:
-            _check(transfer, store, documents)
-            previous = Path(commitments.last_export(body).package_path).name
-            raise ExportError(f"本机构的移交包已导出（{previous}），没有需要补充移交的文件。"
-                              "如需补充移交，请先登记补交文件并兑现承诺。")
+            raise NothingToAdd("此后没有登记新的文件，没有需要补充移交的内容。")
         result = _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents)
+    except NothingToAdd:
+        # Not a failure: the transfer goes back to waiting, and no failure is recorded.
+        Transfer.update(status="checking", message="", finished_at=now()).where(
+            Transfer.id == transfer.id).execute()
+        raise
     except Exception as exc:
         message = (f"{exc.label} 的文件内容与登记时的摘要不一致（{exc.bag_path}），导出已停止"
                    if isinstance(exc, bag.DigestMismatch) else str(exc))
@@ -235,6 +248,10 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
                         package_path=str(result.path), package_sha256=result.sha256,
                         package_size=result.size, item_count=len(items),
                         file_count=len(files)).where(Transfer.id == transfer.id).execute()
+        carried = [d.id for d in documents if ids is None or d.id in set(ids)]
+        for start in range(0, len(carried), 500):
+            Document.update(transferred_in=transfer.id).where(
+                Document.id.in_(carried[start:start + 500])).execute()
         audit.record("transfer.export", transfer, {
             "package": result.path.name, "sha256": result.sha256, "size": result.size,
             "items": len(items), "files": len(files), "kind": transfer.kind},
@@ -279,7 +296,7 @@ def _write_documents(builder, transfer, report, fonds, items, files):
     forms.write_description_file(builder.path_for("data/description.txt"), fonds, [
         ("载体", "在线（网络传输）"), ("制作单位", fonds.body_name),
         ("制作人", transfer.run_by.display_name if transfer.run_by else "命令行"),
-        ("制作时间", now().strftime("%Y-%m-%d")),
+        ("制作时间", clock.today().isoformat()),
         ("批次", "补充移交" if transfer.kind == "supplementary" else "全部移交"),
         ("件数", str(len(items))), ("文件数", str(len(files)))])
     history.write_checkins(builder.path_for("data/guidance/checkins.csv"),
@@ -319,7 +336,7 @@ def _register(transfer, report, fonds, items, files, name):
         sender=fonds.body_name, receiver=fonds.custodian or "档案接收单位",
         checks=_checks_column(report), package_name=name,
         prepared_by=transfer.run_by.display_name if transfer.run_by else "",
-        prepared_on=dt.date.today().isoformat())
+        prepared_on=clock.today().isoformat())
 
 
 def _bag_info(transfer, fonds, items):
@@ -327,7 +344,7 @@ def _bag_info(transfer, fonds, items):
     return {"Source-Organization": fonds.lead_org or fonds.body_name,
             "Contact-Name": fonds.contact_person or "—",
             "External-Identifier": f"transfer-{transfer.id}",
-            "Bagging-Date": dt.date.today().isoformat(),
+            "Bagging-Date": clock.today().isoformat(),
             "Internal-Sender-Description": f"{fonds.body_name} 撤销后档案{batch}",
             "Fonds-Code": fonds.fonds_code, "Body-Name": fonds.body_name,
             "Dissolved-On": fonds.dissolved_on.isoformat() if fonds.dissolved_on else "",
@@ -406,6 +423,8 @@ def current_report(body):
     report = latest_report(transfer)
     if report:
         report["run_at_time"] = dt.datetime.fromisoformat(report["run_at"])
+        # The check of an exported package counted what waited then; the package panel says what waits now.
+        report["exported"] = transfer.status in lifecycle.EXPORTED
         keys = commitments.open_keys(body)
         for finding in report["findings"]:
             finding["committed"] = (finding["severity"] == "fail" and finding["key"] in keys

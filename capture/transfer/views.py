@@ -9,11 +9,12 @@ from flask_login import current_user, login_required
 
 from capture.models import ChronicleEntry, Commitment, Document, Transfer
 from capture.people import auth
+from capture.records import lifecycle
 from exporters import forms as form_writer, report as report_writer
 
 from . import commitments, dissolution, package_data, packaging, verify as verifier
-from .forms import (ChronicleForm, CommitmentForm, DescriptionForm, DissolveForm, FulfilForm,
-                    VerifyForm)
+from .forms import (ChronicleForm, CommitmentForm, CorrectDissolutionForm, DescriptionForm,
+                    DissolveForm, FulfilForm, VerifyForm)
 
 bp = Blueprint("transfers", __name__)
 
@@ -29,8 +30,9 @@ def index():
     """Bodies dissolving or dissolved, recent transfers, and the verify form for received packages."""
     recent = list(Transfer.select().where(Transfer.status.in_(["exported", "received"]))
                   .order_by(Transfer.id.desc()).limit(50))
-    return render_template("transfers/index.html", bodies=dissolution.visible_transfers_bodies(),
-                           transfers=recent, form=VerifyForm())
+    bodies = dissolution.visible_transfers_bodies()
+    return render_template("transfers/index.html", bodies=bodies, transfers=recent, form=VerifyForm(),
+                           untransferred=lifecycle.pending_counts([b.id for b in bodies]))
 
 
 @bp.route("/transfers/verify", methods=["POST"])
@@ -41,7 +43,7 @@ def verify():
     form = VerifyForm()
     if not form.validate_on_submit():
         return render_template("transfers/index.html", bodies=dissolution.visible_transfers_bodies(),
-                               transfers=[], form=form), 400
+                               transfers=[], form=form, untransferred={}), 400
     upload = form.package.data
     with tempfile.TemporaryDirectory(dir=current_app.config["DATA_DIR"], prefix="verify-") as tmp:
         path = Path(tmp) / Path(upload.filename or "package.zip").name
@@ -57,27 +59,37 @@ def body(body_id):
     body = auth.body_or_404(body_id)
     transfer, report = packaging.current_report(body)
     promised = commitments.for_body(body)
-    documents = dissolution.notice_choices(body) if body.status == "active" else []
+    correctable = dissolution.correctable(body)
+    documents = (dissolution.notice_choices(body) if body.status == "active" or correctable else [])
     choices = commitments.fulfil_choices(body) if promised else []
     history = packaging.transfers(body)
+    correct_form = None
+    if correctable:
+        correct_form = CorrectDissolutionForm(body, documents, prefix="correct",
+                                              dissolved_on=body.dissolved_on,
+                                              notice=body.dissolution_notice_id or 0)
     return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
-                           commitments=promised, transfers=history,
-                           dissolve_form=DissolveForm(body, documents), fulfil_form=FulfilForm(choices),
+                           commitments=promised, transfers=history, state=lifecycle.state(body),
+                           dissolve_form=DissolveForm(body, documents), correct_form=correct_form,
+                           fulfil_form=FulfilForm(choices),
                            running=any(packaging.is_running(t) for t in history),
                            live={t.id for t in history if packaging.is_running(t)},
-                           supplementary=commitments.last_export(body) is not None,
-                           is_overdue=commitments.is_overdue)
+                           supplementary=lifecycle.last_export(body) is not None,
+                           waiting=lifecycle.pending(body), is_overdue=commitments.is_overdue)
 
 
 @bp.route("/bodies/<int:body_id>/transfer/dissolve", methods=["POST"])
 @login_required
 def dissolve(body_id):
-    """Mark the body dissolving, with the date and the dissolution notice."""
+    """Mark the body dissolving, with the date and the dissolution notice, after a confirmation step."""
     body = auth.body_or_404(body_id, "body.dissolve")
     form = DissolveForm(body, dissolution.notice_choices(body))
     if form.validate_on_submit():
         notice = (Document.get_or_none(Document.id == form.notice.data, Document.body == body)
                   if form.notice.data else None)
+        if request.form.get("confirmed") != "1":
+            return render_template("transfers/dissolve_confirm.html", body=body, form=form,
+                                   notice=notice)
         try:
             dissolution.dissolve(body, _user(), form.dissolved_on.data, notice)
         except dissolution.DissolutionError as exc:
@@ -87,9 +99,35 @@ def dissolve(body_id):
         return redirect(url_for(".body", body_id=body.id))
     transfer, report = packaging.current_report(body)
     return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
-                           commitments=[], transfers=[], dissolve_form=form,
-                           fulfil_form=FulfilForm([]), running=False, live=set(), supplementary=False,
+                           commitments=[], transfers=[], dissolve_form=form, correct_form=None,
+                           state=lifecycle.state(body), fulfil_form=FulfilForm([]), running=False,
+                           live=set(), supplementary=False, waiting=[], dissolve_open=True,
                            is_overdue=commitments.is_overdue), 400
+
+
+@bp.route("/bodies/<int:body_id>/transfer/dissolution", methods=["POST"])
+@login_required
+def correct_dissolution(body_id):
+    """Correct the dissolution date and notice, or undo the dissolution, until the first export."""
+    body = auth.body_or_404(body_id, "body.dissolve")
+    form = CorrectDissolutionForm(body, dissolution.notice_choices(body), prefix="correct")
+    if not form.validate_on_submit():
+        errors = [m for messages in form.errors.values() for m in messages]
+        flash(_("未更正：%(why)s", why="；".join(map(str, errors))), "error")
+        return redirect(url_for(".body", body_id=body.id))
+    try:
+        if request.form.get("undo") == "1":
+            dissolution.undo(body, _user(), form.reason.data)
+            flash(_("已撤回撤销登记：机构恢复为运行中，分类和归档范围可再调整。"), "success")
+        else:
+            notice = (Document.get_or_none(Document.id == form.notice.data, Document.body == body)
+                      if form.notice.data else None)
+            changed = dissolution.correct(body, _user(), form.dissolved_on.data, notice,
+                                          form.reason.data)
+            flash(_("已更正撤销登记，原因已记入审计记录。") if changed else _("没有改动。"), "success")
+    except dissolution.DissolutionError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for(".body", body_id=body.id))
 
 
 @bp.route("/bodies/<int:body_id>/transfer/confirm", methods=["POST"])
@@ -220,6 +258,8 @@ def export(body_id):
         flash(_("正在导出移交包，本页会自动刷新显示进度。"), "info")
     except packaging.ExportBusy:
         flash(_("该机构的移交包正在导出，请等待完成，不必重复点击。"), "warning")
+    except packaging.NothingToAdd as exc:
+        flash(str(exc), "info")
     except packaging.ExportError as exc:
         flash(str(exc), "error")
     return redirect(url_for(".body", body_id=body.id))

@@ -187,9 +187,6 @@ def _check_files(row, column, source, report):
 def check(body, header, rows, source=None, dry_run=True):
     """Read and check every row; return the ImportReport (nothing is written)."""
     report = ImportReport(dry_run=dry_run)
-    if body.is_read_only:
-        report.problems.append(ImportProblem(1, "", "", _("本机构的档案已移交，不能再导入文件。")))
-        return report
     columns = map_columns(header, report)
     if report.errors:
         return report
@@ -277,7 +274,8 @@ def run(body, user, header, rows, source, store, max_bytes=None, progress=None):
             progress(done, len(todo) * 2)
     with db.atomic():
         for done, row in enumerate(todo, 1):
-            document = registry.register_document(body, user, row.fields, stored=stored[row.number])
+            document = registry.register_document(body, user, row.fields, stored=stored[row.number],
+                                                  duplicates_ok=True)
             Document.update(import_key=row.key).where(Document.id == document.id).execute()
             report.imported.append(document.reference_code)
             report.planned[row.number] = document.reference_code
