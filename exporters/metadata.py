@@ -2,6 +2,8 @@
 import csv
 import json
 
+from .sheets import csv_row
+
 SEPARATOR = " | "  # between the files of one item; safe names never contain "|"
 
 # (key in items.json, column in items.csv, value of an Item)
@@ -65,7 +67,7 @@ def write_csv(path, items):
                         + [column for _, column, _ in FILE_FIELDS] + ["摘要算法"])
         for item in items:
             files = [SEPARATOR.join(str(get(f)) for f in item.files) for _, _, get in FILE_FIELDS]
-            writer.writerow([get(item) for _, _, get in ITEM_FIELDS] + files + ["SHA-256"])
+            writer.writerow(csv_row([get(item) for _, _, get in ITEM_FIELDS] + files + ["SHA-256"]))
 
 
 def write_json(path, fonds, items):

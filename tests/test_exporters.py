@@ -149,3 +149,23 @@ def test_statistics_sheet_keeps_a_name_beginning_with_equals_as_text():
         sheet = archive.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet
     assert openpyxl.load_workbook(io.BytesIO(data)).active["A2"].value == "=1+1 指挥部"
+
+
+@pytest.mark.parametrize("title", ['=HYPERLINK("http://example.org","点此")', "+1 指挥部", "-2+3",
+                                   "@SUM(A1)", "\t=1+1", "\r=1+1"])
+def test_every_csv_cell_a_spreadsheet_would_run_is_kept_as_text(tmp_path, title):
+    import csv
+    from exporters import history, metadata
+    one = item(1, title=title, remarks="=cmd|' /C calc'!A0")
+    one.files.append(FileEntry("=evil.pdf", "data/files/x/01-evil.pdf", 10, "a" * 64))
+    metadata.write_csv(tmp_path / "items.csv", [one])
+    history.write_checkins(tmp_path / "checkins.csv", [{"notes": title, "liaison": "@王"}])
+    with open(tmp_path / "items.csv", encoding="utf-8-sig", newline="") as src:
+        row = list(csv.DictReader(src))[0]
+    assert row["题名"] == "'" + title and row["备注"] == "'=cmd|' /C calc'!A0"
+    assert row["文件名"] == "'=evil.pdf" and row["包内路径"] == "data/files/x/01-evil.pdf"
+    assert row["页数"] == "2" and row["日期"] == "20260302"
+    with open(tmp_path / "checkins.csv", encoding="utf-8-sig", newline="") as src:
+        checkin = list(csv.DictReader(src))[0]
+    assert checkin["记录"] == "'" + title and checkin["指导员"] == "'@王"
+    assert metadata.read_csv_paths(tmp_path / "items.csv") == (["data/files/x/01-evil.pdf"], 1)
