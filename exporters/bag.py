@@ -295,8 +295,9 @@ def _zip_time(path):
 def _tag_text(fields):
     lines = []
     for key, value in fields.items():
-        text = " ".join(str(value).split())  # one line per tag: no folding to trip readers
-        lines.append(f"{key}: {text}")
+        for one in value if isinstance(value, (list, tuple)) else [value]:
+            text = " ".join(str(one).split())  # one line per tag: no folding to trip readers
+            lines.append(f"{key}: {text}")
     return "\n".join(lines) + "\n"
 
 

@@ -28,6 +28,7 @@ class Register:
     digest: str = ""             # empty inside the package: a package cannot carry its own digest
     package_size: int = 0
     notes: list = field(default_factory=list)
+    identifier: str = ""         # the transfer's archival identifier and UUID
 
 
 def gigabytes(size):
@@ -40,6 +41,7 @@ def write_register(path, register):
     document = new_document()
     paragraph(document, "电子档案移交与接收登记表", size=18, bold=True, center=True, font="黑体")
     facts = [("交接工作名称", register.handover_name),
+             ("移交标识", register.identifier or "—"),
              ("内容描述", register.content),
              ("移交电子档案数量", f"{register.item_count} 件（{register.file_count} 个文件）"),
              ("移交数据量", f"{gigabytes(register.data_bytes)} GB（{register.data_bytes} 字节）"),

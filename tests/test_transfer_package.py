@@ -1,5 +1,9 @@
 """The transfer package: BagIt validity, the catalogue, digests that must match, interrupted exports."""
 import csv
+import datetime as dt
+import getpass
+import re
+import uuid
 import json
 import os
 import signal
@@ -18,6 +22,12 @@ from capture.models import Document, File, Transfer
 from capture.transfer import packaging, verify
 
 from transfer_support import export_folder, flip_byte, flood_body, register
+
+
+def LOCAL_TODAY():
+    """Today in the archive's zone (packages are dated there), as YYYYMMDD."""
+    from capture import clock
+    return f"{clock.local_today('Asia/Shanghai'):%Y%m%d}"
 
 
 @pytest.fixture
@@ -40,7 +50,7 @@ def test_exported_package_validates_with_bagit_and_verify(app, runner, flood, tm
     assert bag.info["Fonds-Code"] == "J002" and bag.info["Item-Count"] == str(len(docs))
     assert bag.info["Dissolved-On"] == "2026-10-31"
     transfer = Transfer.get(Transfer.body == body)
-    assert bag.info["External-Identifier"] == f"transfer-{transfer.id}"
+    assert bag.info["External-Identifier"] == [f"J002-{LOCAL_TODAY()[:4]}-001", f"urn:uuid:{transfer.uuid}"]
     assert transfer.status == "exported" and transfer.item_count == len(docs)
     assert transfer.package_sha256 in result.output
     for path in ("data/metadata/items.csv", "data/metadata/items.json", "data/catalogue/catalogue.docx",
@@ -153,7 +163,7 @@ def test_an_export_whose_check_fails_leaves_no_package_though_the_copying_had_be
     register(app.extensions["store"], body, secretary, "汛情监测原始数据", data=big, name="监测数据.tif",
              category="XQ")
     Document.update(title="").where(Document.id == docs[1].id).execute()
-    transfer = packaging.claim(body, None)
+    transfer = packaging.claim(body, None, "测试员")
     with pytest.raises(packaging.ExportError) as caught:
         packaging.export(transfer, app.extensions["store"], tmp_path / "out", zip_package=False)
     assert "不能导出" in str(caught.value) and docs[1].reference_code in str(caught.value)
@@ -186,9 +196,9 @@ def test_verify_lists_missing_and_extra_files_by_name(app, flood, tmp_path):
 
 def test_a_repeated_export_does_not_start_a_second_one(app, flood):
     body, secretary, _ = flood
-    first = packaging.claim(body, None)
+    first = packaging.claim(body, None, "测试员")
     with pytest.raises(packaging.ExportBusy):
-        packaging.claim(body, None)
+        packaging.claim(body, None, "测试员")
     assert Transfer.select().count() == 1 and first.status == "exporting"
 
 
@@ -215,9 +225,9 @@ def test_an_export_killed_half_way_leaves_nothing_complete_and_a_retry_succeeds(
     retry = runner.invoke(args=["export", "FXQX", "-o", str(out)])
     assert retry.exit_code == 0, retry.output
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
-        [f"J002-FXQX-{time.strftime('%Y%m%d')}", f"J002-FXQX-{time.strftime('%Y%m%d')}-register.docx"])
+        [f"J002-FXQX-{LOCAL_TODAY()}", f"J002-FXQX-{LOCAL_TODAY()}-register.docx"])
     assert not list(out.glob(".*partial*"))  # the dead writer's leftovers were cleared
-    assert verify.verify(out / f"J002-FXQX-{time.strftime('%Y%m%d')}").valid
+    assert verify.verify(out / f"J002-FXQX-{LOCAL_TODAY()}").valid
 
 
 def test_withdrawn_items_stay_in_the_catalogue_and_the_package_marked(app, flood, tmp_path):
@@ -239,3 +249,63 @@ def test_withdrawn_items_stay_in_the_catalogue_and_the_package_marked(app, flood
     table = DocxDocument(package / "data/catalogue/catalogue.docx").tables[-1]
     remark = next(r.cells[8].text for r in table.rows if r.cells[1].text == doc.reference_code)
     assert "已撤回" in remark and "重复登记" in remark
+
+
+def test_identifiers_an_archive_can_file_by_and_times_with_their_offset(app, runner, flood, tmp_path):
+    body, secretary, docs = flood
+    from capture import audit
+    for doc in docs:
+        audit.record("document.edit", doc, {"title": [doc.title, doc.title]}, user=secretary, body=body)
+    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path), "--operator", "李档案"])
+    assert result.exit_code == 0, result.output
+    package = next(p for p in tmp_path.iterdir() if p.is_dir())
+    transfer = Transfer.get(Transfer.body == body)
+    year = LOCAL_TODAY()[:4]
+    assert transfer.identifier == f"J002-{year}-001" and uuid.UUID(transfer.uuid).version == 4
+    info = bagit.Bag(str(package)).info
+    assert info["External-Identifier"] == [f"J002-{year}-001", f"urn:uuid:{transfer.uuid}"]
+    # 制作人, 检测人 and 填表人 are the named operator, never the command line
+    description = (package / "data/description.txt").read_text(encoding="utf-8")
+    assert "制作人：李档案" in description and "命令行" not in description
+    assert f"J002-{year}-001" in description and transfer.uuid in description
+    report = json.loads((package / "data/forms/check-report.json").read_text(encoding="utf-8"))
+    assert report["run_by"] == "李档案" and report["run_at"].endswith("+08:00")
+    register = packaging.register_path(package)
+    cells = [c.text for t in DocxDocument(register).tables for r in t.rows for c in r.cells]
+    assert "李档案" in cells and not any("命令行" in c for c in cells)
+    assert any(f"J002-{year}-001" in c and transfer.uuid in c for c in cells)
+    # every time carries its zone offset
+    stamp = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?\+08:00$")
+    items = json.loads((package / "data/metadata/items.json").read_text(encoding="utf-8"))["items"]
+    assert all(stamp.match(i["created_at"]) for i in items)
+    events = [json.loads(line) for line in (package / "data/audit/audit.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert events and all(stamp.match(e["at"]) for e in events)
+    # events name the 档号 of the item they are about (the row id stays beside it)
+    registered = [e for e in events if e["action"] == "document.edit"]
+    assert {e["reference_code"] for e in registered} == {d.reference_code for d in docs}
+    assert all(e["object_id"] for e in registered)
+    assert verify.verify_audit(package / "data/audit/audit.jsonl") == 0
+
+
+def test_a_cli_export_without_operator_names_the_login_account(app, runner, flood, tmp_path):
+    body, _, _ = flood
+    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    package = next(p for p in tmp_path.iterdir() if p.is_dir())
+    description = (package / "data/description.txt").read_text(encoding="utf-8")
+    assert f"制作人：{getpass.getuser()}" in description
+
+
+def test_a_cli_operator_with_an_account_acts_as_that_user(app, runner, flood, tmp_path):
+    body, secretary, _ = flood
+    result = runner.invoke(args=["check", "FXQX", "--operator", "chen"])
+    assert result.exit_code == 0, result.output
+    transfer = Transfer.get(Transfer.body == body)
+    assert transfer.run_by_id == secretary.id
+    assert packaging.latest_report(transfer)["run_by"] == "陈文书"
+
+
+def test_two_installations_give_their_transfers_different_uuids(app, flood):
+    first = Transfer.create(body=flood[0])
+    second = Transfer.create(body=flood[0])
+    assert first.uuid != second.uuid and uuid.UUID(first.uuid).version == 4

@@ -1,4 +1,5 @@
 """`capture check`, `capture export` and `capture verify`: the transfer from the command line."""
+import getpass
 import sys
 
 import click
@@ -6,7 +7,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from capture.db import db
-from capture.models import Body
+from capture.models import Body, User
 
 from . import packaging, verify as verifier
 
@@ -19,6 +20,19 @@ def _body(code):
     if body is None:
         raise click.ClickException(f"No body with code {code!r}; `capture bodies` lists them.")
     return body
+
+
+def operator(name):
+    """(account, name) of who runs a command: --operator as a username or a person's name,
+    else the login account; an account of that username acts as that user."""
+    name = (name or "").strip()
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            raise click.ClickException("Name the person running this with --operator NAME.")
+    user = User.get_or_none((User.username == name) & (User.active == True))  # noqa: E712
+    return user, (user.display_name if user else name)
 
 
 def print_report(report):
@@ -35,10 +49,13 @@ def print_report(report):
 @click.command("check")
 @with_appcontext
 @click.argument("body_code", metavar="BODY")
-def check_command(body_code):
+@click.option("--operator", "operator_name", help="Who runs this: a username or a person's name "
+              "(default: the login account); written in the report and the register.")
+def check_command(body_code, operator_name):
     """Run the four-properties check on BODY (its code); exit 1 when anything fails."""
     with db.connection_context():
         body = _body(body_code)
+        user, name = operator(operator_name)
         with click.progressbar(length=100, label="Checking", file=sys.stderr) as bar:
             seen = [0]
 
@@ -46,7 +63,8 @@ def check_command(body_code):
                 percent = done * 100 // total
                 bar.update(percent - seen[0])
                 seen[0] = percent
-            _transfer, report = packaging.run_check(body, None, current_app.extensions["store"], progress)
+            _transfer, report = packaging.run_check(body, user, current_app.extensions["store"], progress,
+                                                    operator=name)
     print_report(report)
     sys.exit(1 if report.summary["fail"] else 0)
 
@@ -57,12 +75,15 @@ def check_command(body_code):
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder that receives the package and its register.")
 @click.option("--zip", "zip_package", is_flag=True, help="Write one zip file instead of a folder.")
-def export_command(body_code, out_dir, zip_package):
+@click.option("--operator", "operator_name", help="Who runs this: a username or a person's name "
+              "(default: the login account); written in the report and the register.")
+def export_command(body_code, out_dir, zip_package, operator_name):
     """Check BODY, then write its BagIt transfer package to DIR; print its path and SHA-256."""
     with db.connection_context():
         body = _body(body_code)
+        user, name = operator(operator_name)
         try:
-            transfer = packaging.claim(body, None)
+            transfer = packaging.claim(body, user, name)
         except packaging.ExportError as exc:
             raise click.ClickException(str(exc))
         bar = click.progressbar(length=1, label="Exporting", file=sys.stderr)

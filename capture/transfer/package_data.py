@@ -1,8 +1,12 @@
 """Gather the plain data the exporters need from the database (no writing)."""
+import os
+
+from flask import current_app, has_app_context
 from peewee import JOIN, prefetch
 
-from capture import audit
-from capture.models import CheckIn, Commitment, Document, FollowUp, User
+from capture import audit, clock
+from capture.config import DEFAULTS
+from capture.models import CheckIn, Commitment, Document, FollowUp, Transfer, User
 from exporters.bag import safe_name
 from exporters.records import FileEntry, Fonds, Item
 
@@ -11,6 +15,24 @@ from . import checks, dissolution
 # The package is read by a Chinese archive whatever the exporting user's language.
 CHECKIN_MODES = {"on_site": "现场", "phone": "电话", "video": "视频", "chat": "在线文字"}
 CHECKIN_STATUSES = {"scheduled": "已安排", "held": "已开展", "missed": "未开展", "cancelled": "已取消"}
+
+
+def zone():
+    """The configured zone: the app's, or CAPTURE_TIMEZONE where an export runs without an app."""
+    if has_app_context():
+        return current_app.config["TIMEZONE"]
+    return os.environ.get("CAPTURE_TIMEZONE") or DEFAULTS["TIMEZONE"]
+
+
+def local(stored):
+    """A stored naive-UTC time as an aware time in the configured zone (DA/T 46: times carry
+    their zone offset, so a package read anywhere says +08:00, not a bare UTC time)."""
+    return clock.to_local(stored, zone()) if stored else None
+
+
+def local_iso(stored, timespec="seconds"):
+    """A stored time as ISO 8601 with its offset, e.g. 2026-07-10T16:30:00+08:00."""
+    return local(stored).isoformat(timespec=timespec) if stored else ""
 
 
 def fonds(body):
@@ -55,9 +77,9 @@ def items(body, store, document_ids=None, documents=None):
                     responsible=doc.responsible, title=doc.title, title_supplied=doc.title_supplied,
                     date=doc.date, pages=doc.pages, security=doc.security, carrier=doc.carrier,
                     status=doc.status, remarks=remarks,
-                    created_by=names.get(doc.created_by_id, ""), created_at=doc.created_at,
-                    updated_by=names.get(doc.updated_by_id, ""), updated_at=doc.updated_at,
-                    withdrawn_by=names.get(doc.withdrawn_by_id, ""), withdrawn_at=doc.withdrawn_at,
+                    created_by=names.get(doc.created_by_id, ""), created_at=local(doc.created_at),
+                    updated_by=names.get(doc.updated_by_id, ""), updated_at=local(doc.updated_at),
+                    withdrawn_by=names.get(doc.withdrawn_by_id, ""), withdrawn_at=local(doc.withdrawn_at),
                     withdrawn_reason=doc.withdrawn_reason)
         mark = "withdrawn-" if withdrawn else ""
         for n, f in enumerate(checks.current_files(doc.file_list), 1):
@@ -76,7 +98,7 @@ def checkins(body):
              .order_by(CheckIn.scheduled_for))
     rows = []
     for c in prefetch(query, FollowUp.select().order_by(FollowUp.due)):
-        rows.append({"scheduled_for": c.scheduled_for.isoformat(timespec="minutes"),
+        rows.append({"scheduled_for": local_iso(c.scheduled_for, "minutes"),
                      "mode": CHECKIN_MODES.get(c.mode, c.mode),
                      "status": CHECKIN_STATUSES.get(c.status, c.status),
                      "liaison": c.liaison.display_name, "contact_person": c.contact_person,
@@ -90,8 +112,24 @@ def checkins(body):
 
 
 def audit_events(body):
-    """The body's audit events, each with what is needed to re-check its hash."""
-    return [audit.as_export_dict(e) for e in audit.body_events(body)]
+    """The body's audit events, each with what is needed to re-check its hash, its time with the
+    zone offset, and the 档号 (or transfer identifier) of what it is about beside the row id."""
+    codes = {str(d.id): d.reference_code
+             for d in Document.select(Document.id, Document.reference_code).where(Document.body == body)}
+    promised = {str(c.id): codes.get(str(c.document_id), "")
+                for c in Commitment.select(Commitment.id, Commitment.document).where(Commitment.body == body)}
+    transfers = {str(t.id): t.identifier
+                 for t in Transfer.select(Transfer.id, Transfer.identifier).where(Transfer.body == body)}
+    names = {"Document": codes, "Commitment": promised, "Transfer": transfers}
+    events = []
+    for event in audit.body_events(body):
+        data = audit.as_export_dict(event)
+        data["at"] = local_iso(event.at, "microseconds")
+        subject = names.get(event.object_type, {}).get(event.object_id, "")
+        if subject:
+            data["transfer_identifier" if event.object_type == "Transfer" else "reference_code"] = subject
+        events.append(data)
+    return events
 
 
 def commitments(body):

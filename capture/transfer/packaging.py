@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import current_app
 from peewee import Case
 
-from capture import audit
+from capture import audit, clock
 from capture.db import db, is_postgres
 from capture.models import Body, File, Transfer, now
 from exporters import bag, catalogue, forms, history, metadata, report as report_writer
@@ -74,12 +74,22 @@ def _lock(body):
         Body.select().where(Body.id == body.id).for_update().get()
 
 
-def run_check(body, user, store, progress=None, verify_digests=True, documents=None):
+def operator_name(user, operator=""):
+    """The named person who ran a check or an export: the account's name, or the operator
+    named on the command line; never a placeholder (DA/T 70: the check names who ran it)."""
+    name = user.display_name if user else (operator or "").strip()
+    if not name:
+        raise ExportError("请指明操作人（--operator 姓名或用户名）。")
+    return name
+
+
+def run_check(body, user, store, progress=None, verify_digests=True, documents=None, operator=""):
     """Run the four-properties check, log it, and keep the report on the body's open transfer
     (and each file's inspection on its row, for the next check or the export to reuse)."""
+    run_by = operator_name(user, operator)
     report = checks.run(body, store, progress=progress, verify_digests=verify_digests,
                         documents=documents)
-    report.run_by = user.display_name if user else "命令行"
+    report.run_by = run_by
     report.apply_commitments(commitments.open_keys(body))
     with db.atomic():
         _keep_inspections(report.inspections)
@@ -87,7 +97,9 @@ def run_check(body, user, store, progress=None, verify_digests=True, documents=N
         transfer = open_transfer(body)
         if transfer is None:
             transfer = Transfer.create(body=body, run_by=user, kind=_kind(body))
-        audit.record("transfer.check", transfer, report.summary, user=user, body=body)
+        if user is None:
+            transfer.operator = run_by
+        audit.record("transfer.check", transfer, dict(report.summary, run_by=run_by), user=user, body=body)
         report.add("SEC-LOGGED", "pass", "", "本次检测已记入审计记录")
         transfer.check_report = json.dumps(report.as_dict(), ensure_ascii=False, default=str)
         if transfer.status != "exporting":
@@ -108,8 +120,9 @@ def latest_report(transfer):
     return json.loads(transfer.check_report) if transfer and transfer.check_report else None
 
 
-def claim(body, user):
+def claim(body, user, operator=""):
     """Take the body's export for this process; ExportBusy when another one is running."""
+    run_by = operator_name(user, operator)
     if body.status not in EXPORTABLE:
         raise ExportError("只有已确认撤销的机构才能导出移交包。")
     with db.atomic():
@@ -121,6 +134,7 @@ def claim(body, user):
             transfer = Transfer.create(body=body, run_by=user, kind=_kind(body))
         transfer.status, transfer.progress, transfer.message = "exporting", 0, "正在检测"
         transfer.worker, transfer.heartbeat_at, transfer.run_by = _this_worker(), now(), user
+        transfer.operator = "" if user else run_by
         transfer.started_at, transfer.finished_at = now(), None
         transfer.save()
     return transfer
@@ -151,7 +165,7 @@ class Progress:
 
 def package_name(body, kind, out_dir, today=None):
     """{fonds}-{body code}-{date}, with a batch suffix for supplements and a number if taken."""
-    base = f"{body.fonds_code}-{body.code}-{(today or dt.date.today()):%Y%m%d}"
+    base = f"{body.fonds_code}-{body.code}-{(today or _local_today()):%Y%m%d}"
     if kind == "supplementary":
         base += "-BC"  # 补充
     name, n = base, 1
@@ -191,7 +205,7 @@ def _check(transfer, store, documents):
     # The copy re-hashes every file and stops at the first that differs, so the check need not
     # read them all first.
     _same, report = run_check(transfer.body, transfer.run_by, store, verify_digests=False,
-                              documents=documents)
+                              documents=documents, operator=transfer.operator)
     if report.uncovered:
         raise ExportError("检测有 %d 项不通过且未作承诺，不能导出：%s" % (
             len(report.uncovered), "；".join(f.message for f in report.uncovered[:5])))
@@ -214,6 +228,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
     planned = Path(out_dir) / (f"{name}.zip" if zip_package else name)
     Transfer.update(package_path=str(planned)).where(Transfer.id == transfer.id).execute()
     fonds = package_data.fonds(body)
+    _give_identifier(transfer)
     with bag.BagBuilder(out_dir, name) as builder:
         def check_and_describe():
             report = _check(transfer, store, documents)
@@ -266,6 +281,7 @@ def _write_documents(builder, transfer, report, fonds, items, files):
     catalogue.write_xlsx(builder.path_for("data/catalogue/catalogue.xlsx"), fonds, items)
     catalogue.write_xml(builder.path_for("data/catalogue/catalogue.xml"), fonds, items)
     data = report.as_dict()
+    data["run_at"] = package_data.local_iso(report.run_at)
     report_writer.write_docx(builder.path_for("data/forms/check-report.docx"), data)
     report_writer.write_json(builder.path_for("data/forms/check-report.json"), data)
     forms.write_register(builder.path_for("data/forms/transfer-form.docx"),
@@ -278,8 +294,9 @@ def _write_documents(builder, transfer, report, fonds, items, files):
                              introduction, history_text, chronicle)
     forms.write_description_file(builder.path_for("data/description.txt"), fonds, [
         ("载体", "在线（网络传输）"), ("制作单位", fonds.body_name),
-        ("制作人", transfer.run_by.display_name if transfer.run_by else "命令行"),
-        ("制作时间", now().strftime("%Y-%m-%d")),
+        ("制作人", operator_name(transfer.run_by, transfer.operator)),
+        ("制作时间", package_data.local_iso(now())),
+        ("移交标识", f"{transfer.identifier}（urn:uuid:{transfer.uuid}）"),
         ("批次", "补充移交" if transfer.kind == "supplementary" else "全部移交"),
         ("件数", str(len(items))), ("文件数", str(len(files)))])
     history.write_checkins(builder.path_for("data/guidance/checkins.csv"),
@@ -318,20 +335,42 @@ def _register(transfer, report, fonds, items, files, name):
         item_count=len(items), file_count=len(files), data_bytes=sum(f.size for f in files),
         sender=fonds.body_name, receiver=fonds.custodian or "档案接收单位",
         checks=_checks_column(report), package_name=name,
-        prepared_by=transfer.run_by.display_name if transfer.run_by else "",
-        prepared_on=dt.date.today().isoformat())
+        prepared_by=operator_name(transfer.run_by, transfer.operator),
+        prepared_on=_local_today().isoformat(),
+        identifier=f"{transfer.identifier}（urn:uuid:{transfer.uuid}）")
 
 
 def _bag_info(transfer, fonds, items):
     batch = "补充移交" if transfer.kind == "supplementary" else "全部移交"
     return {"Source-Organization": fonds.lead_org or fonds.body_name,
             "Contact-Name": fonds.contact_person or "—",
-            "External-Identifier": f"transfer-{transfer.id}",
-            "Bagging-Date": dt.date.today().isoformat(),
+            # RFC 8493 §2.2.2: reserved elements MAY be repeated; the archival identifier first,
+            # then the UUID no other installation will have given.
+            "External-Identifier": [transfer.identifier, f"urn:uuid:{transfer.uuid}"],
+            "Bagging-Date": _local_today().isoformat(),
             "Internal-Sender-Description": f"{fonds.body_name} 撤销后档案{batch}",
             "Fonds-Code": fonds.fonds_code, "Body-Name": fonds.body_name,
             "Dissolved-On": fonds.dissolved_on.isoformat() if fonds.dissolved_on else "",
             "Item-Count": str(len(items))}
+
+
+def _local_today():
+    return clock.local_today(package_data.zone())
+
+
+def _give_identifier(transfer):
+    """Give the transfer its archival identifier once: {fonds code}-{year}-{number}, numbered
+    from 001 in the fonds and year (the register names a handover by fonds, year and batch)."""
+    if transfer.identifier:
+        return transfer.identifier
+    prefix = f"{transfer.body.fonds_code}-{_local_today().year}-"
+    with db.atomic():
+        taken = [t.identifier for t in Transfer.select(Transfer.identifier)
+                 .where(Transfer.identifier.startswith(prefix))]
+        number = max((int(i.rsplit("-", 1)[1]) for i in taken if i.rsplit("-", 1)[1].isdigit()), default=0) + 1
+        transfer.identifier = f"{prefix}{number:03d}"
+        Transfer.update(identifier=transfer.identifier).where(Transfer.id == transfer.id).execute()
+    return transfer.identifier
 
 
 def register_path(package_path):

@@ -339,6 +339,12 @@ def check_our_package(root, result, on_disk):
         result.note(f"目录、items.csv 与载荷一致：{rows} 件，{len(payload)} 个文件")
 
 
+def _stored_time(text):
+    """An exported event time as the naive UTC time its hash covers (exports carry an offset)."""
+    at = dt.datetime.fromisoformat(text)
+    return at.astimezone(dt.timezone.utc).replace(tzinfo=None) if at.tzinfo else at
+
+
 def verify_audit(path):
     """Re-check the exported events' hashes and their per-body chain; the first broken line or 0."""
     from capture import audit
@@ -346,7 +352,7 @@ def verify_audit(path):
     with open(path, encoding="utf-8") as src:
         for number, line in enumerate(src, 1):
             data = json.loads(line)
-            event = SimpleNamespace(**dict(data, at=dt.datetime.fromisoformat(data["at"])))
+            event = SimpleNamespace(**dict(data, at=_stored_time(data["at"])))
             if audit.compute_hash(event) != data["hash"]:
                 return number
             if previous is not None and data["body_prev_hash"] != previous:
