@@ -212,6 +212,7 @@ class BagBuilder:
         final = self.target_dir / self.name
         if final.exists():
             raise FileExistsError(final)
+        readable(self.root)
         os.rename(self.root, final)
         fsync_dir(self.target_dir)
         return BagResult(final, _file_sha256(final / "tagmanifest-sha256.txt"), size,
@@ -222,24 +223,86 @@ class BagBuilder:
         if final.exists():
             raise FileExistsError(final)
         partial = self.root.with_name(self.root.name + ".zip")
-        digest = hashlib.sha256()
-        with open(partial, "wb") as raw:
-            with zipfile.ZipFile(_HashingWriter(raw, digest), "w") as archive:
-                for path in sorted(p for p in self.root.rglob("*") if p.is_file()):
-                    _add_to_zip(archive, path, f"{self.name}/{path.relative_to(self.root).as_posix()}",
-                                on_bytes)
-            raw.flush()
-            os.fsync(raw.fileno())
-            size = raw.tell()
+        sha256, size = zip_tree(self.root, partial, self.name, on_bytes)
         os.replace(partial, final)
         fsync_dir(self.target_dir)
         shutil.rmtree(self.root)
-        return BagResult(final, digest.hexdigest(), size, self.payload_bytes, len(self.digests))
+        return BagResult(final, sha256, size, self.payload_bytes, len(self.digests))
 
     def discard(self):
         """Remove everything built so far."""
         shutil.rmtree(self.root, ignore_errors=True)
         self.root.with_name(self.root.name + ".zip").unlink(missing_ok=True)
+
+
+def readable(root):
+    """Folders 0755 and files 0644, whatever the umask: the archive's ingest account, not the
+    one that wrote the package, has to read it (mkdtemp makes its folder 0700)."""
+    os.chmod(root, 0o755)
+    for folder, dirs, files in os.walk(root):
+        for name in dirs:
+            os.chmod(os.path.join(folder, name), 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o644)
+
+
+def zip_tree(root, target, name, on_bytes=None):
+    """Zip every file under `root` into `target` below a top folder `name`; (sha256, size)."""
+    digest = hashlib.sha256()
+    with open(target, "wb") as raw:
+        with zipfile.ZipFile(_HashingWriter(raw, digest), "w") as archive:
+            for path in sorted(p for p in Path(root).rglob("*") if p.is_file()):
+                _add_to_zip(archive, path, f"{name}/{path.relative_to(root).as_posix()}", on_bytes)
+        raw.flush()
+        os.fsync(raw.fileno())
+        size = raw.tell()
+    os.chmod(target, 0o644)
+    return digest.hexdigest(), size
+
+
+def rewrite(source, target_dir, name, zip_package):
+    """Write the bag at `source` (a folder or our zip) again in the other form in `target_dir`,
+    every file byte for byte the same; built beside the target and renamed when complete."""
+    target_dir = Path(target_dir)
+    target_dir.mkdir(parents=True, exist_ok=True)
+    final = target_dir / (f"{name}.zip" if zip_package else name)
+    if final.exists():
+        raise FileExistsError(final)
+    partial = Path(tempfile.mkdtemp(dir=target_dir, prefix=f".{name}{PARTIAL}{os.getpid()}-"))
+    try:
+        if zip_package:
+            sha256, size = zip_tree(source, partial / "package.zip", name)
+            os.replace(partial / "package.zip", final)
+            shutil.rmtree(partial)
+        else:
+            size = _unzip(source, partial, name)
+            readable(partial)
+            os.rename(partial, final)
+            sha256 = _file_sha256(final / "tagmanifest-sha256.txt")
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+    fsync_dir(target_dir)
+    payload = [p for p in (final / "data").rglob("*") if p.is_file()] if not zip_package else []
+    return BagResult(final, sha256, size, sum(p.stat().st_size for p in payload), len(payload))
+
+
+def _unzip(source, dest, name):
+    """Extract our own zip (one top folder `name`) into `dest`; the bytes written."""
+    written = 0
+    with zipfile.ZipFile(source) as archive:
+        for info in archive.infolist():
+            inner = info.filename.removeprefix(f"{name}/")
+            if inner == info.filename or ".." in inner.split("/") or inner.startswith("/"):
+                raise ValueError(f"not a member of {name}/: {info.filename!r}")
+            if info.is_dir():
+                continue
+            target = dest / inner
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as src, open(target, "xb") as out:
+                shutil.copyfileobj(src, out, CHUNK)
+            written += info.file_size
+    return written
 
 
 def _copy_file(source, target):

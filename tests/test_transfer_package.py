@@ -18,7 +18,7 @@ import pytest
 from docx import Document as DocxDocument
 from docx.oxml.ns import qn
 
-from capture.models import Document, File, Transfer
+from capture.models import AuditEvent, Document, File, Transfer
 from capture.transfer import packaging, verify
 
 from transfer_support import export_folder, flip_byte, flood_body, register
@@ -309,3 +309,50 @@ def test_two_installations_give_their_transfers_different_uuids(app, flood):
     first = Transfer.create(body=flood[0])
     second = Transfer.create(body=flood[0])
     assert first.uuid != second.uuid and uuid.UUID(first.uuid).version == 4
+
+
+@pytest.mark.parametrize("first_zip", [True, False])
+def test_a_transfer_can_be_written_again_in_the_other_form_with_its_own_register(app, runner, flood,
+                                                                                 tmp_path, first_zip):
+    first = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "a"), "--operator", "李档案"]
+                          + (["--zip"] if first_zip else []))
+    assert first.exit_code == 0, first.output
+    again = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "b"), "--operator", "王档案", "--again"]
+                          + ([] if first_zip else ["--zip"]))
+    assert again.exit_code == 0, again.output
+    (original,) = [p for p in (tmp_path / "a").iterdir() if not p.name.endswith("-register.docx")]
+    (other,) = [p for p in (tmp_path / "b").iterdir() if not p.name.endswith("-register.docx")]
+    assert other.is_dir() == first_zip and other.name.removesuffix(".zip") == original.name.removesuffix(".zip")
+    folder, archive = (other, original) if first_zip else (original, other)
+    with zipfile.ZipFile(archive) as z:
+        zipped = {i.filename.split("/", 1)[1]: z.read(i) for i in z.infolist() if not i.is_dir()}
+    on_disk = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert zipped == on_disk  # the same content, file for file
+    assert bagit.Bag(str(folder)).validate(processes=1)
+    register = packaging.register_path(other)
+    digest = forms_digest(register)
+    assert digest == (verify.sha256_file(other) if not first_zip else verify.sha256_file(other / "tagmanifest-sha256.txt"))
+    assert runner.invoke(args=["verify", str(other)]).exit_code == 0
+    assert runner.invoke(args=["verify", str(original)]).exit_code == 0
+    assert AuditEvent.get(AuditEvent.action == "transfer.write_again").details.count("王档案") == 1
+    # the same form again is refused with a message, not a traceback
+    twice = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "c"), "--again"]
+                          + (["--zip"] if first_zip else []))
+    assert twice.exit_code != 0 and "已是" in twice.output
+
+
+def forms_digest(register):
+    from exporters.forms import read_register_digest
+    return read_register_digest(register)
+
+
+def test_package_folders_are_0755_and_files_0644_whatever_the_umask(app, flood, tmp_path):
+    old = os.umask(0o077)
+    try:
+        result = export_folder(app, flood[0], tmp_path)
+    finally:
+        os.umask(old)
+    modes = {p: p.stat().st_mode & 0o777 for p in [result.path, *result.path.rglob("*")]}
+    assert all(mode == (0o755 if p.is_dir() else 0o644) for p, mode in modes.items()), \
+        {str(p): oct(m) for p, m in modes.items() if m not in (0o755, 0o644)}
+    assert packaging.register_path(result.path).stat().st_mode & 0o777 == 0o644

@@ -77,11 +77,23 @@ def check_command(body_code, operator_name):
 @click.option("--zip", "zip_package", is_flag=True, help="Write one zip file instead of a folder.")
 @click.option("--operator", "operator_name", help="Who runs this: a username or a person's name "
               "(default: the login account); written in the report and the register.")
-def export_command(body_code, out_dir, zip_package, operator_name):
+@click.option("--again", is_flag=True, help="Write the last exported package again in the other "
+              "form (folder, or zip with --zip): the same files, with a register of its own.")
+def export_command(body_code, out_dir, zip_package, operator_name, again):
     """Check BODY, then write its BagIt transfer package to DIR; print its path and SHA-256."""
     with db.connection_context():
         body = _body(body_code)
         user, name = operator(operator_name)
+        if again:
+            transfer = packaging.last_exported(body)
+            if transfer is None:
+                raise click.ClickException("该机构还没有导出过移交包。")
+            try:
+                result = packaging.write_again(transfer, out_dir, zip_package, user, name)
+            except (packaging.ExportError, OSError) as exc:
+                raise click.ClickException(str(exc))
+            _print_result(result, zip_package)
+            return
         try:
             transfer = packaging.claim(body, user, name)
         except packaging.ExportError as exc:
@@ -96,6 +108,10 @@ def export_command(body_code, out_dir, zip_package, operator_name):
                                           zip_package=zip_package, echo=bar.update, on_total=on_total)
         except packaging.ExportError as exc:
             raise click.ClickException(str(exc))
+    _print_result(result, zip_package)
+
+
+def _print_result(result, zip_package):
     click.echo(f"Package:  {result.path}")
     click.echo(f"Register: {packaging.register_path(result.path)}")
     click.echo(f"SHA-256:  {result.sha256} "

@@ -242,7 +242,8 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
                                    for item in items for f in item.files],
                                   on_bytes=progress, meanwhile=check_and_describe)
         result = builder.finish(_bag_info(transfer, fonds, items), zip_package, on_bytes=progress)
-    register = _register(transfer, report, fonds, items, files, name)
+    register = _register(transfer, report.as_dict()["findings"], fonds,
+                         [metadata.item_dict(i) for i in items], name)
     register.digest, register.package_size = result.sha256, result.size
     _write_register_beside(result.path, name, register)
     with db.atomic():
@@ -285,7 +286,8 @@ def _write_documents(builder, transfer, report, fonds, items, files):
     report_writer.write_docx(builder.path_for("data/forms/check-report.docx"), data)
     report_writer.write_json(builder.path_for("data/forms/check-report.json"), data)
     forms.write_register(builder.path_for("data/forms/transfer-form.docx"),
-                         _register(transfer, report, fonds, items, files, builder.name))
+                         _register(transfer, data["findings"], fonds,
+                                   [metadata.item_dict(i) for i in items], builder.name))
     promised = package_data.commitments(transfer.body)
     if promised:
         forms.write_commitments(builder.path_for("data/forms/commitments.docx"), fonds, promised)
@@ -305,17 +307,18 @@ def _write_documents(builder, transfer, report, fonds, items, files):
                         package_data.audit_events(transfer.body))
 
 
-def _checks_column(report):
+def _checks_column(findings):
+    """The register's check columns from the check report's findings (dicts)."""
     results = {}
     names = {"authenticity": "准确性检验", "completeness": "完整性检验", "usability": "可用性检验",
              "security": "安全性检验"}
     for prop, column in names.items():
-        findings = [f for f in report.findings if f.property == prop]
-        if any(f.severity == "fail" and not f.committed for f in findings):
+        mine = [f for f in findings if f["property"] == prop]
+        if any(f["severity"] == "fail" and not f["committed"] for f in mine):
             results[column] = "不通过"
-        elif any(f.severity == "fail" for f in findings):
+        elif any(f["severity"] == "fail" for f in mine):
             results[column] = "容缺（已承诺）"
-        elif any(f.severity == "warning" for f in findings):
+        elif any(f["severity"] == "warning" for f in mine):
             results[column] = "通过（有警告）"
         else:
             results[column] = "通过"
@@ -323,18 +326,20 @@ def _checks_column(report):
     return results
 
 
-def _register(transfer, report, fonds, items, files, name):
+def _register(transfer, findings, fonds, items, name):
+    """The register's facts from the check's findings and the items as items.json has them."""
     batch = "补充移交" if transfer.kind == "supplementary" else "全部移交"
-    years = sorted({i.year for i in items})
-    categories = sorted({i.category_name for i in items if i.category_name})
-    kinds = sorted({(f.format_name or f.media_type or "其他") for f in files})
+    files = [f for item in items for f in item["files"]]
+    years = sorted({i["year"] for i in items})
+    categories = sorted({i["category_name"] for i in items if i["category_name"]})
+    kinds = sorted({(f["format"] or f["media_type"] or "其他") for f in files})
     return forms.Register(
         handover_name=f"{fonds.body_name}（全宗号 {fonds.fonds_code}）{'、'.join(map(str, years))}年 {batch}",
         content=f"文书档案，按年度—保管期限—机构（问题）整理；分类：{'、'.join(categories) or '—'}；"
                 f"格式：{'、'.join(kinds[:8]) or '—'}；以 BagIt 数据包在线移交",
-        item_count=len(items), file_count=len(files), data_bytes=sum(f.size for f in files),
+        item_count=len(items), file_count=len(files), data_bytes=sum(f["size"] for f in files),
         sender=fonds.body_name, receiver=fonds.custodian or "档案接收单位",
-        checks=_checks_column(report), package_name=name,
+        checks=_checks_column(findings), package_name=name,
         prepared_by=operator_name(transfer.run_by, transfer.operator),
         prepared_on=_local_today().isoformat(),
         identifier=f"{transfer.identifier}（urn:uuid:{transfer.uuid}）")
@@ -383,7 +388,49 @@ def _write_register_beside(package_path, name, register):
     target = register_path(package_path)
     partial = target.with_name(f".{name}{bag.PARTIAL}{os.getpid()}-register.docx")
     forms.write_register(partial, register)
+    os.chmod(partial, 0o644)
     os.replace(partial, target)
+
+
+def last_exported(body):
+    """The body's most recently exported (or received) transfer, or None."""
+    return (Transfer.select().where(Transfer.body == body, Transfer.status.in_(("exported", "received")))
+            .order_by(Transfer.id.desc()).first())
+
+
+def write_again(transfer, out_dir, zip_package, user=None, operator=""):
+    """Write an exported transfer's package again in the other form (folder ↔ zip): the same
+    files byte for byte, checked first, with a register of its own beside it."""
+    from . import verify as verifier
+    done_by = operator_name(user, operator)
+    source = Path(transfer.package_path)
+    if transfer.status not in ("exported", "received") or not source.exists():
+        raise ExportError("该移交尚未导出，或其移交包已不在原处，无法另存。")
+    if source.is_file() == bool(zip_package):
+        raise ExportError(f"移交包 {source.name} 已是{'压缩包' if zip_package else '文件夹'}形式。")
+    checked = verifier.verify(source)
+    if not checked.valid:
+        raise ExportError(f"原移交包 {source.name} 校验未通过，不能另存："
+                          + "；".join(m for severity, m in checked.problems if severity == "fail")[:500])
+    name = source.name.removesuffix(".zip")
+    target = Path(out_dir) / (f"{name}.zip" if zip_package else name)
+    if target.exists() or register_path(target).exists():
+        raise ExportError(f"{out_dir} 中已有 {target.name} 或它的登记表，请换一个输出目录。")
+    result = bag.rewrite(source, out_dir, name, zip_package)
+    folder = source if zip_package else result.path
+    with open(folder / "data/metadata/items.json", encoding="utf-8") as src:
+        items = json.load(src)["items"]
+    with open(folder / "data/forms/check-report.json", encoding="utf-8") as src:
+        findings = json.load(src)["findings"]
+    register = _register(transfer, findings, package_data.fonds(transfer.body), items, name)
+    register.digest, register.package_size = result.sha256, result.size
+    register.prepared_by = done_by
+    _write_register_beside(result.path, name, register)
+    audit.record("transfer.write_again", transfer, {
+        "package": result.path.name, "sha256": result.sha256, "size": result.size,
+        "form": "zip" if zip_package else "folder", "from": source.name, "by": done_by},
+        user=user, body=transfer.body)
+    return result
 
 
 def packages_dir(body):
