@@ -4,6 +4,7 @@ import hashlib
 import os
 import re
 import shutil
+import stat
 import tempfile
 import threading
 import unicodedata
@@ -339,7 +340,7 @@ class _HashingWriter:
 
 def _add_to_zip(archive, path, arcname, on_bytes):
     info = zipfile.ZipInfo(arcname, date_time=_zip_time(path))
-    info.external_attr = 0o644 << 16
+    info.external_attr = (stat.S_IFREG | 0o644) << 16  # a regular file, readable by all
     stored = _STORED_UNDER in arcname
     info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     info.file_size = path.stat().st_size  # lets zipfile choose ZIP64 up front for big files

@@ -81,9 +81,12 @@ def write_json(path, fonds, items):
         out.write("\n]}\n")
 
 
-def read_csv_paths(path):
-    """Every package path listed in an items.csv, and the number of rows."""
-    with open(path, encoding="utf-8-sig", newline="") as src:
-        rows = list(csv.DictReader(src))
+def read_csv_paths(path_or_stream):
+    """Every package path listed in an items.csv (a path or a text stream), and the number of rows."""
+    if hasattr(path_or_stream, "read"):
+        rows = list(csv.DictReader(path_or_stream))
+    else:
+        with open(path_or_stream, encoding="utf-8-sig", newline="") as src:
+            rows = list(csv.DictReader(src))
     paths = [p for row in rows for p in (row.get(PATH_COLUMN) or "").split(SEPARATOR) if p]
     return paths, len(rows)

@@ -197,3 +197,23 @@ def test_an_export_whose_worker_died_is_shown_as_interrupted_and_can_be_retried(
     page = client.get(f"/bodies/{body.id}/transfer").get_data(as_text=True)
     assert "导出已中断" in page and '<meta http-equiv="refresh"' not in page
     assert packaging.claim(body, None, "测试员").id == transfer.id  # the retry takes the same transfer over
+
+
+def test_the_verify_page_speaks_the_users_language_and_escapes_names(app, client, auth, flood, tmp_path):
+    from capture.models import User
+    User.update(language="en").where(User.username == "officer").execute()
+    auth.login("officer")
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("bag/bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+        archive.writestr("bag/manifest-sha256.txt", "")
+        archive.writestr("bag/data/evil\n\u202etxt.exe", "x")
+    package.seek(0)
+    page = auth.post("/transfers/verify", {"package": (package, "x.zip")}, page="/transfers",
+                     content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert "Extra file: data/evil\\n\\u202etxt.exe" in html and "\u202e" not in html
+    truncated = io.BytesIO(b"PK\x03\x04" + b"\x00" * 100)
+    page = auth.post("/transfers/verify", {"package": (truncated, "cut.zip")}, page="/transfers",
+                     content_type="multipart/form-data")
+    assert "The zip file is incomplete or damaged" in page.get_data(as_text=True)

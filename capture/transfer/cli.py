@@ -1,6 +1,8 @@
 """`capture check`, `capture export` and `capture verify`: the transfer from the command line."""
 import getpass
+import os
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -121,13 +123,31 @@ def _print_result(result, zip_package):
 @click.command("verify")
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--digest", help="The package SHA-256 from the transfer register.")
-def verify_command(path, digest):
+@click.option("--language", type=click.Choice(["zh_Hans", "en"]),
+              help="Language of the messages (default: CAPTURE_LANGUAGE, else the locale's).")
+def verify_command(path, digest, language):
     """Validate a package (folder or zip) as the receiving archive would; exit 0 only when valid."""
+    translate = _translator(language or _cli_language())
     result = verifier.verify(path, digest)
-    for severity, message in result.problems:
-        click.echo(f"[{VERIFY_MARK[severity]}] {message}")
-    click.echo(("VALID" if result.valid else "INVALID") + f": {path}")
+    for severity, message in result.messages(translate):
+        click.echo(f"[{translate(VERIFY_MARK[severity])}] {message}")
+    click.echo(("VALID" if result.valid else "INVALID") + f": {verifier.shown(path)}")
     sys.exit(0 if result.valid else 1)
+
+
+def _cli_language():
+    """CAPTURE_LANGUAGE, else English where the locale is English, else Chinese."""
+    if os.environ.get("CAPTURE_LANGUAGE") in ("zh_Hans", "en"):
+        return os.environ["CAPTURE_LANGUAGE"]
+    locale = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    return "en" if locale.startswith("en") else "zh_Hans"
+
+
+def _translator(language):
+    """gettext of the app's catalogue for `language`, read without an app."""
+    from babel.support import Translations
+    folder = Path(__file__).resolve().parent.parent / "translations"
+    return Translations.load(str(folder), [language]).ugettext
 
 
 COMMANDS = [check_command, export_command, verify_command]
