@@ -280,6 +280,7 @@ class Transfer(BaseModel):
     check_report = TextField(default="")
     package_path = TextField(default="")
     package_sha256 = CharField(max_length=64, default="")
+    package_sm3 = CharField(max_length=64, default="")  # SM3 (GB/T 32905) of the same package
     package_size = BigIntegerField(default=0)
     item_count = IntegerField(default=0)
     file_count = IntegerField(default=0)

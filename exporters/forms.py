@@ -26,6 +26,7 @@ class Register:
     prepared_on: str = ""
     algorithm: str = "SHA-256"
     digest: str = ""             # empty inside the package: a package cannot carry its own digest
+    digest_sm3: str = ""         # the same package's SM3 (GB/T 32905-2016)
     package_size: int = 0
     notes: list = field(default_factory=list)
     identifier: str = ""         # the transfer's archival identifier and UUID
@@ -64,22 +65,30 @@ def write_register(path, register):
         paragraph(document, note, size=10)
     heading(document, "附件：移交数据包摘要", level=2)
     annex = [("数据包名称", register.package_name),
-             ("摘要算法", register.algorithm),
+             ("摘要算法", f"{register.algorithm}；SM3（GB/T 32905-2016）"),
              ("摘要值", register.digest or "见数据包旁的登记表副本（数据包不能包含自身的摘要）"),
+             ("SM3 摘要值", register.digest_sm3 or "见数据包旁的登记表副本"),
              ("数据包大小", f"{register.package_size} 字节" if register.package_size else "见登记表副本")]
     append_table(document, (2600, 6400), ("项目", "内容"), annex, 20)
     document.save(path)
 
 
 def read_register_digest(path):
-    """The package digest written in a register's annex, or "" when it has none."""
+    """The package's SHA-256 written in a register's annex, or "" when it has none."""
+    return read_register_digests(path).get("sha256", "")
+
+
+def read_register_digests(path):
+    """{"sha256": …, "sm3": …}: the package digests a register's annex gives."""
     from docx import Document
+    rows = {"摘要值": "sha256", "SM3 摘要值": "sm3"}
+    found = {}
     for table in Document(path).tables:
         for tr in table.rows:
             cells = [c.text.strip() for c in tr.cells]
-            if len(cells) == 2 and cells[0] == "摘要值" and len(cells[1]) == 64:
-                return cells[1].lower()
-    return ""
+            if len(cells) == 2 and cells[0] in rows and len(cells[1]) == 64:
+                found[rows[cells[0]]] = cells[1].lower()
+    return found
 
 
 def write_commitments(path, fonds, commitments):

@@ -356,3 +356,45 @@ def test_package_folders_are_0755_and_files_0644_whatever_the_umask(app, flood, 
     assert all(mode == (0o755 if p.is_dir() else 0o644) for p, mode in modes.items()), \
         {str(p): oct(m) for p, m in modes.items() if m not in (0o755, 0o644)}
     assert packaging.register_path(result.path).stat().st_mode & 0o777 == 0o644
+
+
+def test_sm3_manifests_beside_sha256_and_the_register_gives_both(app, runner, flood, tmp_path):
+    import hashlib
+    assert hashlib.new("sm3", b"abc").hexdigest() == \
+        "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"  # GB/T 32905-2016 A.1
+    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "f")])
+    assert result.exit_code == 0, result.output
+    package = next(p for p in (tmp_path / "f").iterdir() if p.is_dir())
+    for name in ("manifest-sha256.txt", "manifest-sm3.txt", "tagmanifest-sha256.txt", "tagmanifest-sm3.txt"):
+        assert (package / name).is_file(), name
+    sm3_lines = (package / "manifest-sm3.txt").read_text(encoding="utf-8").splitlines()
+    sha_lines = (package / "manifest-sha256.txt").read_text(encoding="utf-8").splitlines()
+    assert [l.split("  ", 1)[1] for l in sm3_lines] == [l.split("  ", 1)[1] for l in sha_lines]
+    first = sm3_lines[0].split("  ", 1)
+    assert hashlib.new("sm3", (package / first[1]).read_bytes()).hexdigest() == first[0]
+    tags = (package / "tagmanifest-sm3.txt").read_text(encoding="utf-8")
+    assert "manifest-sm3.txt" in tags and "manifest-sha256.txt" in tags
+    assert bagit.Bag(str(package)).validate(processes=1)  # the reference validator still says valid
+    transfer = Transfer.get()
+    assert transfer.package_sm3 == hashlib.new("sm3", (package / "tagmanifest-sm3.txt").read_bytes()).hexdigest()
+    from exporters.forms import read_register_digests
+    assert read_register_digests(packaging.register_path(package)) == {
+        "sha256": transfer.package_sha256, "sm3": transfer.package_sm3}
+    assert f"SM3:      {transfer.package_sm3}" in result.output
+    # verify checks the SM3 manifest too: an SM3 line that lies is named, though SHA-256 agrees
+    digest, path = first
+    (package / "manifest-sm3.txt").write_text(
+        "\n".join([f"{'0' * 64}  {path}"] + sm3_lines[1:]) + "\n", encoding="utf-8")
+    checked = verify.verify(package)
+    assert not checked.valid
+    assert f"文件已改变：{path}（sm3 摘要与 manifest-sm3.txt 不符）" in " ".join(m for _, m in checked.problems)
+
+
+def test_a_zip_package_register_gives_the_zips_sm3_and_verify_compares_it(app, runner, flood, tmp_path):
+    import hashlib
+    assert runner.invoke(args=["export", "FXQX", "-o", str(tmp_path), "--zip"]).exit_code == 0
+    package = next(tmp_path.glob("*.zip"))
+    transfer = Transfer.get()
+    assert transfer.package_sm3 == hashlib.new("sm3", package.read_bytes()).hexdigest()
+    checked = verify.verify(package)
+    assert checked.valid and any("SM3" in m for _, m in checked.problems)

@@ -1,5 +1,5 @@
-"""Transfer.operator, .uuid and .identifier: the named person of a command-line run, an id unique
-across installations, the archival identifier of the transfer (issue 17)."""
+"""Transfer.operator, .uuid, .identifier and .package_sm3: the named person of a command-line run,
+an id unique across installations, the archival identifier, the package's SM3 (issue 17)."""
 import uuid
 
 from peewee import CharField
@@ -16,6 +16,8 @@ def up(migrator, db):
         operations.append(migrator.add_column("transfer", "uuid", CharField(max_length=36, default="")))
     if "identifier" not in present:
         operations.append(migrator.add_column("transfer", "identifier", CharField(max_length=40, default="")))
+    if "package_sm3" not in present:
+        operations.append(migrator.add_column("transfer", "package_sm3", CharField(max_length=64, default="")))
     if operations:
         migrate(*operations)
     for (transfer_id,) in db.execute_sql("SELECT id FROM transfer WHERE uuid = ''").fetchall():
@@ -24,4 +26,4 @@ def up(migrator, db):
 
 
 def down(migrator, db):
-    migrate(*(migrator.drop_column("transfer", name) for name in ("identifier", "uuid", "operator")))
+    migrate(*(migrator.drop_column("transfer", name) for name in ("package_sm3", "identifier", "uuid", "operator")))

@@ -118,6 +118,7 @@ def _print_result(result, zip_package):
     click.echo(f"Register: {packaging.register_path(result.path)}")
     click.echo(f"SHA-256:  {result.sha256} "
                f"({'zip file' if zip_package else 'tagmanifest-sha256.txt'}, {result.size} bytes)")
+    click.echo(f"SM3:      {result.sm3} ({'zip file' if zip_package else 'tagmanifest-sm3.txt'})")
 
 
 @click.command("verify")

@@ -244,15 +244,16 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
         result = builder.finish(_bag_info(transfer, fonds, items), zip_package, on_bytes=progress)
     register = _register(transfer, report.as_dict()["findings"], fonds,
                          [metadata.item_dict(i) for i in items], name)
-    register.digest, register.package_size = result.sha256, result.size
+    register.digest, register.digest_sm3, register.package_size = result.sha256, result.sm3, result.size
     _write_register_beside(result.path, name, register)
     with db.atomic():
         Transfer.update(status="exported", progress=100, message="", finished_at=now(),
                         package_path=str(result.path), package_sha256=result.sha256,
+                        package_sm3=result.sm3,
                         package_size=result.size, item_count=len(items),
                         file_count=len(files)).where(Transfer.id == transfer.id).execute()
         audit.record("transfer.export", transfer, {
-            "package": result.path.name, "sha256": result.sha256, "size": result.size,
+            "package": result.path.name, "sha256": result.sha256, "sm3": result.sm3, "size": result.size,
             "items": len(items), "files": len(files), "kind": transfer.kind},
             user=transfer.run_by, body=body)
     return result
@@ -423,11 +424,11 @@ def write_again(transfer, out_dir, zip_package, user=None, operator=""):
     with open(folder / "data/forms/check-report.json", encoding="utf-8") as src:
         findings = json.load(src)["findings"]
     register = _register(transfer, findings, package_data.fonds(transfer.body), items, name)
-    register.digest, register.package_size = result.sha256, result.size
+    register.digest, register.digest_sm3, register.package_size = result.sha256, result.sm3, result.size
     register.prepared_by = done_by
     _write_register_beside(result.path, name, register)
     audit.record("transfer.write_again", transfer, {
-        "package": result.path.name, "sha256": result.sha256, "size": result.size,
+        "package": result.path.name, "sha256": result.sha256, "sm3": result.sm3, "size": result.size,
         "form": "zip" if zip_package else "folder", "from": source.name, "by": done_by},
         user=user, body=transfer.body)
     return result

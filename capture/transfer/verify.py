@@ -40,6 +40,7 @@ class Verification:
     path: str
     digest: str = ""
     digest_of: str = ""
+    digest_sm3: str = ""
     findings: list = field(default_factory=list)  # (severity, msgid, params): fail | warning | info
 
     @property
@@ -76,6 +77,16 @@ def sha256_file(path):
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def digests_file(path):
+    """{"sha256": …, "sm3": …} of a file, read once."""
+    hashers = {"sha256": hashlib.sha256(), "sm3": hashlib.new("sm3")}
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            for hasher in hashers.values():
+                hasher.update(chunk)
+    return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+
+
 def verify(path, digest=None, limits=None):
     """Validate the package at `path`; compare its digest with `digest` and any register beside it."""
     path = Path(path)
@@ -85,9 +96,13 @@ def verify(path, digest=None, limits=None):
         return result
     register = _register_beside(path)
     if path.is_file():
-        result.digest, result.digest_of = sha256_file(path), path.name
-    elif path.joinpath("tagmanifest-sha256.txt").is_file() and not path.joinpath("tagmanifest-sha256.txt").is_symlink():
-        result.digest, result.digest_of = sha256_file(path / "tagmanifest-sha256.txt"), "tagmanifest-sha256.txt"
+        found = digests_file(path)
+        result.digest, result.digest_sm3, result.digest_of = found["sha256"], found["sm3"], path.name
+    else:
+        for name, key in (("tagmanifest-sha256.txt", "sha256"), ("tagmanifest-sm3.txt", "sm3")):
+            if path.joinpath(name).is_file() and not path.joinpath(name).is_symlink():
+                setattr(result, "digest" if key == "sha256" else "digest_sm3", digests_file(path / name)[key])
+        result.digest_of = "tagmanifest-sha256.txt" if result.digest else ""
     try:
         source = open_source(path, limits)
     except Unreadable as exc:
@@ -114,8 +129,17 @@ def _compare_digests(result, digest, register):
     if digest:
         expected.append(("cli", "", digest.strip().lower()))
     if register is not None:
-        from exporters.forms import read_register_digest
-        expected.append(("register", register.name, read_register_digest(register)))
+        from exporters.forms import read_register_digests
+        given = read_register_digests(register)
+        expected.append(("register", register.name, given.get("sha256", "")))
+        if given.get("sm3"):
+            actual = result.digest_sm3
+            if given["sm3"] != actual:
+                result.fail(N_("登记表 %(register)s 中的 SM3 摘要 %(expected)s 与实际 SM3 摘要 %(digest)s 不一致"),
+                            register=register.name, expected=given["sm3"], digest=actual)
+            else:
+                result.note(N_("登记表 %(register)s 中的 SM3 摘要与实际一致：%(digest)s"),
+                            register=register.name, digest=actual)
     if not expected:
         result.note(N_("未提供登记表摘要；本包的 SHA-256（%(of)s）为 %(digest)s"),
                     of=result.digest_of, digest=result.digest)
