@@ -62,6 +62,7 @@ class Item:
     status: str
     remarks: str
     title_supplied: bool = False
+    category_sort: int = 0     # the body's own order of its 机构（问题）
     created_by: str = ""
     created_at: dt.datetime | None = None
     updated_by: str = ""

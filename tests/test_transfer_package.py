@@ -53,8 +53,8 @@ def test_exported_package_validates_with_bagit_and_verify(app, runner, flood, tm
     assert bag.info["External-Identifier"] == [f"J002-{LOCAL_TODAY()[:4]}-001", f"urn:uuid:{transfer.uuid}"]
     assert transfer.status == "exported" and transfer.item_count == len(docs)
     assert transfer.package_sha256 in result.output
-    for path in ("data/metadata/items.csv", "data/metadata/items.json", "data/catalogue/catalogue.docx",
-                 "data/catalogue/catalogue.xlsx", "data/catalogue/catalogue.xml",
+    for path in ("data/metadata/items.csv", "data/metadata/items.json", "data/catalogue/catalogue-WS.docx",
+                 "data/catalogue/catalogue-WS.xlsx", "data/catalogue/catalogue.xml",
                  "data/forms/transfer-form.docx", "data/forms/check-report.docx",
                  "data/forms/check-report.json", "data/forms/fonds-descriptions.docx",
                  "data/description.txt", "data/guidance/checkins.csv", "data/audit/audit.jsonl"):
@@ -86,7 +86,7 @@ def test_zip_package_has_utf8_names_and_a_register_with_its_digest(app, runner, 
 def test_catalogue_has_nine_columns_in_order_and_east_asian_fonts(app, flood, tmp_path):
     body, _, docs = flood
     result = export_folder(app, body, tmp_path)
-    document = DocxDocument(result.path / "data/catalogue/catalogue.docx")
+    document = DocxDocument(result.path / "data/catalogue/catalogue-WS.docx")
     section = document.sections[0]
     assert section.page_width > section.page_height  # A4 landscape
     assert "归档文件目录" in document.paragraphs[4].text  # the cover page
@@ -246,7 +246,7 @@ def test_withdrawn_items_stay_in_the_catalogue_and_the_package_marked(app, flood
     assert "/01-withdrawn-" in rows[doc.reference_code]["包内路径"]
     assert (package / rows[doc.reference_code]["包内路径"]).is_file()
     assert extra.reference_code in rows
-    table = DocxDocument(package / "data/catalogue/catalogue.docx").tables[-1]
+    table = DocxDocument(package / "data/catalogue/catalogue-WS.docx").tables[-1]
     remark = next(r.cells[8].text for r in table.rows if r.cells[1].text == doc.reference_code)
     assert "已撤回" in remark and "重复登记" in remark
 
@@ -398,3 +398,29 @@ def test_a_zip_package_register_gives_the_zips_sm3_and_verify_compares_it(app, r
     assert transfer.package_sm3 == hashlib.new("sm3", package.read_bytes()).hexdigest()
     checked = verify.verify(package)
     assert checked.valid and any("SM3" in m for _, m in checked.problems)
+
+
+def test_the_package_has_one_catalogue_per_class_permanent_first(app, flood, tmp_path):
+    body, secretary, docs = flood
+    store = app.extensions["store"]
+    register(store, body, secretary, "十年期限的通知", retention="D10")
+    register(store, body, secretary, "三十年期限的通知", retention="D30")
+    photo = register(store, body, secretary, "抢险现场照片", retention="Y", carrier="photo",
+                     name="现场.jpg", data=__import__("transfer_support").jpeg_bytes())
+    key = f"ZP·2026-Y-ZH"
+    photo.record_class, photo.class_key, photo.item_number = "ZP", key, 1
+    photo.reference_code = f"J002-{key}-0001"
+    photo.save()
+    result = export_folder(app, body, tmp_path)
+    catalogues = sorted(p.name for p in (result.path / "data/catalogue").iterdir())
+    assert catalogues == ["catalogue-WS.docx", "catalogue-WS.xlsx", "catalogue-ZP.docx",
+                          "catalogue-ZP.xlsx", "catalogue.xml"]
+    rows = [[c.text for c in r.cells] for r in
+            DocxDocument(result.path / "data/catalogue/catalogue-WS.docx").tables[-1].rows[1:]]
+    periods = [r[1].split("-")[2] for r in rows]
+    assert periods == sorted(periods, key=["Y", "D30", "D10"].index) and periods[-2:] == ["D30", "D10"]
+    assert [r[0] for r in rows] == [str(n) for n in range(1, len(rows) + 1)]
+    assert all("ZP" not in r[1] for r in rows)
+    photos = DocxDocument(result.path / "data/catalogue/catalogue-ZP.docx")
+    assert [c.text for c in photos.tables[-1].rows[1].cells][:2] == ["1", "J002-ZP·2026-Y-ZH-0001"]
+    assert "门类：照片（ZP）" in "\n".join(p.text for p in photos.paragraphs)

@@ -7,6 +7,7 @@ from peewee import JOIN, prefetch
 from capture import audit, clock
 from capture.config import DEFAULTS
 from capture.models import CheckIn, Commitment, Document, FollowUp, Transfer, User
+from exporters import catalogue
 from exporters.bag import safe_name
 from exporters.records import FileEntry, Fonds, Item
 
@@ -73,6 +74,7 @@ def items(body, store, document_ids=None, documents=None):
                     retention=doc.retention,
                     category_code=doc.category.code if doc.category_id else "",
                     category_name=doc.category.name if doc.category_id else "",
+                    category_sort=doc.category.sort if doc.category_id else 0,
                     item_number=doc.item_number, doc_number=doc.doc_number,
                     responsible=doc.responsible, title=doc.title, title_supplied=doc.title_supplied,
                     date=doc.date, pages=doc.pages, security=doc.security, carrier=doc.carrier,
@@ -89,7 +91,7 @@ def items(body, store, document_ids=None, documents=None):
                 size=f.size, sha256=f.sha256, source=str(store.path(f.sha256)),
                 media_type=f.media_type, puid=f.puid, format_name=f.format_name, long_term=f.long_term))
         result.append(item)
-    return result
+    return catalogue.arrange(result)
 
 
 def checkins(body):

@@ -279,8 +279,10 @@ def _remove_unrecorded(transfer):
 def _write_documents(builder, transfer, report, fonds, items, files):
     metadata.write_csv(builder.path_for("data/metadata/items.csv"), items)
     metadata.write_json(builder.path_for("data/metadata/items.json"), fonds, items)
-    catalogue.write_docx(builder.path_for("data/catalogue/catalogue.docx"), fonds, items)
-    catalogue.write_xlsx(builder.path_for("data/catalogue/catalogue.xlsx"), fonds, items)
+    made_at = package_data.local(now())
+    for code, members in catalogue.by_class(items):  # one catalogue per 门类, never mixed
+        catalogue.write_docx(builder.path_for(f"data/catalogue/catalogue-{code}.docx"), fonds, members, made_at)
+        catalogue.write_xlsx(builder.path_for(f"data/catalogue/catalogue-{code}.xlsx"), fonds, members, made_at)
     catalogue.write_xml(builder.path_for("data/catalogue/catalogue.xml"), fonds, items)
     data = report.as_dict()
     data["run_at"] = package_data.local_iso(report.run_at)
@@ -334,9 +336,11 @@ def _register(transfer, findings, fonds, items, name):
     years = sorted({i["year"] for i in items})
     categories = sorted({i["category_name"] for i in items if i["category_name"]})
     kinds = sorted({(f["format"] or f["media_type"] or "其他") for f in files})
+    classes = "、".join(catalogue.class_name(c) for c in sorted({i["record_class"] for i in items},
+                                                              key=lambda c: catalogue.CLASS_ORDER.get(c, 99)))
     return forms.Register(
         handover_name=f"{fonds.body_name}（全宗号 {fonds.fonds_code}）{'、'.join(map(str, years))}年 {batch}",
-        content=f"文书档案，按年度—保管期限—机构（问题）整理；分类：{'、'.join(categories) or '—'}；"
+        content=f"{classes or '文书'}档案，按门类—年度—保管期限—机构（问题）整理；分类：{'、'.join(categories) or '—'}；"
                 f"格式：{'、'.join(kinds[:8]) or '—'}；以 BagIt 数据包在线移交",
         item_count=len(items), file_count=len(files), data_bytes=sum(f["size"] for f in files),
         sender=fonds.body_name, receiver=fonds.custodian or "档案接收单位",
