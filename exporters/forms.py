@@ -144,11 +144,11 @@ def write_description_file(path, fonds, facts):
     lines += [f"{label}：{value}" for label, value in facts]
     lines += ["",
               "结构：本数据包为 BagIt 1.0 包（RFC 8493）。data/files/ 按档号存放每件的电子文件；",
-              "data/metadata/ 为条目元数据（items.csv、items.json）；data/catalogue/ 为归档文件目录",
+              "data/metadata/ 为条目元数据（items.csv、items.json，及按 capture-metadata-1.xsd 校验的 metadata.xml）；data/catalogue/ 为归档文件目录",
               "（每个门类一份 .docx、.xlsx，及 文件目录 XML）；data/forms/ 为移交与接收登记表、四性检测报告、",
               "限时承诺清单与全宗介绍、组织沿革、大事记；data/guidance/ 为档案指导记录；",
               "data/audit/ 为本机构的操作审计记录（哈希链，可复核）。",
-              "校验：manifest-sha256.txt 列出每个文件的 SHA-256；可用任一 BagIt 校验工具验证。",
+              "校验：manifest-sha256.txt 与 manifest-sm3.txt 列出每个文件的 SHA-256 与 SM3 摘要；可用任一 BagIt 校验工具验证。",
               "所需软件：PDF/OFD 阅读器、图片查看器、表格与文字处理软件、BagIt 校验工具。"]
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         out.write("\n".join(xml_safe(line) for line in lines) + "\n")

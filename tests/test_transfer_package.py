@@ -424,3 +424,77 @@ def test_the_package_has_one_catalogue_per_class_permanent_first(app, flood, tmp
     photos = DocxDocument(result.path / "data/catalogue/catalogue-ZP.docx")
     assert [c.text for c in photos.tables[-1].rows[1].cells][:2] == ["1", "J002-ZP·2026-Y-ZH-0001"]
     assert "门类：照片（ZP）" in "\n".join(p.text for p in photos.paragraphs)
+
+
+def test_metadata_xml_has_its_namespace_and_validates_against_the_schema_it_carries(app, flood, tmp_path):
+    import hashlib
+    from lxml import etree
+    from capture import audit
+    from exporters import metadata_xml
+    body, secretary, docs = flood
+    audit.record("document.edit", docs[0], {"title": ["旧", "新"]}, user=secretary, body=body)
+    result = export_folder(app, body, tmp_path)
+    xml_path = result.path / "data/metadata/metadata.xml"
+    shipped = result.path / "data/metadata/capture-metadata-1.xsd"
+    assert shipped.read_bytes() == metadata_xml.SCHEMA_PATH.read_bytes()  # in the package and the repo
+    document = etree.parse(str(xml_path))
+    root = document.getroot()
+    assert etree.QName(root).namespace == "urn:capture:metadata:1"
+    location = root.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation")
+    assert location == "urn:capture:metadata:1 capture-metadata-1.xsd"
+    schema = etree.XMLSchema(etree.parse(str(shipped)))
+    assert schema.validate(document), schema.error_log
+    ns = {"m": "urn:capture:metadata:1"}
+    entries = root.findall("m:件", ns)
+    assert len(entries) == len(docs)
+    first = entries[0]
+    for tag in ("档号", "题名", "责任者", "日期", "文号", "页数", "密级", "保管期限"):
+        assert first.find(f"m:{tag}", ns) is not None, tag
+    assert first.findtext("m:档号", namespaces=ns) == docs[0].reference_code
+    assert first.find("m:保管期限", ns).get("代码") == "Y" and first.findtext("m:保管期限", namespaces=ns) == "永久"
+    record = first.find("m:电子文件", ns)
+    stored = File.get(File.document == docs[0])
+    data = (result.path / record.findtext("m:包内路径", namespaces=ns)).read_bytes()
+    digests = {d.get("算法"): d.text for d in record.findall("m:摘要", ns)}
+    assert digests == {"SHA-256": stored.sha256, "SM3": hashlib.new("sm3", data).hexdigest()}
+    assert record.findtext("m:大小", namespaces=ns) == str(stored.size)
+    assert record.find("m:格式", ns).get("PUID") is not None and record.findtext("m:媒体类型", namespaces=ns)
+    events = [(e.get("行为"), e.get("时间"), e.get("操作人")) for e in first.findall("m:业务行为", ns)]
+    assert [e[0] for e in events] == ["登记", "修改", "检测", "移交"]
+    assert all(e[1].endswith("+08:00") for e in events) and events[1][2] == "陈文书"
+    assert events[3][2] == "测试员"
+    # something the schema forbids is caught by it: a digest that is not hex
+    record.find("m:摘要", ns).text = "not-a-digest"
+    assert not schema.validate(document)
+
+
+def test_verify_validates_metadata_xml_against_the_schema(app, flood, tmp_path):
+    result = export_folder(app, flood[0], tmp_path)
+    checked = verify.verify(result.path)
+    assert checked.valid, checked.problems
+    xml_path = result.path / "data/metadata/metadata.xml"
+    text = xml_path.read_text(encoding="utf-8").replace("<页数>1</页数>", "<页数>一</页数>", 1)
+    xml_path.write_text(text, encoding="utf-8")
+    _refresh_manifests(result.path)
+    broken = verify.verify(result.path)
+    failures = " ".join(m for s, m in broken.problems if s == "fail")
+    assert "metadata.xml 不符合模式 capture-metadata-1.xsd" in failures and "页数" in failures
+
+
+def _refresh_manifests(root):
+    """Re-hash every manifest after an edit, as a careless packer would (so only our rules catch it)."""
+    import hashlib
+    for algorithm in ("sha256", "sm3"):
+        manifest = root / f"manifest-{algorithm}.txt"
+        lines = []
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            _, path = line.split("  ", 1)
+            lines.append(f"{hashlib.new(algorithm, (root / path).read_bytes()).hexdigest()}  {path}")
+        manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    for algorithm in ("sha256", "sm3"):
+        tags = root / f"tagmanifest-{algorithm}.txt"
+        lines = []
+        for line in tags.read_text(encoding="utf-8").splitlines():
+            _, path = line.split("  ", 1)
+            lines.append(f"{hashlib.new(algorithm, (root / path).read_bytes()).hexdigest()}  {path}")
+        tags.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -6,7 +6,7 @@ from peewee import JOIN, prefetch
 
 from capture import audit, clock
 from capture.config import DEFAULTS
-from capture.models import CheckIn, Commitment, Document, FollowUp, Transfer, User
+from capture.models import AuditEvent, CheckIn, Commitment, Document, FollowUp, Transfer, User
 from exporters import catalogue
 from exporters.bag import safe_name
 from exporters.records import FileEntry, Fonds, Item
@@ -47,6 +47,35 @@ def _names():
     return {u.id: u.display_name for u in User.select(User.id, User.display_name)}
 
 
+# Audit actions on an item, as the 业务行为 of DA/T 46 names them.
+ITEM_ACTIONS = {"document.register": "登记", "document.edit": "修改", "document.file.add": "修改",
+                "document.file.replace": "修改", "document.withdraw": "撤回"}
+
+
+def item_events(body, documents, names):
+    """{document id: [(行为, aware time, who, note)]}: registered, edited, withdrawn, oldest first."""
+    logged = {}
+    query = (AuditEvent.select(AuditEvent.object_id, AuditEvent.action, AuditEvent.at, AuditEvent.user,
+                               AuditEvent.username)
+             .where(AuditEvent.body == body, AuditEvent.object_type == "Document",
+                    AuditEvent.action.in_(list(ITEM_ACTIONS))).order_by(AuditEvent.id))
+    for event in query:
+        logged.setdefault(event.object_id, []).append(
+            (ITEM_ACTIONS[event.action], local(event.at), names.get(event.user_id, event.username), event.action))
+    result = {}
+    for doc in documents:
+        events = [e for e in logged.get(str(doc.id), []) if e[0] != "登记"]
+        events.insert(0, ("登记", local(doc.created_at), names.get(doc.created_by_id, ""), ""))
+        if not any(e[0] == "修改" for e in events) and doc.updated_at and doc.created_at \
+                and (doc.updated_at - doc.created_at).total_seconds() > 1:
+            events.append(("修改", local(doc.updated_at), names.get(doc.updated_by_id, ""), ""))
+        if doc.status == "withdrawn" and not any(e[0] == "撤回" for e in events) and doc.withdrawn_at:
+            events.append(("撤回", local(doc.withdrawn_at), names.get(doc.withdrawn_by_id, ""),
+                           doc.withdrawn_reason))
+        result[doc.id] = sorted(events, key=lambda e: e[1])
+    return result
+
+
 def withdrawn_note(doc, names):
     """备注 of a withdrawn item: withdrawn, when, by whom and why."""
     when = doc.withdrawn_at.strftime("%Y-%m-%d") if doc.withdrawn_at else ""
@@ -65,6 +94,7 @@ def items(body, store, document_ids=None, documents=None):
     elif document_ids is not None:
         wanted = set(document_ids)
         documents = [d for d in documents if d.id in wanted]
+    events = item_events(body, documents, names)
     result = []
     for seq, doc in enumerate(documents, 1):
         withdrawn = doc.status == "withdrawn"
@@ -82,7 +112,7 @@ def items(body, store, document_ids=None, documents=None):
                     created_by=names.get(doc.created_by_id, ""), created_at=local(doc.created_at),
                     updated_by=names.get(doc.updated_by_id, ""), updated_at=local(doc.updated_at),
                     withdrawn_by=names.get(doc.withdrawn_by_id, ""), withdrawn_at=local(doc.withdrawn_at),
-                    withdrawn_reason=doc.withdrawn_reason)
+                    withdrawn_reason=doc.withdrawn_reason, events=events[doc.id])
         mark = "withdrawn-" if withdrawn else ""
         for n, f in enumerate(checks.current_files(doc.file_list), 1):
             item.files.append(FileEntry(

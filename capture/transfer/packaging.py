@@ -14,7 +14,7 @@ from peewee import Case
 from capture import audit, clock
 from capture.db import db, is_postgres
 from capture.models import Body, File, Transfer, now
-from exporters import bag, catalogue, forms, history, metadata, report as report_writer
+from exporters import bag, catalogue, forms, history, metadata, metadata_xml, report as report_writer
 
 from . import checks, commitments, package_data
 
@@ -241,6 +241,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
         report = builder.copy_all([(f.source, f.bag_path, f.sha256, item.reference_code, f.size)
                                    for item in items for f in item.files],
                                   on_bytes=progress, meanwhile=check_and_describe)
+        _write_metadata_xml(builder, transfer, report, fonds, items)
         result = builder.finish(_bag_info(transfer, fonds, items), zip_package, on_bytes=progress)
     register = _register(transfer, report.as_dict()["findings"], fonds,
                          [metadata.item_dict(i) for i in items], name)
@@ -308,6 +309,20 @@ def _write_documents(builder, transfer, report, fonds, items, files):
                            package_data.checkins(transfer.body))
     history.write_audit(builder.path_for("data/audit/audit.jsonl"),
                         package_data.audit_events(transfer.body))
+
+
+def _write_metadata_xml(builder, transfer, report, fonds, items):
+    """metadata.xml and its schema: written once the files are copied, when both digests are known."""
+    for item in items:
+        for f in item.files:
+            f.sm3 = builder.sm3[f.bag_path]
+    made_at = package_data.local(now())
+    by = operator_name(transfer.run_by, transfer.operator)
+    shared = [("检测", package_data.local(report.run_at), report.run_by, "四性检测（DA/T 70）"),
+              ("移交", made_at, by, f"移交标识 {transfer.identifier}")]
+    metadata_xml.write_xml(builder.path_for("data/metadata/metadata.xml"), fonds, items,
+                           f"{transfer.identifier} urn:uuid:{transfer.uuid}", made_at, shared)
+    shutil.copyfile(metadata_xml.SCHEMA_PATH, builder.path_for(f"data/metadata/{metadata_xml.SCHEMA_NAME}"))
 
 
 def _checks_column(findings):

@@ -503,6 +503,8 @@ def check_our_package(source, result, payload, info):
     item_count = dict((label, value) for label, value in info).get("Item-Count")
     if item_count and item_count != str(rows):
         result.fail(N_("bag-info.txt 的 Item-Count 为 %(count)s，items.csv 有 %(rows)s 条"), count=item_count, rows=rows)
+    if "data/metadata/metadata.xml" in source.files:
+        _check_metadata_xml(source, result, rows)
     if "data/audit/audit.jsonl" in source.files:
         with source.open("data/audit/audit.jsonl") as raw:
             broken = verify_audit(io.TextIOWrapper(raw, encoding="utf-8"))
@@ -510,6 +512,36 @@ def check_our_package(source, result, payload, info):
             result.fail(N_("审计记录（audit.jsonl）哈希链在第 %(line)s 行断开"), line=broken)
     if result.valid:
         result.note(N_("目录、items.csv 与载荷一致：%(rows)s 件，%(files)s 个文件"), rows=rows, files=len(files))
+
+
+def _check_metadata_xml(source, result, rows):
+    """metadata.xml against its schema: ours, when the package carries the same bytes (a schema
+    from the package itself is never loaded: it could reach for other files)."""
+    from lxml import etree
+    from exporters import metadata_xml
+    shipped = f"data/metadata/{metadata_xml.SCHEMA_NAME}"
+    if shipped not in source.files:
+        result.fail(N_("metadata.xml 所引用的模式文件 %(path)s 不在包中"), path=shipped)
+        return
+    with source.open(shipped) as raw:
+        if raw.read() != metadata_xml.SCHEMA_PATH.read_bytes():
+            result.warn(N_("包中的 %(path)s 与本系统的模式不同，未据以校验 metadata.xml"), path=shipped)
+            return
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        with source.open("data/metadata/metadata.xml") as raw:
+            document = etree.parse(raw, parser)
+    except etree.XMLSyntaxError as exc:
+        result.fail(N_("metadata.xml 不是合式的 XML：%(error)s"), error=str(exc))
+        return
+    schema = etree.XMLSchema(etree.parse(str(metadata_xml.SCHEMA_PATH)))
+    if not schema.validate(document):
+        errors = "；".join(f"第 {e.line} 行 {e.message}" for e in list(schema.error_log)[:3])
+        result.fail(N_("metadata.xml 不符合模式 %(schema)s：%(errors)s"), schema=metadata_xml.SCHEMA_NAME,
+                    errors=errors)
+    count = len(document.getroot())
+    if count != rows:
+        result.fail(N_("metadata.xml 有 %(count)s 件，items.csv 有 %(rows)s 条"), count=count, rows=rows)
 
 
 def _catalogue_entries(source, result):
