@@ -1,6 +1,5 @@
 """The transfer package: BagIt validity, the catalogue, digests that must match, interrupted exports."""
 import csv
-import datetime as dt
 import getpass
 import re
 import uuid
@@ -21,7 +20,7 @@ from docx.oxml.ns import qn
 from capture.models import AuditEvent, Document, File, Transfer
 from capture.transfer import packaging, verify
 
-from transfer_support import export_folder, flip_byte, flood_body, register
+from transfer_support import export_folder, flip_byte, flood_body, jpeg_bytes, register
 
 
 def LOCAL_TODAY():
@@ -406,8 +405,8 @@ def test_the_package_has_one_catalogue_per_class_permanent_first(app, flood, tmp
     register(store, body, secretary, "十年期限的通知", retention="D10")
     register(store, body, secretary, "三十年期限的通知", retention="D30")
     photo = register(store, body, secretary, "抢险现场照片", retention="Y", carrier="photo",
-                     name="现场.jpg", data=__import__("transfer_support").jpeg_bytes())
-    key = f"ZP·2026-Y-ZH"
+                     name="现场.jpg", data=jpeg_bytes())
+    key = "ZP·2026-Y-ZH"
     photo.record_class, photo.class_key, photo.item_number = "ZP", key, 1
     photo.reference_code = f"J002-{key}-0001"
     photo.save()

@@ -144,7 +144,7 @@ def _compare_digests(result, digest, register):
         result.note(N_("未提供登记表摘要；本包的 SHA-256（%(of)s）为 %(digest)s"),
                     of=result.digest_of, digest=result.digest)
     for source, register_name, value in expected:
-        facts = dict(register=register_name, expected=value, digest=result.digest, of=result.digest_of)
+        facts = {"register": register_name, "expected": value, "digest": result.digest, "of": result.digest_of}
         if not value:
             result.fail(EMPTY[source], **facts)
         elif value != result.digest:
@@ -500,7 +500,7 @@ def check_our_package(source, result, payload, info):
         count = _catalogue_entries(source, result)
         if count is not None and count != rows:
             result.fail(N_("文件目录（catalogue.xml）有 %(count)s 条，items.csv 有 %(rows)s 条"), count=count, rows=rows)
-    item_count = dict((label, value) for label, value in info).get("Item-Count")
+    item_count = dict(info).get("Item-Count")
     if item_count and item_count != str(rows):
         result.fail(N_("bag-info.txt 的 Item-Count 为 %(count)s，items.csv 有 %(rows)s 条"), count=item_count, rows=rows)
     if "data/metadata/metadata.xml" in source.files:
