@@ -1,4 +1,6 @@
 """The filing catalogue (归档文件目录, DA/T 22-2015): one per 门类, as .docx and .xlsx; 文件目录 as XML."""
+import datetime as dt
+
 from lxml import etree
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -106,8 +108,9 @@ def write_xlsx(path, fonds, items, made_at=None):
     workbook = Workbook(write_only=True)
     workbook.properties.title = title(fonds, items)
     workbook.properties.creator = workbook.properties.lastModifiedBy = fonds.body_name
-    if made_at is not None:
-        workbook.properties.created = workbook.properties.modified = made_at.replace(tzinfo=None)
+    if made_at is not None:  # openpyxl writes these as UTC ("Z")
+        when = made_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        workbook.properties.created = workbook.properties.modified = when
     sheet = workbook.create_sheet("归档文件目录")
     _print_setup(sheet)
     heading = WriteOnlyCell(sheet, xml_safe(f"{fonds.fonds_code} {title(fonds, items)}"))

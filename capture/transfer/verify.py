@@ -305,7 +305,7 @@ def validate_bag(source, result):
     if result.valid:
         result.note(N_("BagIt %(version)s：结构、清单与摘要校验通过（%(algorithms)s）"),
                     version=".".join(map(str, version)),
-                    algorithms="、".join(sorted({a for a, _ in payload_manifests.values()})))
+                    algorithms=", ".join(sorted({a for a, _ in payload_manifests.values()})))
     if "data/metadata/items.csv" in source.files:
         check_our_package(source, result, payload, info)
 
