@@ -1,5 +1,6 @@
 """The peewee models of the domain (DESIGN.md §3)."""
 import datetime as dt
+import uuid
 
 from flask_login import UserMixin
 from peewee import (BigIntegerField, BooleanField, CharField, DateField, DateTimeField,
@@ -22,6 +23,11 @@ CHECKIN_STATUSES = ("scheduled", "held", "missed", "cancelled")
 DEFAULT_CADENCE = {"key": 7, "general": 30}
 # werkzeug's default (scrypt); the test suite lowers the cost to stay fast.
 PASSWORD_METHOD = "scrypt"
+
+
+def new_uuid():
+    """A random UUID as text."""
+    return str(uuid.uuid4())
 
 
 def now():
@@ -259,6 +265,12 @@ class Commitment(BaseModel):
 class Transfer(BaseModel):
     body = ForeignKeyField(Body, backref="transfers")
     run_by = ForeignKeyField(User, null=True, backref="+")  # None: the command line
+    # Who ran it from the command line when that person has no account (--operator, or the login).
+    operator = CharField(max_length=100, default="")
+    # Unique across installations, where the database id is not (bag-info External-Identifier).
+    uuid = CharField(max_length=36, default=new_uuid)
+    # The archival identifier given at the first export: fonds code, year, number (J002-2026-001).
+    identifier = CharField(max_length=40, default="")
     kind = CharField(max_length=15, default="full")  # full | supplementary
     status = CharField(max_length=12, default="checking")  # … exporting | failed …
     progress = IntegerField(default=0)
@@ -271,6 +283,7 @@ class Transfer(BaseModel):
     check_report = TextField(default="")
     package_path = TextField(default="")
     package_sha256 = CharField(max_length=64, default="")
+    package_sm3 = CharField(max_length=64, default="")  # SM3 (GB/T 32905) of the same package
     package_size = BigIntegerField(default=0)
     item_count = IntegerField(default=0)
     file_count = IntegerField(default=0)

@@ -1,15 +1,57 @@
-"""The filing catalogue (归档文件目录, DA/T 22-2015) as .docx, .xlsx and XML (文件目录)."""
+"""The filing catalogue (归档文件目录, DA/T 22-2015): one per 门类, as .docx and .xlsx; 文件目录 as XML."""
+import datetime as dt
+
 from lxml import etree
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.utils import get_column_letter
 
-from .docx_base import add_table_placeholder, new_document, page_break, paragraph, save_with_table
+from .docx_base import (add_table_placeholder, describe, new_document, number_pages, page_break,
+                        paragraph, save_with_table)
 from .records import xml_safe
-from .sheets import literal
 
 COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注")
 # Twips across A4 landscape less 2 × 20 mm margins (≈ 14 570).
 WIDTHS = (700, 2700, 1500, 1900, 4200, 1100, 700, 650, 1100)
+# The same proportions in spreadsheet characters: 档号 and 题名 whole, 备注 on the page.
+SHEET_WIDTHS = (6, 27, 16, 18, 44, 10, 6, 6, 14)
 XML_COLUMNS = ("顺序号", "档号", "责任者", "题名", "日期", "密级", "电子档案名称", "备注")
+RETENTION_NAMES = {"Y": "永久", "D30": "30年", "D10": "10年"}
+# DA/T 22-2015 §6: retention runs permanent, then 30 years, then 10 years.
+RETENTION_ORDER = {"Y": 0, "D30": 1, "D10": 2}
+# 门类: DA/T 22 governs 文书; photos (DA/T 50) and audio-video (DA/T 78) are classes of their own,
+# each with its own catalogue (STANDARDS.md).
+CLASS_NAMES = {"WS": "文书", "ZP": "照片", "LX": "录音录像"}
+CLASS_ORDER = {code: n for n, code in enumerate(CLASS_NAMES)}
+
+
+def order_key(item):
+    """An item's place in its catalogue: year, retention (永久 → 30年 → 10年), 机构（问题）, 件号."""
+    return (item.year, RETENTION_ORDER.get(item.retention, 9), item.category_sort, item.category_code,
+            item.item_number)
+
+
+def arrange(items):
+    """Items grouped by 门类 in catalogue order, 序号 counted from 1 in each; a new list."""
+    ordered = sorted(items, key=lambda i: (CLASS_ORDER.get(i.record_class, 99), i.record_class, order_key(i)))
+    counters = {}
+    for item in ordered:
+        counters[item.record_class] = item.seq = counters.get(item.record_class, 0) + 1
+    return ordered
+
+
+def by_class(items):
+    """[(门类代码, items)] in catalogue order: one catalogue each."""
+    groups = {}
+    for item in arrange(items):
+        groups.setdefault(item.record_class, []).append(item)
+    return list(groups.items())
+
+
+def class_name(code):
+    """文书 for WS, 照片 for ZP …; an unknown code stands for itself."""
+    return CLASS_NAMES.get(code, code)
 
 
 def row(item):
@@ -19,18 +61,23 @@ def row(item):
 
 
 def cover_lines(fonds, items):
-    """The cover's facts: fonds code and name, years, retention periods, categories."""
+    """The cover's facts: fonds code and name, 门类, years, retention periods, categories."""
     years = sorted({i.year for i in items})
-    retentions = sorted({i.retention for i in items})
+    retentions = sorted({i.retention for i in items}, key=lambda r: RETENTION_ORDER.get(r, 9))
     categories = sorted({f"{i.category_code} {i.category_name}".strip() for i in items if i.category_code})
+    classes = sorted({i.record_class for i in items}, key=lambda c: CLASS_ORDER.get(c, 99))
     return [("全宗号", fonds.fonds_code), ("全宗名称", fonds.body_name),
+            ("门类", "、".join(f"{class_name(c)}（{c}）" for c in classes) or "—"),
             ("年度", "、".join(map(str, years)) or "—"),
             ("保管期限", "、".join(RETENTION_NAMES.get(r, r) for r in retentions) or "—"),
             ("机构（问题）", "、".join(categories) or "—"),
             ("件数", str(len(items)))]
 
 
-RETENTION_NAMES = {"Y": "永久", "D30": "30年", "D10": "10年"}
+def title(fonds, items):
+    """"{body} 归档文件目录（文书）": the catalogue's heading and document title."""
+    classes = "、".join(class_name(c) for c in dict.fromkeys(i.record_class for i in items))
+    return f"{fonds.body_name} 归档文件目录" + (f"（{classes}）" if classes else "")
 
 
 def cover(fonds, items):
@@ -43,28 +90,66 @@ def cover(fonds, items):
     for label, value in cover_lines(fonds, items):
         paragraph(document, f"{label}：{value}", size=16, center=True)
     page_break(document)
-    paragraph(document, f"{fonds.body_name} 归档文件目录", size=14, bold=True, center=True, font="黑体")
+    paragraph(document, title(fonds, items), size=14, bold=True, center=True, font="黑体")
     return document
 
 
-def write_docx(path, fonds, items):
-    """Write the catalogue: A4 landscape, a cover page, then one table row per item."""
+def write_docx(path, fonds, items, made_at=None):
+    """Write one 门类's catalogue: A4 landscape, a cover page, one table row per item, pages numbered."""
     document = cover(fonds, items)
+    describe(document, title(fonds, items), fonds.body_name, made_at)
+    number_pages(document)
     add_table_placeholder(document)
     save_with_table(document, path, WIDTHS, COLUMNS, (row(item) for item in items))
 
 
-def write_xlsx(path, fonds, items):
-    """Write the catalogue as a spreadsheet (streamed: write-only mode)."""
+def write_xlsx(path, fonds, items, made_at=None):
+    """Write one 门类's catalogue as a spreadsheet that prints as the .docx does (streamed)."""
     workbook = Workbook(write_only=True)
+    workbook.properties.title = title(fonds, items)
+    workbook.properties.creator = workbook.properties.lastModifiedBy = fonds.body_name
+    if made_at is not None:  # openpyxl writes these as UTC ("Z")
+        when = made_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        workbook.properties.created = workbook.properties.modified = when
     sheet = workbook.create_sheet("归档文件目录")
-    sheet.append([f"{fonds.fonds_code} {fonds.body_name} 归档文件目录"])
-    sheet.append(list(COLUMNS))
+    _print_setup(sheet)
+    heading = WriteOnlyCell(sheet, xml_safe(f"{fonds.fonds_code} {title(fonds, items)}"))
+    heading.font = Font(bold=True, size=14)
+    sheet.append([heading])
+    sheet.append([_cell(sheet, name, bold=True) for name in COLUMNS])
     for item in items:
         values = list(row(item))
         values[0], values[7] = item.seq, item.pages or None
-        sheet.append([literal(sheet, xml_safe(v)) if isinstance(v, str) else v for v in values])
+        sheet.append([_cell(sheet, xml_safe(v) if isinstance(v, str) else v) for v in values])
     workbook.save(path)
+
+
+_THIN = Side(style="thin", color="000000")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_WRAP = Alignment(wrap_text=True, vertical="center")
+
+
+def _cell(sheet, value, bold=False):
+    """A bordered, wrapping cell; text beginning with "=" kept as text."""
+    cell = WriteOnlyCell(sheet, value)
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # as sheets.literal: a title such as =HYPERLINK(…) never runs
+    cell.border, cell.alignment = _BORDER, _WRAP
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def _print_setup(sheet):
+    """A4 landscape, one page wide, the two heading rows on every page, pages numbered."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4 in the OOXML paper-size table
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:2"
+    sheet.oddFooter.center.text = "第 &P 页 共 &N 页"
+    for n, width in enumerate(SHEET_WIDTHS, 1):
+        sheet.column_dimensions[get_column_letter(n)].width = width
 
 
 def write_xml(path, fonds, items):
@@ -76,7 +161,7 @@ def write_xml(path, fonds, items):
                 names = "；".join(f.bag_path.removeprefix("data/") for f in item.files)
                 values = (str(item.seq), item.reference_code, item.responsible, item.display_title,
                           item.date8, item.security, names, item.remarks)
-                entry = etree.Element("文件")
+                entry = etree.Element("文件", 门类代码=item.record_class)
                 for tag, value in zip(XML_COLUMNS, values):
                     etree.SubElement(entry, tag).text = xml_safe(value)
                 xf.write(entry)

@@ -1,4 +1,5 @@
 """Shared .docx set-up: A4 pages, a Chinese body font set through w:eastAsia, simple paragraphs."""
+import datetime as dt
 import io
 import zipfile
 from xml.sax.saxutils import escape
@@ -44,6 +45,31 @@ def new_document(landscape=False):
     normal.font.size = Pt(11)
     for name in ("Title", "Heading 1", "Heading 2"):
         set_fonts(document.styles[name], east_asian=HEADING_FONT)
+    return document
+
+
+def describe(document, title, author, made_at=None):
+    """Core properties that name the body and the export time (python-docx's template says
+    author "python-docx", created 2013)."""
+    props = document.core_properties
+    when = (made_at or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+    props.title, props.author, props.last_modified_by = xml_safe(title), xml_safe(author), xml_safe(author)
+    props.created = props.modified = when  # stored as UTC ("Z"), as the OOXML core properties ask
+    props.comments, props.keywords, props.revision = "", "", 1
+    return document
+
+
+def number_pages(document):
+    """"第 N 页 共 M 页" centred in the footer of every section, from Word's PAGE and NUMPAGES fields."""
+    for section in document.sections:
+        para = section.footer.paragraphs[0] if section.footer.paragraphs else section.footer.add_paragraph()
+        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        for text, field in (("第 ", None), ("", "PAGE"), (" 页 共 ", None), ("", "NUMPAGES"), (" 页", None)):
+            if field:
+                para._p.append(parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr=" {field} ">'
+                                         f'<w:r><w:t>1</w:t></w:r></w:fldSimple>'))
+            else:
+                set_fonts(para.add_run(text))
     return document
 
 

@@ -1,7 +1,7 @@
 """The forms that travel with the records: transfer register, commitments, fonds descriptions, 说明文件."""
 from dataclasses import dataclass, field
 
-from .docx_base import append_table, heading, new_document, paragraph
+from .docx_base import append_table, describe, heading, new_document, number_pages, page_break, paragraph
 from .records import xml_safe
 
 GIB = 1024 ** 3
@@ -26,8 +26,10 @@ class Register:
     prepared_on: str = ""
     algorithm: str = "SHA-256"
     digest: str = ""             # empty inside the package: a package cannot carry its own digest
+    digest_sm3: str = ""         # the same package's SM3 (GB/T 32905-2016)
     package_size: int = 0
     notes: list = field(default_factory=list)
+    identifier: str = ""         # the transfer's archival identifier and UUID
 
 
 def gigabytes(size):
@@ -38,8 +40,11 @@ def gigabytes(size):
 def write_register(path, register):
     """Write the 移交与接收登记表 with counts, check columns, both signature blocks and the annex."""
     document = new_document()
+    describe(document, f"电子档案移交与接收登记表：{register.handover_name}", register.sender)
+    number_pages(document)
     paragraph(document, "电子档案移交与接收登记表", size=18, bold=True, center=True, font="黑体")
     facts = [("交接工作名称", register.handover_name),
+             ("移交标识", register.identifier or "—"),
              ("内容描述", register.content),
              ("移交电子档案数量", f"{register.item_count} 件（{register.file_count} 个文件）"),
              ("移交数据量", f"{gigabytes(register.data_bytes)} GB（{register.data_bytes} 字节）"),
@@ -60,29 +65,44 @@ def write_register(path, register):
                  signatures, 22)
     for note in register.notes:
         paragraph(document, note, size=10)
+    # The annex does not fit under the signatures: it starts its own page, under the register's
+    # heading again, rather than leaving two digest rows alone at the top of an unnamed page.
+    page_break(document)
+    paragraph(document, "电子档案移交与接收登记表（续）", size=14, bold=True, center=True, font="黑体")
+    paragraph(document, f"交接工作名称：{register.handover_name}", size=10)
     heading(document, "附件：移交数据包摘要", level=2)
     annex = [("数据包名称", register.package_name),
-             ("摘要算法", register.algorithm),
+             ("摘要算法", f"{register.algorithm}；SM3（GB/T 32905-2016）"),
              ("摘要值", register.digest or "见数据包旁的登记表副本（数据包不能包含自身的摘要）"),
+             ("SM3 摘要值", register.digest_sm3 or "见数据包旁的登记表副本"),
              ("数据包大小", f"{register.package_size} 字节" if register.package_size else "见登记表副本")]
     append_table(document, (2600, 6400), ("项目", "内容"), annex, 20)
     document.save(path)
 
 
 def read_register_digest(path):
-    """The package digest written in a register's annex, or "" when it has none."""
+    """The package's SHA-256 written in a register's annex, or "" when it has none."""
+    return read_register_digests(path).get("sha256", "")
+
+
+def read_register_digests(path):
+    """{"sha256": …, "sm3": …}: the package digests a register's annex gives."""
     from docx import Document
+    rows = {"摘要值": "sha256", "SM3 摘要值": "sm3"}
+    found = {}
     for table in Document(path).tables:
         for tr in table.rows:
             cells = [c.text.strip() for c in tr.cells]
-            if len(cells) == 2 and cells[0] == "摘要值" and len(cells[1]) == 64:
-                return cells[1].lower()
-    return ""
+            if len(cells) == 2 and cells[0] in rows and len(cells[1]) == 64:
+                found[rows[cells[0]]] = cells[1].lower()
+    return found
 
 
 def write_commitments(path, fonds, commitments):
     """Write the 容缺承诺 list: what is missing, who promised it and by when."""
     document = new_document()
+    describe(document, f"{fonds.body_name} 限时承诺（容缺受理）清单", fonds.body_name)
+    number_pages(document)
     paragraph(document, f"{fonds.body_name} 限时承诺（容缺受理）清单", size=16, bold=True, center=True,
               font="黑体")
     paragraph(document, f"全宗号：{fonds.fonds_code}　共 {len(commitments)} 项")
@@ -96,6 +116,8 @@ def write_commitments(path, fonds, commitments):
 def write_descriptions(path, fonds, introduction, history, chronicle):
     """Write the fonds descriptions: 全宗介绍, 组织沿革 and 大事记 (dated events)."""
     document = new_document()
+    describe(document, f"{fonds.body_name} 全宗介绍、组织沿革、大事记", fonds.body_name)
+    number_pages(document)
     paragraph(document, f"{fonds.body_name}（全宗号 {fonds.fonds_code}）", size=16, bold=True,
               center=True, font="黑体")
     heading(document, "全宗介绍")
@@ -122,11 +144,11 @@ def write_description_file(path, fonds, facts):
     lines += [f"{label}：{value}" for label, value in facts]
     lines += ["",
               "结构：本数据包为 BagIt 1.0 包（RFC 8493）。data/files/ 按档号存放每件的电子文件；",
-              "data/metadata/ 为条目元数据（items.csv、items.json）；data/catalogue/ 为归档文件目录",
-              "（.docx、.xlsx 及 文件目录 XML）；data/forms/ 为移交与接收登记表、四性检测报告、",
+              "data/metadata/ 为条目元数据（items.csv、items.json，及按 capture-metadata-1.xsd 校验的 metadata.xml）；data/catalogue/ 为归档文件目录",
+              "（每个门类一份 .docx、.xlsx，及 文件目录 XML）；data/forms/ 为移交与接收登记表、四性检测报告、",
               "限时承诺清单与全宗介绍、组织沿革、大事记；data/guidance/ 为档案指导记录；",
               "data/audit/ 为本机构的操作审计记录（哈希链，可复核）。",
-              "校验：manifest-sha256.txt 列出每个文件的 SHA-256；可用任一 BagIt 校验工具验证。",
+              "校验：manifest-sha256.txt 与 manifest-sm3.txt 列出每个文件的 SHA-256 与 SM3 摘要；可用任一 BagIt 校验工具验证。",
               "所需软件：PDF/OFD 阅读器、图片查看器、表格与文字处理软件、BagIt 校验工具。"]
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         out.write("\n".join(xml_safe(line) for line in lines) + "\n")

@@ -2,6 +2,8 @@
 import csv
 import json
 
+from .sheets import csv_row
+
 CHECKIN_COLUMNS = [("scheduled_for", "计划时间"), ("mode", "方式"), ("status", "状态"),
                    ("liaison", "指导员"), ("contact_person", "联系人"), ("place", "地点"),
                    ("is_final", "撤销前最终指导"), ("duration_minutes", "时长（分钟）"),
@@ -14,7 +16,7 @@ def write_checkins(path, checkins):
         writer = csv.writer(out)
         writer.writerow([label for _, label in CHECKIN_COLUMNS])
         for checkin in checkins:
-            writer.writerow([checkin.get(key, "") for key, _ in CHECKIN_COLUMNS])
+            writer.writerow(csv_row(checkin.get(key, "") for key, _ in CHECKIN_COLUMNS))
 
 
 def write_audit(path, events):

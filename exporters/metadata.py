@@ -2,6 +2,8 @@
 import csv
 import json
 
+from .sheets import csv_row
+
 SEPARATOR = " | "  # between the files of one item; safe names never contain "|"
 
 # (key in items.json, column in items.csv, value of an Item)
@@ -65,7 +67,7 @@ def write_csv(path, items):
                         + [column for _, column, _ in FILE_FIELDS] + ["摘要算法"])
         for item in items:
             files = [SEPARATOR.join(str(get(f)) for f in item.files) for _, _, get in FILE_FIELDS]
-            writer.writerow([get(item) for _, _, get in ITEM_FIELDS] + files + ["SHA-256"])
+            writer.writerow(csv_row([get(item) for _, _, get in ITEM_FIELDS] + files + ["SHA-256"]))
 
 
 def write_json(path, fonds, items):
@@ -79,9 +81,12 @@ def write_json(path, fonds, items):
         out.write("\n]}\n")
 
 
-def read_csv_paths(path):
-    """Every package path listed in an items.csv, and the number of rows."""
-    with open(path, encoding="utf-8-sig", newline="") as src:
-        rows = list(csv.DictReader(src))
+def read_csv_paths(path_or_stream):
+    """Every package path listed in an items.csv (a path or a text stream), and the number of rows."""
+    if hasattr(path_or_stream, "read"):
+        rows = list(csv.DictReader(path_or_stream))
+    else:
+        with open(path_or_stream, encoding="utf-8-sig", newline="") as src:
+            rows = list(csv.DictReader(src))
     paths = [p for row in rows for p in (row.get(PATH_COLUMN) or "").split(SEPARATOR) if p]
     return paths, len(rows)

@@ -37,6 +37,7 @@ class FileEntry:
     puid: str = ""
     format_name: str = ""
     long_term: bool = False
+    sm3: str = ""          # filled as the file is copied into the package
 
 
 @dataclass
@@ -62,6 +63,8 @@ class Item:
     status: str
     remarks: str
     title_supplied: bool = False
+    category_sort: int = 0     # the body's own order of its 机构（问题）
+    events: list = field(default_factory=list)  # (行为, aware time, by whom, note), oldest first
     created_by: str = ""
     created_at: dt.datetime | None = None
     updated_by: str = ""

@@ -1,8 +1,8 @@
 """The four-properties check report (四性检测报告) as .docx and .json."""
 import json
 
-from .docx_base import (add_table_placeholder, append_table, heading, new_document, paragraph,
-                         save_with_table)
+from .docx_base import (add_table_placeholder, append_table, describe, heading, new_document,
+                        number_pages, paragraph, save_with_table)
 
 PROPERTIES = {"authenticity": "真实性", "completeness": "完整性", "usability": "可用性",
               "security": "安全性"}
@@ -27,6 +27,8 @@ def write_json(path, report):
 def write_docx(path, report):
     """Write the report: summary per property, then every finding with its code."""
     document = new_document(landscape=True)
+    describe(document, f"{report['body_name']} 电子档案四性检测报告", report["body_name"])
+    number_pages(document)
     paragraph(document, "电子档案四性检测报告", size=18, bold=True, center=True, font="黑体")
     paragraph(document, f"全宗：{report['fonds_code']} {report['body_name']}")
     paragraph(document, f"检测时间：{report['run_at']}　检测人：{report.get('run_by', '')}")

@@ -9,6 +9,7 @@ from PIL import Image
 from pypdf import PdfWriter
 
 from capture.models import AuditEvent, File
+from capture.ops import samples
 from capture.transfer import checks
 
 from transfer_support import flood_body, jpeg_bytes, pdf_bytes, register
@@ -125,15 +126,15 @@ def test_files_that_do_not_open_or_are_dangerous_are_named(app, flood, name, dat
     assert len(found) == 1 and doc.reference_code in found[0].message and name in found[0].message
 
 
-@pytest.mark.parametrize("name, data", [("视频.mp4", _mp4()), ("公文.ofd", _ofd()), ("照片.jpg", jpeg_bytes()),
-                                        ("正文.pdf", pdf_bytes(2))])
+@pytest.mark.parametrize("name, data", [("视频.mp4", samples.mp4()), ("公文.ofd", _ofd()), ("照片.jpg", jpeg_bytes()),
+                                        ("正文.pdf", pdf_bytes(2)), ("归档.pdf", samples.pdf("PDF/A", pages=2))])
 def test_long_term_formats_open_cleanly(app, flood, name, data):
     body, secretary, _ = flood
-    doc = register(app.extensions["store"], body, secretary, "正常文件", data=data, name=name)
+    doc = register(app.extensions["store"], body, secretary, "正常文件", data=data, name=name, pages=2)
     File.update(long_term=False).where(File.document == doc).execute()
     report = run(app, body)
     about = [f for f in report.findings if doc.reference_code in f.message]
-    if name.endswith(".pdf"):  # a plain PDF opens but is not PDF/A
+    if name == "正文.pdf":  # a plain PDF opens but is not PDF/A
         assert [f.code for f in about] == ["USE-FORMAT"]
     else:
         assert about == []
@@ -164,3 +165,52 @@ def test_the_cli_check_is_logged_and_exits_by_failures(app, runner, flood):
     failing = runner.invoke(args=["check", "FXQX"])
     assert failing.exit_code == 1 and "COMP-SCOPE" in failing.output
     assert runner.invoke(args=["check", "NOPE"]).exit_code != 0
+
+
+def _pdf_claiming_pdfa(pages=1):
+    """A PDF whose XMP says PDF/A-1b while its font is not embedded and it has no OutputIntent."""
+    writer = PdfWriter(clone_from=io.BytesIO(samples.pdf("claim", pdfa=False, pages=pages)))
+    writer.xmp_metadata = samples.XMP.format(title="claim").encode("utf-8")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_a_pdfa_claim_without_embedded_fonts_or_output_intent_is_flagged_saying_what_is_missing(app, flood):
+    body, secretary, _ = flood
+    doc = register(app.extensions["store"], body, secretary, "自称 PDF/A", data=_pdf_claiming_pdfa(), name="a.pdf")
+    found = findings(run(app, body), "USE-PDFA", "warning")
+    assert len(found) == 1 and doc.reference_code in found[0].message
+    assert "OutputIntent" in found[0].message and "字体未嵌入：Helvetica" in found[0].message
+    real = register(app.extensions["store"], body, secretary, "真 PDF/A", data=samples.pdf("real"), name="b.pdf")
+    assert not [f for f in run(app, body).findings if real.reference_code in f.message]
+
+
+def test_page_count_read_from_the_pdf_is_compared_with_the_registered_pages(app, flood):
+    body, secretary, _ = flood
+    doc = register(app.extensions["store"], body, secretary, "十二页的方案", data=samples.pdf("p", pages=3),
+                   name="方案.pdf", pages=12)
+    found = findings(run(app, body), "USE-PAGES", "warning")
+    assert len(found) == 1 and "登记的页数为 12，其 PDF 文件共 3 页" in found[0].message
+    assert doc.reference_code in found[0].message
+
+
+@pytest.mark.parametrize("name, data", [
+    ("无轨道.mp4", _mp4()),
+    ("无音频.wav", b"RIFF" + struct.pack("<I", 4) + b"WAVE"),
+])
+def test_audio_or_video_without_a_track_is_not_usable(app, flood, name, data):
+    body, secretary, _ = flood
+    doc = register(app.extensions["store"], body, secretary, "录像", data=data, name=name)
+    found = findings(run(app, body), "USE-TRACK", "fail")
+    assert len(found) == 1 and doc.reference_code in found[0].message and name in found[0].message
+
+
+def test_the_demo_files_conform_so_the_demo_body_checks_clean(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    from capture.models import Body
+    report = run(app, Body.get(Body.code == "FXQX"))
+    flagged = [f.message for f in report.findings if f.code in ("USE-PDFA", "USE-PAGES", "USE-TRACK", "USE-OPEN")
+               and f.severity != "pass"]
+    assert flagged == []
+    assert report.summary["fail"] == 0

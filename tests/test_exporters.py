@@ -102,7 +102,7 @@ def test_a_title_beginning_with_equals_stays_text_in_the_spreadsheet(tmp_path):
              item(2, pages=0, doc_number="")]
     catalogue.write_xlsx(tmp_path / "c.xlsx", FONDS, items)
     rows = [[c.value for c in r] for r in openpyxl.load_workbook(tmp_path / "c.xlsx").active.iter_rows()]
-    assert rows[0][0] == f"{FONDS.fonds_code} {FONDS.body_name} 归档文件目录"
+    assert rows[0][0] == f"{FONDS.fonds_code} {FONDS.body_name} 归档文件目录（文书）"
     assert rows[2][0] == 1 and rows[2][4] == "=HYPERLINK(\"http://example.org\",\"点此\")"
     assert rows[2][7] == 2 and rows[2][8] == " 前后有空格 "
     assert not rows[3][2] and rows[3][7] is None  # no number, no pages: empty cells, as before
@@ -149,3 +149,86 @@ def test_statistics_sheet_keeps_a_name_beginning_with_equals_as_text():
         sheet = archive.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet
     assert openpyxl.load_workbook(io.BytesIO(data)).active["A2"].value == "=1+1 指挥部"
+
+
+@pytest.mark.parametrize("title", ['=HYPERLINK("http://example.org","点此")', "+1 指挥部", "-2+3",
+                                   "@SUM(A1)", "\t=1+1", "\r=1+1"])
+def test_every_csv_cell_a_spreadsheet_would_run_is_kept_as_text(tmp_path, title):
+    import csv
+    from exporters import history, metadata
+    one = item(1, title=title, remarks="=cmd|' /C calc'!A0")
+    one.files.append(FileEntry("=evil.pdf", "data/files/x/01-evil.pdf", 10, "a" * 64))
+    metadata.write_csv(tmp_path / "items.csv", [one])
+    history.write_checkins(tmp_path / "checkins.csv", [{"notes": title, "liaison": "@王"}])
+    with open(tmp_path / "items.csv", encoding="utf-8-sig", newline="") as src:
+        row = list(csv.DictReader(src))[0]
+    assert row["题名"] == "'" + title and row["备注"] == "'=cmd|' /C calc'!A0"
+    assert row["文件名"] == "'=evil.pdf" and row["包内路径"] == "data/files/x/01-evil.pdf"
+    assert row["页数"] == "2" and row["日期"] == "20260302"
+    with open(tmp_path / "checkins.csv", encoding="utf-8-sig", newline="") as src:
+        checkin = list(csv.DictReader(src))[0]
+    assert checkin["记录"] == "'" + title and checkin["指导员"] == "'@王"
+    assert metadata.read_csv_paths(tmp_path / "items.csv") == (["data/files/x/01-evil.pdf"], 1)
+
+
+def test_one_catalogue_per_class_ordered_permanent_first_then_category_then_number(tmp_path):
+    mixed = [item(1, retention="D10", item_number=1), item(2, record_class="ZP", item_number=1),
+             item(3, retention="Y", category_code="ZH", category_sort=2, item_number=2),
+             item(4, retention="D30", item_number=1), item(5, retention="Y", category_code="BG",
+                                                           category_sort=1, item_number=1),
+             item(6, record_class="LX", item_number=1), item(7, retention="Y", category_code="ZH",
+                                                              category_sort=2, item_number=1)]
+    groups = catalogue.by_class(mixed)
+    assert [code for code, _ in groups] == ["WS", "ZP", "LX"]
+    documents = groups[0][1]
+    assert [(i.retention, i.category_code, i.item_number) for i in documents] == [
+        ("Y", "BG", 1), ("Y", "ZH", 1), ("Y", "ZH", 2), ("D30", "ZH", 1), ("D10", "ZH", 1)]
+    assert [i.seq for i in documents] == [1, 2, 3, 4, 5] and groups[1][1][0].seq == 1
+    catalogue.write_docx(tmp_path / "ws.docx", FONDS, documents)
+    catalogue.write_docx(tmp_path / "zp.docx", FONDS, groups[1][1])
+    text = "\n".join(p.text for p in DocxDocument(tmp_path / "ws.docx").paragraphs)
+    assert "门类：文书（WS）" in text and "保管期限：永久、30年、10年" in text and "照片" not in text
+    assert "门类：照片（ZP）" in "\n".join(p.text for p in DocxDocument(tmp_path / "zp.docx").paragraphs)
+
+
+def test_catalogue_pages_are_numbered_and_properties_name_the_body_and_the_export(tmp_path):
+    made_at = dt.datetime(2026, 11, 30, 9, 15, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    catalogue.write_docx(tmp_path / "c.docx", FONDS, [item(n) for n in range(1, 60)], made_at)
+    document = DocxDocument(tmp_path / "c.docx")
+    footer = document.sections[0].footer._element.xml
+    assert 'w:instr=" PAGE "' in footer and 'w:instr=" NUMPAGES "' in footer
+    assert "".join(r.text for r in document.sections[0].footer.paragraphs[0].runs) == "第  页 共  页"
+    props = document.core_properties
+    assert props.author == FONDS.body_name and props.author != "python-docx"
+    assert props.created == dt.datetime(2026, 11, 30, 1, 15, tzinfo=dt.timezone.utc) and "归档文件目录" in props.title
+    assert document.tables[-1].rows[0]._tr.xml.count("<w:tblHeader/>") == 1  # heading row repeats
+
+
+def test_the_spreadsheet_catalogue_prints_a4_landscape_one_page_wide_with_borders(tmp_path):
+    made_at = dt.datetime(2026, 11, 30, 9, 15, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    catalogue.write_xlsx(tmp_path / "c.xlsx", FONDS, [item(n) for n in range(1, 30)], made_at)
+    book = openpyxl.load_workbook(tmp_path / "c.xlsx")
+    sheet = book.active
+    assert sheet.page_setup.orientation == "landscape" and str(sheet.page_setup.paperSize) == "9"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0 and sheet.print_title_rows == "$1:$2"
+    assert sheet.column_dimensions["B"].width >= 25 and sheet.column_dimensions["E"].width >= 40
+    assert sheet["E3"].border.left.style == "thin" and sheet["A2"].font.b
+    assert "&P" in sheet.oddFooter.center.text and "&N" in sheet.oddFooter.center.text
+    assert book.properties.creator == FONDS.body_name and book.properties.created == dt.datetime(2026, 11, 30, 1, 15)
+
+
+def test_the_register_annex_starts_its_own_page_under_the_heading_and_pages_are_numbered(tmp_path):
+    register = forms.Register(
+        handover_name="区新冠肺炎疫情防控工作指挥部 2026年 全部移交", content="文书档案",
+        item_count=12, file_count=15, data_bytes=1, sender=FONDS.body_name, receiver="区档案馆",
+        checks={}, package_name="J001-YQFK-20261125", digest="ab" * 32, digest_sm3="cd" * 32, package_size=123)
+    forms.write_register(tmp_path / "r.docx", register)
+    document = DocxDocument(tmp_path / "r.docx")
+    body = document.element.body.xml
+    annex_at = body.index("附件：移交数据包摘要")
+    assert body.rfind('w:type="page"', 0, annex_at) > body.index("单位（印章）")
+    assert "电子档案移交与接收登记表（续）" in body[body.rfind('w:type="page"', 0, annex_at):annex_at]
+    assert 'w:instr=" NUMPAGES "' in document.sections[0].footer._element.xml
+    assert document.core_properties.author == FONDS.body_name
+    assert forms.read_register_digests(tmp_path / "r.docx") == {"sha256": "ab" * 32, "sm3": "cd" * 32}

@@ -157,7 +157,7 @@ def test_export_page_shows_progress_and_a_second_click_starts_nothing(app, clien
     body, _, _ = flood
     auth.login("officer")
     url = f"/bodies/{body.id}/transfer"
-    packaging.claim(body, None)  # an export is running
+    packaging.claim(body, None, "测试员")  # an export is running
     page = client.get(url).get_data(as_text=True)
     assert '<meta http-equiv="refresh"' in page and "<progress" in page
     response = auth.post(f"{url}/export", page=url, follow_redirects=True)
@@ -194,10 +194,30 @@ def test_the_demo_leaves_the_flood_task_force_dissolved_and_ready_to_export(app,
 
 def test_an_export_whose_worker_died_is_shown_as_interrupted_and_can_be_retried(client, auth, flood):
     body, _, _ = flood
-    transfer = packaging.claim(body, None)
+    transfer = packaging.claim(body, None, "测试员")
     transfer.worker = f"{__import__('socket').gethostname()}:999999"  # a process that is gone
     transfer.save()
     auth.login("officer")
     page = client.get(f"/bodies/{body.id}/transfer").get_data(as_text=True)
     assert "导出已中断" in page and '<meta http-equiv="refresh"' not in page
-    assert packaging.claim(body, None).id == transfer.id  # the retry takes the same transfer over
+    assert packaging.claim(body, None, "测试员").id == transfer.id  # the retry takes the same transfer over
+
+
+def test_the_verify_page_speaks_the_users_language_and_escapes_names(app, client, auth, flood, tmp_path):
+    from capture.models import User
+    User.update(language="en").where(User.username == "officer").execute()
+    auth.login("officer")
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.writestr("bag/bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+        archive.writestr("bag/manifest-sha256.txt", "")
+        archive.writestr("bag/data/evil\n\u202etxt.exe", "x")
+    package.seek(0)
+    page = auth.post("/transfers/verify", {"package": (package, "x.zip")}, page="/transfers",
+                     content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert "Extra file: data/evil\\n\\u202etxt.exe" in html and "\u202e" not in html
+    truncated = io.BytesIO(b"PK\x03\x04" + b"\x00" * 100)
+    page = auth.post("/transfers/verify", {"package": (truncated, "cut.zip")}, page="/transfers",
+                     content_type="multipart/form-data")
+    assert "The zip file is incomplete or damaged" in page.get_data(as_text=True)

@@ -86,13 +86,13 @@ def test_a_zip_that_would_write_outside_is_refused(tmp_path, evil):
     assert not (tmp_path / "evil.txt").exists() and not (tmp_path / "in" / "evil.txt").exists()
 
 
-def test_os_junk_is_accepted_with_a_warning_that_names_it(tmp_path):
+def test_os_junk_in_the_payload_is_refused_by_name_but_beside_the_bag_only_warned(tmp_path):
+    # RFC 8493 §3: every payload file MUST be listed; Thumbs.db in data/ is a payload file too.
     root = make_bag(tmp_path / "bag", {"a.txt": b"alpha"}, info={"Payload-Oxum": "5.1"})
     (root / "data" / "Thumbs.db").write_bytes(b"junk")
-    (root / "data" / ".DS_Store").write_bytes(b"junk")
     result = verify(root)
-    assert result.valid, result.problems
-    assert "Thumbs.db" in messages(result, "warning") and ".DS_Store" in messages(result, "warning")
+    assert not result.valid and "data/Thumbs.db（系统生成的垃圾文件" in messages(result, "fail")
+    (root / "data" / "Thumbs.db").unlink()
     package = tmp_path / "bag.zip"
     with zipfile.ZipFile(package, "w") as archive:
         for path in sorted(root.rglob("*")):
@@ -130,3 +130,129 @@ def test_verify_from_the_command_line_exits_by_validity(app, runner, tmp_path):
     (root / "data" / "a.txt").write_bytes(b"alphA")
     result = runner.invoke(args=["verify", str(root)])
     assert result.exit_code == 1 and "data/a.txt" in result.output
+
+
+def zip_of(root, package, prefix="bag"):
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"{prefix}/{path.relative_to(root).as_posix()}")
+    return package
+
+
+def test_a_zip_is_verified_from_the_zip_itself_never_unpacked(tmp_path, monkeypatch):
+    import shutil
+    import tempfile
+    root = make_bag(tmp_path / "bag", {"a.txt": b"alpha" * 1000, "子目录/b.txt": b"beta"})
+    package = zip_of(root, tmp_path / "bag.zip")
+
+    def no_disk(*args, **kwargs):
+        raise AssertionError("verify wrote to temporary disk")
+    for name in ("mkdtemp", "mkstemp", "TemporaryDirectory", "NamedTemporaryFile"):
+        monkeypatch.setattr(tempfile, name, no_disk)
+    monkeypatch.setattr(zipfile.ZipFile, "extract", no_disk)
+    monkeypatch.setattr(zipfile.ZipFile, "extractall", no_disk)
+    monkeypatch.setattr(shutil, "copyfileobj", no_disk)
+    result = verify(package)
+    assert result.valid, result.problems
+    with zipfile.ZipFile(package) as archive, zipfile.ZipFile(tmp_path / "bad.zip", "w") as bad:
+        for info in archive.infolist():
+            data = archive.read(info)
+            bad.writestr(info, data.replace(b"alpha", b"alphA", 1) if info.filename.endswith("a.txt") else data)
+    changed = verify(tmp_path / "bad.zip")
+    assert not changed.valid and "文件已改变：data/a.txt" in messages(changed, "fail")
+
+
+def test_a_zip_bomb_is_refused_before_a_byte_is_inflated(tmp_path):
+    import time
+    package = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bag/bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+        archive.writestr("bag/data/zeros.bin", bytes(64 * 1024 * 1024))
+    assert package.stat().st_size < 1024 * 1024
+    started = time.monotonic()
+    result = verify(package)
+    assert time.monotonic() - started < 2
+    assert not result.valid and "bag/data/zeros.bin" in messages(result, "fail") and "压缩比" in messages(result)
+
+
+def test_caps_on_members_and_total_size_name_the_numbers(tmp_path):
+    from capture.transfer.bagsource import Limits
+    root = make_bag(tmp_path / "bag", {f"{n}.txt": b"x" * 100 for n in range(10)})
+    package = zip_of(root, tmp_path / "bag.zip")
+    many = verify(package, limits=Limits(members=5))
+    assert not many.valid and "超过上限 5" in messages(many, "fail")
+    big = verify(package, limits=Limits(total_bytes=500))
+    assert not big.valid and "超过上限 500 字节" in messages(big, "fail")
+    assert verify(package).valid
+
+
+def test_a_payload_file_replaced_by_a_link_is_named_even_when_something_else_fails(tmp_path):
+    import os
+    root = make_bag(tmp_path / "bag", {"a.txt": b"alpha", "b.txt": b"beta"})
+    (tmp_path / "secret.txt").write_bytes(b"alpha")
+    (root / "data" / "a.txt").unlink()
+    os.symlink(tmp_path / "secret.txt", root / "data" / "a.txt")
+    (root / "data" / "b.txt").write_bytes(b"BETA")
+    result = verify(root)
+    failures = messages(result, "fail")
+    assert "data/a.txt 是符号链接" in failures and "文件已改变：data/b.txt" in failures
+
+
+def test_a_device_or_pipe_in_the_bag_is_refused_by_name(tmp_path):
+    import os
+    root = make_bag(tmp_path / "bag", {"a.txt": b"alpha"})
+    os.mkfifo(root / "data" / "pipe")
+    result = verify(root)  # reading a pipe would hang: it must not be opened
+    assert not result.valid and "data/pipe 是设备、管道或套接字文件" in messages(result, "fail")
+
+
+def test_a_link_inside_a_zip_is_refused_by_name(tmp_path):
+    import stat
+    root = make_bag(tmp_path / "bag", {"a.txt": b"alpha"})
+    package = zip_of(root, tmp_path / "bag.zip")
+    with zipfile.ZipFile(package, "a") as archive:
+        link = zipfile.ZipInfo("bag/data/passwd")
+        link.create_system, link.external_attr = 3, (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/passwd")
+    result = verify(package)
+    assert not result.valid and "data/passwd 是符号链接" in messages(result, "fail")
+
+
+def test_names_with_line_breaks_and_bidi_controls_are_shown_not_obeyed(app, runner, tmp_path):
+    root = make_bag(tmp_path / "bag", {"a.txt": b"alpha"})
+    (root / "data" / "bad\nname\u202etxt.exe").write_bytes(b"x")
+    result = verify(root)
+    failure = messages(result, "fail")
+    assert "data/bad\\nname\\u202etxt.exe" in failure and "\u202e" not in failure and "\n" not in failure
+    printed = runner.invoke(args=["verify", str(root)])
+    assert printed.exit_code == 1
+    assert all(line.startswith(("[", "VALID", "INVALID")) for line in printed.output.splitlines())
+    assert "\u202e" not in printed.output
+
+
+def test_a_truncated_zip_is_refused_with_a_clear_message_in_the_users_language(app, runner, tmp_path):
+    root = make_bag(tmp_path / "bag", {"a.txt": b"alpha" * 5000})
+    package = zip_of(root, tmp_path / "bag.zip")
+    data = package.read_bytes()
+    cut = tmp_path / "cut.zip"
+    cut.write_bytes(data[:len(data) // 2])
+    result = verify(cut)
+    assert not result.valid and "压缩包不完整或已损坏" in messages(result, "fail")
+    chinese = runner.invoke(args=["verify", str(cut), "--language", "zh_Hans"])
+    assert chinese.exit_code == 1 and "[错误] 压缩包不完整或已损坏" in chinese.output
+    english = runner.invoke(args=["verify", str(cut), "--language", "en"])
+    assert english.exit_code == 1 and "[Error] The zip file is incomplete or damaged" in english.output
+    assert "BadZipFile" not in english.output and "not a zip file" not in english.output
+
+
+def test_a_member_whose_bytes_are_damaged_in_the_zip_is_named(tmp_path):
+    root = make_bag(tmp_path / "bag", {"a.txt": b"alpha" * 5000})
+    package = zip_of(root, tmp_path / "bag.zip")
+    data = bytearray(package.read_bytes())
+    with zipfile.ZipFile(package) as archive:
+        info = archive.getinfo("bag/data/a.txt")
+    data[info.header_offset + 30 + len(info.filename.encode()) + 5] ^= 0xFF
+    package.write_bytes(bytes(data))
+    result = verify(package)
+    assert not result.valid and "文件已损坏，无法读完：data/a.txt" in messages(result, "fail")

@@ -78,10 +78,10 @@ def flip_byte(path, offset=-10):
         f.write(bytes([byte[0] ^ 0xFF]))
 
 
-def export_folder(app, body, out_dir, zip_package=False, user=None):
+def export_folder(app, body, out_dir, zip_package=False, user=None, operator="测试员"):
     """Claim and export a body's package the way `capture export` does; return the BagResult."""
     from capture.transfer import packaging
-    transfer = packaging.claim(body, user)
+    transfer = packaging.claim(body, user, operator)
     return packaging.export(transfer, app.extensions["store"], out_dir, zip_package=zip_package)
 
 

@@ -27,7 +27,7 @@ _MACHO = {b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 # What an inspection's result depends on besides the bytes: the readers and these rules. A result
 # recorded under other readers is not reused (see remembered()); bump "rules" when inspect() changes.
-READERS = f"rules 1; pypdf {pypdf.__version__}; Pillow {PIL.__version__}; lxml {etree.__version__}"
+READERS = f"rules 2; pypdf {pypdf.__version__}; Pillow {PIL.__version__}; lxml {etree.__version__}"
 
 
 @dataclass
@@ -35,6 +35,7 @@ class Inspection:
     """What a file turned out to be and what is wrong with it: [(code, severity, message)]."""
     kind: str
     problems: list = field(default_factory=list)
+    pages: int | None = None   # a PDF's page count, read from the file
 
     @property
     def long_term(self):
@@ -89,8 +90,8 @@ def inspect(path, original_name):
 
 def remember(result):
     """An inspection as the text kept on the File row (File.inspection)."""
-    return json.dumps({"readers": READERS, "kind": result.kind, "problems": result.problems},
-                      ensure_ascii=False)
+    return json.dumps({"readers": READERS, "kind": result.kind, "problems": result.problems,
+                       "pages": result.pages}, ensure_ascii=False)
 
 
 def remembered(text):
@@ -105,7 +106,7 @@ def remembered(text):
         return None
     if not isinstance(kept, dict) or kept.get("readers") != READERS:
         return None
-    return Inspection(kept["kind"], [tuple(problem) for problem in kept["problems"]])
+    return Inspection(kept["kind"], [tuple(problem) for problem in kept["problems"]], kept.get("pages"))
 
 
 def _short(exc):
@@ -118,11 +119,60 @@ def _open_pdf(path, result):
     if reader.is_encrypted:
         result.problems.append(("USE-ENCRYPTED", "fail", "PDF 已加密或设有密码，移交前须解密"))
         return
-    if len(reader.pages) == 0:
+    result.pages = len(reader.pages)
+    if result.pages == 0:
         raise ValueError("没有页面")
     metadata = reader.xmp_metadata
     if metadata is not None and b"pdfaid" in metadata.stream.get_data():
-        result.kind = "pdfa"
+        missing = pdfa_gaps(reader)
+        if missing:
+            # The XMP flag alone is a claim: ISO 19005-1 §6.2.2 asks for an OutputIntent and
+            # §6.3.4 for every font embedded; without them the file is a plain PDF.
+            result.problems.append(("USE-PDFA", "warning", f"声明为 PDF/A，但{'；'.join(missing)}，实际不是 PDF/A"))
+        else:
+            result.kind = "pdfa"
+
+
+def pdfa_gaps(reader):
+    """What a PDF declaring PDF/A lacks of the two things checked here: an OutputIntent with its
+    ICC profile (ISO 19005-1 §6.2.2) and embedded fonts (§6.3.4)."""
+    missing = []
+    intents = reader.trailer["/Root"].get("/OutputIntents") or []
+    if not any(i.get_object().get("/S") in ("/GTS_PDFA1", "/GTS_PDFA") and "/DestOutputProfile" in i.get_object()
+               for i in intents):
+        missing.append("缺少 OutputIntent（输出意图及 ICC 配置文件）")
+    loose = sorted(_unembedded_fonts(reader))
+    if loose:
+        missing.append(f"字体未嵌入：{'、'.join(loose[:5])}")
+    return missing
+
+
+def _unembedded_fonts(reader):
+    names, seen = set(), set()
+
+    def fonts_of(resources, depth=0):
+        resources = resources.get_object() if resources is not None else {}
+        for font in (resources.get("/Font") or {}).values():
+            font = font.get_object()
+            if id(font) in seen:
+                continue
+            seen.add(id(font))
+            if font.get("/Subtype") == "/Type3":
+                continue  # its glyphs are drawn by content streams inside the PDF
+            described = font["/DescendantFonts"][0].get_object() if font.get("/Subtype") == "/Type0" else font
+            descriptor = (described.get("/FontDescriptor") or {})
+            descriptor = descriptor.get_object() if descriptor else {}
+            if not any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                names.add(str(font.get("/BaseFont", "?")).lstrip("/"))
+        if depth < 3:
+            for xobject in (resources.get("/XObject") or {}).values():
+                xobject = xobject.get_object()
+                if xobject.get("/Subtype") == "/Form" and "/Resources" in xobject:
+                    fonts_of(xobject["/Resources"], depth + 1)
+
+    for page in reader.pages:
+        fonts_of(page.get("/Resources"))
+    return names
 
 
 def _open_image(path, result):
@@ -130,8 +180,11 @@ def _open_image(path, result):
         image.verify()
 
 
+MOOV_LIMIT = 64 * 1024 * 1024  # a movie header is small; a larger one is read no further
+
+
 def _open_mp4(path, result):
-    boxes = set()
+    boxes, moov = set(), b""
     with open(path, "rb") as f:
         while header := f.read(8):
             if len(header) < 8:
@@ -145,9 +198,49 @@ def _open_mp4(path, result):
             if size < 8:
                 raise ValueError("盒结构损坏")
             boxes.add(name)
-            f.seek(size - 8, 1)
+            if name == b"moov" and size - 8 <= MOOV_LIMIT:
+                moov = f.read(size - 8)
+            else:
+                f.seek(size - 8, 1)
     if b"ftyp" not in boxes or b"moov" not in boxes:
         raise ValueError("缺少 ftyp 或 moov 盒")
+    if not playable_tracks(moov):
+        # ISO/IEC 14496-12 §8.3: the media lives in tracks (trak); a movie without one that has
+        # samples of sound or pictures opens but plays nothing.
+        result.problems.append(("USE-TRACK", "fail", "没有含样本的音频或视频轨道（trak），无法播放"))
+
+
+def _children(data):
+    """(type, payload) of the boxes laid one after another in `data`."""
+    at = 0
+    while at + 8 <= len(data):
+        size, name = struct.unpack(">I4s", data[at:at + 8])
+        start = at + 8
+        if size == 1:
+            size, start = struct.unpack(">Q", data[at + 8:at + 16])[0], at + 16
+        elif size == 0:
+            size = len(data) - at
+        if size < 8:
+            return
+        yield name, data[start:at + size]
+        at += size
+
+
+def playable_tracks(moov):
+    """How many tracks of a movie header are sound or video with at least one sample."""
+    count = 0
+    for name, trak in _children(moov):
+        if name != b"trak":
+            continue
+        mdia = dict(_children(trak)).get(b"mdia", b"")
+        parts = dict(_children(mdia))
+        handler = parts.get(b"hdlr", b"")[8:12]
+        stbl = dict(_children(dict(_children(parts.get(b"minf", b""))).get(b"stbl", b"")))
+        stsz = stbl.get(b"stsz", b"")
+        samples = struct.unpack(">I", stsz[8:12])[0] if len(stsz) >= 12 else 0
+        if handler in (b"vide", b"soun") and samples > 0:
+            count += 1
+    return count
 
 
 def _open_zip(path, result):
@@ -177,6 +270,15 @@ def _open_wav(path, result):
     with open(path, "rb") as f:
         if f.read(12)[8:12] != b"WAVE":
             raise ValueError("不是 WAVE 数据")
+        chunks = {}
+        while header := f.read(8):
+            if len(header) < 8:
+                break
+            name, size = struct.unpack("<4sI", header)
+            chunks[name] = size
+            f.seek(size + (size & 1), 1)
+    if b"fmt " not in chunks or not chunks.get(b"data"):
+        result.problems.append(("USE-TRACK", "fail", "没有音频数据（缺少 fmt 或 data 块），无法播放"))
 
 
 OPENERS = {"pdf": _open_pdf, "jpeg": _open_image, "png": _open_image, "tiff": _open_image,

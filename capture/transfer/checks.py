@@ -254,6 +254,7 @@ def _check_completeness(report, body, documents):
 def _check_files(report, store, files, progress, verify_digests=True):
     total, done = sum(f.size for _, f in files) or 1, 0
     formats = Counter()
+    pdf_pages, other_files = defaultdict(int), set()  # document id → pages of its PDFs
     for doc, f in files:
         subject = f"{doc.reference_code} {f.original_name}"
         size = store.size_of(f.sha256)
@@ -274,6 +275,10 @@ def _check_files(report, store, files, progress, verify_digests=True):
                 result = usability.inspect(store.path(f.sha256), f.original_name)
                 report.inspections[f.id] = usability.remember(result)
             formats[usability.KIND_NAMES.get(result.kind, result.kind)] += 1
+            if result.pages is not None:
+                pdf_pages[doc.id] += result.pages
+            else:
+                other_files.add(doc.id)
             for code, severity, message in result.problems:
                 report.add(code, severity, subject, f"{doc.reference_code} 的文件“{f.original_name}”{message}",
                            f"f{f.id}")
@@ -285,12 +290,25 @@ def _check_files(report, store, files, progress, verify_digests=True):
         done += f.size
         if progress:
             progress(done, total)
+    _check_pages(report, {doc.id: doc for doc, _ in files}, pdf_pages, other_files)
     _passed(report, "AUTH-DIGEST", f"{len(files)} 个文件的摘要与登记时一致" if verify_digests else
             f"{len(files)} 个文件的摘要在复制进移交包时逐一核对，与登记时一致")
     _passed(report, "USE-OPEN", "全部文件均可正常打开"
             + (f"（{'、'.join(f'{k} {v} 个' for k, v in formats.most_common())}）" if formats else ""))
     _passed(report, "USE-ENCRYPTED", "没有加密或设密码的文件")
     _passed(report, "SEC-EXECUTABLE", "没有可执行文件或脚本")
+
+
+def _check_pages(report, documents, pdf_pages, other_files):
+    """页数 against the pages of an item's PDFs, where all its files are PDFs (DA/T 22: 页数 counts
+    the pages with content; a scan of a 12-page document has 12 pages)."""
+    for doc_id, pages in pdf_pages.items():
+        doc = documents[doc_id]
+        if doc_id in other_files or not doc.pages or doc.pages == pages:
+            continue
+        report.add("USE-PAGES", "warning", doc.reference_code,
+                   f"{doc.reference_code} 登记的页数为 {doc.pages}，其 PDF 文件共 {pages} 页", f"d{doc.id}")
+    _passed(report, "USE-PAGES", "登记的页数与 PDF 文件的页数一致")
 
 
 def _check_viruses(report, store, files, clamscan):

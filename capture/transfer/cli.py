@@ -1,12 +1,15 @@
 """`capture check`, `capture export` and `capture verify`: the transfer from the command line."""
+import getpass
+import os
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from capture.db import db
-from capture.models import Body
+from capture.models import Body, User
 
 from . import packaging, verify as verifier
 
@@ -19,6 +22,19 @@ def _body(code):
     if body is None:
         raise click.ClickException(f"No body with code {code!r}; `capture bodies` lists them.")
     return body
+
+
+def operator(name):
+    """(account, name) of who runs a command: --operator as a username or a person's name,
+    else the login account; an account of that username acts as that user."""
+    name = (name or "").strip()
+    if not name:
+        try:
+            name = getpass.getuser()
+        except (KeyError, OSError):
+            raise click.ClickException("Name the person running this with --operator NAME.")
+    user = User.get_or_none((User.username == name) & (User.active == True))  # noqa: E712
+    return user, (user.display_name if user else name)
 
 
 def print_report(report):
@@ -35,10 +51,13 @@ def print_report(report):
 @click.command("check")
 @with_appcontext
 @click.argument("body_code", metavar="BODY")
-def check_command(body_code):
+@click.option("--operator", "operator_name", help="Who runs this: a username or a person's name "
+              "(default: the login account); written in the report and the register.")
+def check_command(body_code, operator_name):
     """Run the four-properties check on BODY (its code); exit 1 when anything fails."""
     with db.connection_context():
         body = _body(body_code)
+        user, name = operator(operator_name)
         with click.progressbar(length=100, label="Checking", file=sys.stderr) as bar:
             seen = [0]
 
@@ -46,7 +65,8 @@ def check_command(body_code):
                 percent = done * 100 // total
                 bar.update(percent - seen[0])
                 seen[0] = percent
-            _transfer, report = packaging.run_check(body, None, current_app.extensions["store"], progress)
+            _transfer, report = packaging.run_check(body, user, current_app.extensions["store"], progress,
+                                                    operator=name)
     print_report(report)
     sys.exit(1 if report.summary["fail"] else 0)
 
@@ -57,7 +77,11 @@ def check_command(body_code):
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder that receives the package and its register.")
 @click.option("--zip", "zip_package", is_flag=True, help="Write one zip file instead of a folder.")
-def export_command(body_code, out_dir, zip_package):
+@click.option("--operator", "operator_name", help="Who runs this: a username or a person's name "
+              "(default: the login account); written in the report and the register.")
+@click.option("--again", is_flag=True, help="Write the last exported package again in the other "
+              "form (folder, or zip with --zip): the same files, with a register of its own.")
+def export_command(body_code, out_dir, zip_package, operator_name, again):
     """Check BODY, then write its BagIt transfer package to DIR; print its path and SHA-256.
 
     Once a package was exported, writes the supplementary package of the items registered since
@@ -65,8 +89,19 @@ def export_command(body_code, out_dir, zip_package):
     """
     with db.connection_context():
         body = _body(body_code)
+        user, name = operator(operator_name)
+        if again:
+            transfer = packaging.last_exported(body)
+            if transfer is None:
+                raise click.ClickException("该机构还没有导出过移交包。")
+            try:
+                result = packaging.write_again(transfer, out_dir, zip_package, user, name)
+            except (packaging.ExportError, OSError) as exc:
+                raise click.ClickException(str(exc))
+            _print_result(result, zip_package)
+            return
         try:
-            transfer = packaging.claim(body, None)
+            transfer = packaging.claim(body, user, name)
         except packaging.NothingToAdd as exc:
             click.echo(str(exc))  # not an error: the archive already has everything
             return
@@ -82,22 +117,45 @@ def export_command(body_code, out_dir, zip_package):
                                           zip_package=zip_package, echo=bar.update, on_total=on_total)
         except packaging.ExportError as exc:
             raise click.ClickException(str(exc))
+    _print_result(result, zip_package)
+
+
+def _print_result(result, zip_package):
     click.echo(f"Package:  {result.path}")
     click.echo(f"Register: {packaging.register_path(result.path)}")
     click.echo(f"SHA-256:  {result.sha256} "
                f"({'zip file' if zip_package else 'tagmanifest-sha256.txt'}, {result.size} bytes)")
+    click.echo(f"SM3:      {result.sm3} ({'zip file' if zip_package else 'tagmanifest-sm3.txt'})")
 
 
 @click.command("verify")
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--digest", help="The package SHA-256 from the transfer register.")
-def verify_command(path, digest):
+@click.option("--language", type=click.Choice(["zh_Hans", "en"]),
+              help="Language of the messages (default: CAPTURE_LANGUAGE, else the locale's).")
+def verify_command(path, digest, language):
     """Validate a package (folder or zip) as the receiving archive would; exit 0 only when valid."""
+    translate = _translator(language or _cli_language())
     result = verifier.verify(path, digest)
-    for severity, message in result.problems:
-        click.echo(f"[{VERIFY_MARK[severity]}] {message}")
-    click.echo(("VALID" if result.valid else "INVALID") + f": {path}")
+    for severity, message in result.messages(translate):
+        click.echo(f"[{translate(VERIFY_MARK[severity])}] {message}")
+    click.echo(("VALID" if result.valid else "INVALID") + f": {verifier.shown(path)}")
     sys.exit(0 if result.valid else 1)
+
+
+def _cli_language():
+    """CAPTURE_LANGUAGE, else English where the locale is English, else Chinese."""
+    if os.environ.get("CAPTURE_LANGUAGE") in ("zh_Hans", "en"):
+        return os.environ["CAPTURE_LANGUAGE"]
+    locale = os.environ.get("LC_ALL") or os.environ.get("LC_MESSAGES") or os.environ.get("LANG") or ""
+    return "en" if locale.startswith("en") else "zh_Hans"
+
+
+def _translator(language):
+    """gettext of the app's catalogue for `language`, read without an app."""
+    from babel.support import Translations
+    folder = Path(__file__).resolve().parent.parent / "translations"
+    return Translations.load(str(folder), [language]).ugettext
 
 
 COMMANDS = [check_command, export_command, verify_command]

@@ -15,7 +15,7 @@ from capture import audit, clock
 from capture.db import db, is_postgres
 from capture.models import Body, Document, File, Transfer, now
 from capture.records import lifecycle
-from exporters import bag, catalogue, forms, history, metadata, report as report_writer
+from exporters import bag, catalogue, forms, history, metadata, metadata_xml, report as report_writer
 
 from . import checks, commitments, package_data
 
@@ -79,12 +79,22 @@ def _lock(body):
         Body.select().where(Body.id == body.id).for_update().get()
 
 
-def run_check(body, user, store, progress=None, verify_digests=True, documents=None):
+def operator_name(user, operator=""):
+    """The named person who ran a check or an export: the account's name, or the operator
+    named on the command line; never a placeholder (DA/T 70: the check names who ran it)."""
+    name = user.display_name if user else (operator or "").strip()
+    if not name:
+        raise ExportError("请指明操作人（--operator 姓名或用户名）。")
+    return name
+
+
+def run_check(body, user, store, progress=None, verify_digests=True, documents=None, operator=""):
     """Run the four-properties check, log it, and keep the report on the body's open transfer
     (and each file's inspection on its row, for the next check or the export to reuse)."""
+    run_by = operator_name(user, operator)
     report = checks.run(body, store, progress=progress, verify_digests=verify_digests,
                         documents=documents)
-    report.run_by = user.display_name if user else "命令行"
+    report.run_by = run_by
     report.apply_commitments(commitments.open_keys(body))
     with db.atomic():
         _keep_inspections(report.inspections)
@@ -92,7 +102,9 @@ def run_check(body, user, store, progress=None, verify_digests=True, documents=N
         transfer = open_transfer(body)
         if transfer is None:
             transfer = Transfer.create(body=body, run_by=user, kind=_kind(body))
-        audit.record("transfer.check", transfer, report.summary, user=user, body=body)
+        if user is None:
+            transfer.operator = run_by
+        audit.record("transfer.check", transfer, dict(report.summary, run_by=run_by), user=user, body=body)
         report.add("SEC-LOGGED", "pass", "", "本次检测已记入审计记录")
         transfer.check_report = json.dumps(report.as_dict(), ensure_ascii=False, default=str)
         if transfer.status != "exporting":
@@ -113,8 +125,9 @@ def latest_report(transfer):
     return json.loads(transfer.check_report) if transfer and transfer.check_report else None
 
 
-def claim(body, user):
+def claim(body, user, operator=""):
     """Take the body's export for this process; ExportBusy when another one is running."""
+    run_by = operator_name(user, operator)
     if body.status not in EXPORTABLE:
         raise ExportError("只有已确认撤销的机构才能导出移交包。")
     previous = lifecycle.last_export(body)
@@ -131,6 +144,7 @@ def claim(body, user):
             transfer = Transfer.create(body=body, run_by=user, kind=_kind(body))
         transfer.status, transfer.progress, transfer.message = "exporting", 0, "正在检测"
         transfer.worker, transfer.heartbeat_at, transfer.run_by = _this_worker(), now(), user
+        transfer.operator = "" if user else run_by
         transfer.started_at, transfer.finished_at = now(), None
         transfer.save()
     return transfer
@@ -204,7 +218,7 @@ def _check(transfer, store, documents):
     # The copy re-hashes every file and stops at the first that differs, so the check need not
     # read them all first.
     _same, report = run_check(transfer.body, transfer.run_by, store, verify_digests=False,
-                              documents=documents)
+                              documents=documents, operator=transfer.operator)
     if report.uncovered:
         raise ExportError("检测有 %d 项不通过且未作承诺，不能导出：%s" % (
             len(report.uncovered), "；".join(f.message for f in report.uncovered[:5])))
@@ -227,6 +241,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
     planned = Path(out_dir) / (f"{name}.zip" if zip_package else name)
     Transfer.update(package_path=str(planned)).where(Transfer.id == transfer.id).execute()
     fonds = package_data.fonds(body)
+    _give_identifier(transfer)
     with bag.BagBuilder(out_dir, name) as builder:
         def check_and_describe():
             report = _check(transfer, store, documents)
@@ -239,13 +254,16 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
         report = builder.copy_all([(f.source, f.bag_path, f.sha256, item.reference_code, f.size)
                                    for item in items for f in item.files],
                                   on_bytes=progress, meanwhile=check_and_describe)
+        _write_metadata_xml(builder, transfer, report, fonds, items)
         result = builder.finish(_bag_info(transfer, fonds, items), zip_package, on_bytes=progress)
-    register = _register(transfer, report, fonds, items, files, name)
-    register.digest, register.package_size = result.sha256, result.size
+    register = _register(transfer, report.as_dict()["findings"], fonds,
+                         [metadata.item_dict(i) for i in items], name)
+    register.digest, register.digest_sm3, register.package_size = result.sha256, result.sm3, result.size
     _write_register_beside(result.path, name, register)
     with db.atomic():
         Transfer.update(status="exported", progress=100, message="", finished_at=now(),
                         package_path=str(result.path), package_sha256=result.sha256,
+                        package_sm3=result.sm3,
                         package_size=result.size, item_count=len(items),
                         file_count=len(files)).where(Transfer.id == transfer.id).execute()
         carried = [d.id for d in documents if ids is None or d.id in set(ids)]
@@ -253,7 +271,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
             Document.update(transferred_in=transfer.id).where(
                 Document.id.in_(carried[start:start + 500])).execute()
         audit.record("transfer.export", transfer, {
-            "package": result.path.name, "sha256": result.sha256, "size": result.size,
+            "package": result.path.name, "sha256": result.sha256, "sm3": result.sm3, "size": result.size,
             "items": len(items), "files": len(files), "kind": transfer.kind},
             user=transfer.run_by, body=body)
     return result
@@ -279,14 +297,18 @@ def _remove_unrecorded(transfer):
 def _write_documents(builder, transfer, report, fonds, items, files):
     metadata.write_csv(builder.path_for("data/metadata/items.csv"), items)
     metadata.write_json(builder.path_for("data/metadata/items.json"), fonds, items)
-    catalogue.write_docx(builder.path_for("data/catalogue/catalogue.docx"), fonds, items)
-    catalogue.write_xlsx(builder.path_for("data/catalogue/catalogue.xlsx"), fonds, items)
+    made_at = package_data.local(now())
+    for code, members in catalogue.by_class(items):  # one catalogue per 门类, never mixed
+        catalogue.write_docx(builder.path_for(f"data/catalogue/catalogue-{code}.docx"), fonds, members, made_at)
+        catalogue.write_xlsx(builder.path_for(f"data/catalogue/catalogue-{code}.xlsx"), fonds, members, made_at)
     catalogue.write_xml(builder.path_for("data/catalogue/catalogue.xml"), fonds, items)
     data = report.as_dict()
+    data["run_at"] = package_data.local_iso(report.run_at)
     report_writer.write_docx(builder.path_for("data/forms/check-report.docx"), data)
     report_writer.write_json(builder.path_for("data/forms/check-report.json"), data)
     forms.write_register(builder.path_for("data/forms/transfer-form.docx"),
-                         _register(transfer, report, fonds, items, files, builder.name))
+                         _register(transfer, data["findings"], fonds,
+                                   [metadata.item_dict(i) for i in items], builder.name))
     promised = package_data.commitments(transfer.body)
     if promised:
         forms.write_commitments(builder.path_for("data/forms/commitments.docx"), fonds, promised)
@@ -295,8 +317,9 @@ def _write_documents(builder, transfer, report, fonds, items, files):
                              introduction, history_text, chronicle)
     forms.write_description_file(builder.path_for("data/description.txt"), fonds, [
         ("载体", "在线（网络传输）"), ("制作单位", fonds.body_name),
-        ("制作人", transfer.run_by.display_name if transfer.run_by else "命令行"),
-        ("制作时间", clock.today().isoformat()),
+        ("制作人", operator_name(transfer.run_by, transfer.operator)),
+        ("制作时间", package_data.local_iso(now())),
+        ("移交标识", f"{transfer.identifier}（urn:uuid:{transfer.uuid}）"),
         ("批次", "补充移交" if transfer.kind == "supplementary" else "全部移交"),
         ("件数", str(len(items))), ("文件数", str(len(files)))])
     history.write_checkins(builder.path_for("data/guidance/checkins.csv"),
@@ -305,17 +328,32 @@ def _write_documents(builder, transfer, report, fonds, items, files):
                         package_data.audit_events(transfer.body))
 
 
-def _checks_column(report):
+def _write_metadata_xml(builder, transfer, report, fonds, items):
+    """metadata.xml and its schema: written once the files are copied, when both digests are known."""
+    for item in items:
+        for f in item.files:
+            f.sm3 = builder.sm3[f.bag_path]
+    made_at = package_data.local(now())
+    by = operator_name(transfer.run_by, transfer.operator)
+    shared = [("检测", package_data.local(report.run_at), report.run_by, "四性检测（DA/T 70）"),
+              ("移交", made_at, by, f"移交标识 {transfer.identifier}")]
+    metadata_xml.write_xml(builder.path_for("data/metadata/metadata.xml"), fonds, items,
+                           f"{transfer.identifier} urn:uuid:{transfer.uuid}", made_at, shared)
+    shutil.copyfile(metadata_xml.SCHEMA_PATH, builder.path_for(f"data/metadata/{metadata_xml.SCHEMA_NAME}"))
+
+
+def _checks_column(findings):
+    """The register's check columns from the check report's findings (dicts)."""
     results = {}
     names = {"authenticity": "准确性检验", "completeness": "完整性检验", "usability": "可用性检验",
              "security": "安全性检验"}
     for prop, column in names.items():
-        findings = [f for f in report.findings if f.property == prop]
-        if any(f.severity == "fail" and not f.committed for f in findings):
+        mine = [f for f in findings if f["property"] == prop]
+        if any(f["severity"] == "fail" and not f["committed"] for f in mine):
             results[column] = "不通过"
-        elif any(f.severity == "fail" for f in findings):
+        elif any(f["severity"] == "fail" for f in mine):
             results[column] = "容缺（已承诺）"
-        elif any(f.severity == "warning" for f in findings):
+        elif any(f["severity"] == "warning" for f in mine):
             results[column] = "通过（有警告）"
         else:
             results[column] = "通过"
@@ -323,32 +361,54 @@ def _checks_column(report):
     return results
 
 
-def _register(transfer, report, fonds, items, files, name):
+def _register(transfer, findings, fonds, items, name):
+    """The register's facts from the check's findings and the items as items.json has them."""
     batch = "补充移交" if transfer.kind == "supplementary" else "全部移交"
-    years = sorted({i.year for i in items})
-    categories = sorted({i.category_name for i in items if i.category_name})
-    kinds = sorted({(f.format_name or f.media_type or "其他") for f in files})
+    files = [f for item in items for f in item["files"]]
+    years = sorted({i["year"] for i in items})
+    categories = sorted({i["category_name"] for i in items if i["category_name"]})
+    kinds = sorted({(f["format"] or f["media_type"] or "其他") for f in files})
+    classes = "、".join(catalogue.class_name(c) for c in sorted({i["record_class"] for i in items},
+                                                              key=lambda c: catalogue.CLASS_ORDER.get(c, 99)))
     return forms.Register(
         handover_name=f"{fonds.body_name}（全宗号 {fonds.fonds_code}）{'、'.join(map(str, years))}年 {batch}",
-        content=f"文书档案，按年度—保管期限—机构（问题）整理；分类：{'、'.join(categories) or '—'}；"
+        content=f"{classes or '文书'}档案，按门类—年度—保管期限—机构（问题）整理；分类：{'、'.join(categories) or '—'}；"
                 f"格式：{'、'.join(kinds[:8]) or '—'}；以 BagIt 数据包在线移交",
-        item_count=len(items), file_count=len(files), data_bytes=sum(f.size for f in files),
+        item_count=len(items), file_count=len(files), data_bytes=sum(f["size"] for f in files),
         sender=fonds.body_name, receiver=fonds.custodian or "档案接收单位",
-        checks=_checks_column(report), package_name=name,
-        prepared_by=transfer.run_by.display_name if transfer.run_by else "",
-        prepared_on=clock.today().isoformat())
+        checks=_checks_column(findings), package_name=name,
+        prepared_by=operator_name(transfer.run_by, transfer.operator),
+        prepared_on=clock.today().isoformat(),
+        identifier=f"{transfer.identifier}（urn:uuid:{transfer.uuid}）")
 
 
 def _bag_info(transfer, fonds, items):
     batch = "补充移交" if transfer.kind == "supplementary" else "全部移交"
     return {"Source-Organization": fonds.lead_org or fonds.body_name,
             "Contact-Name": fonds.contact_person or "—",
-            "External-Identifier": f"transfer-{transfer.id}",
+            # RFC 8493 §2.2.2: reserved elements MAY be repeated; the archival identifier first,
+            # then the UUID no other installation will have given.
+            "External-Identifier": [transfer.identifier, f"urn:uuid:{transfer.uuid}"],
             "Bagging-Date": clock.today().isoformat(),
             "Internal-Sender-Description": f"{fonds.body_name} 撤销后档案{batch}",
             "Fonds-Code": fonds.fonds_code, "Body-Name": fonds.body_name,
             "Dissolved-On": fonds.dissolved_on.isoformat() if fonds.dissolved_on else "",
             "Item-Count": str(len(items))}
+
+
+def _give_identifier(transfer):
+    """Give the transfer its archival identifier once: {fonds code}-{year}-{number}, numbered
+    from 001 in the fonds and year (the register names a handover by fonds, year and batch)."""
+    if transfer.identifier:
+        return transfer.identifier
+    prefix = f"{transfer.body.fonds_code}-{clock.today().year}-"
+    with db.atomic():
+        taken = [t.identifier for t in Transfer.select(Transfer.identifier)
+                 .where(Transfer.identifier.startswith(prefix))]
+        number = max((int(i.rsplit("-", 1)[1]) for i in taken if i.rsplit("-", 1)[1].isdigit()), default=0) + 1
+        transfer.identifier = f"{prefix}{number:03d}"
+        Transfer.update(identifier=transfer.identifier).where(Transfer.id == transfer.id).execute()
+    return transfer.identifier
 
 
 def register_path(package_path):
@@ -361,7 +421,49 @@ def _write_register_beside(package_path, name, register):
     target = register_path(package_path)
     partial = target.with_name(f".{name}{bag.PARTIAL}{os.getpid()}-register.docx")
     forms.write_register(partial, register)
+    os.chmod(partial, 0o644)
     os.replace(partial, target)
+
+
+def last_exported(body):
+    """The body's most recently exported (or received) transfer, or None."""
+    return (Transfer.select().where(Transfer.body == body, Transfer.status.in_(("exported", "received")))
+            .order_by(Transfer.id.desc()).first())
+
+
+def write_again(transfer, out_dir, zip_package, user=None, operator=""):
+    """Write an exported transfer's package again in the other form (folder ↔ zip): the same
+    files byte for byte, checked first, with a register of its own beside it."""
+    from . import verify as verifier
+    done_by = operator_name(user, operator)
+    source = Path(transfer.package_path)
+    if transfer.status not in ("exported", "received") or not source.exists():
+        raise ExportError("该移交尚未导出，或其移交包已不在原处，无法另存。")
+    if source.is_file() == bool(zip_package):
+        raise ExportError(f"移交包 {source.name} 已是{'压缩包' if zip_package else '文件夹'}形式。")
+    checked = verifier.verify(source)
+    if not checked.valid:
+        raise ExportError(f"原移交包 {source.name} 校验未通过，不能另存："
+                          + "；".join(m for severity, m in checked.problems if severity == "fail")[:500])
+    name = source.name.removesuffix(".zip")
+    target = Path(out_dir) / (f"{name}.zip" if zip_package else name)
+    if target.exists() or register_path(target).exists():
+        raise ExportError(f"{out_dir} 中已有 {target.name} 或它的登记表，请换一个输出目录。")
+    result = bag.rewrite(source, out_dir, name, zip_package)
+    folder = source if zip_package else result.path
+    with open(folder / "data/metadata/items.json", encoding="utf-8") as src:
+        items = json.load(src)["items"]
+    with open(folder / "data/forms/check-report.json", encoding="utf-8") as src:
+        findings = json.load(src)["findings"]
+    register = _register(transfer, findings, package_data.fonds(transfer.body), items, name)
+    register.digest, register.digest_sm3, register.package_size = result.sha256, result.sm3, result.size
+    register.prepared_by = done_by
+    _write_register_beside(result.path, name, register)
+    audit.record("transfer.write_again", transfer, {
+        "package": result.path.name, "sha256": result.sha256, "sm3": result.sm3, "size": result.size,
+        "form": "zip" if zip_package else "folder", "from": source.name, "by": done_by},
+        user=user, body=transfer.body)
+    return result
 
 
 def packages_dir(body):

@@ -1,26 +1,37 @@
-"""Verify a received package (folder or zip) as the receiving archive would; no Flask, no database."""
+"""Verify a received package (folder or zip) as the receiving archive would; no Flask, no database.
+
+The rules are RFC 8493 (BagIt 1.0), and BagIt 0.97 for older bags; each names its clause.
+A MUST broken makes the bag invalid; a SHOULD or RECOMMENDED not followed is a warning.
+"""
 import codecs
 import datetime as dt
 import hashlib
+import io
 import json
 import re
-import shutil
-import stat
-import tempfile
 import unicodedata
 import zipfile
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import SimpleNamespace
 
 import bagit
 
+from .bagsource import N_, FolderSource, Limits, Unreadable, is_junk, open_source, unsafe  # noqa: F401
+
 CHUNK = 1024 * 1024
-JUNK_NAMES = {"thumbs.db", "ehthumbs.db", "desktop.ini", ".ds_store", ".spotlight-v100", ".trashes",
-              ".fseventsd", "icon\r"}
-JUNK_DIRS = {"__macosx"}
-SUPPORTED_VERSIONS = re.compile(r"^(0\.9[6-7]|1\.\d+)$")
+VERSIONS = {(0, 96), (0, 97), (1, 0)}
+MANIFEST = re.compile(r"^(tag)?manifest-([a-z0-9]+)\.txt$")
+# Characters that would change how a message reads: controls break lines, bidi marks reorder them.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def shown(text):
+    """`text` safe to print: newlines, other controls and bidi marks shown as escapes, not obeyed."""
+    return _INVISIBLE.sub(lambda m: _ESCAPES.get(m.group(), f"\\u{ord(m.group()):04x}"), str(text))
 
 
 @dataclass
@@ -29,42 +40,35 @@ class Verification:
     path: str
     digest: str = ""
     digest_of: str = ""
-    problems: list = field(default_factory=list)  # (severity, message): fail | warning | info
+    digest_sm3: str = ""
+    findings: list = field(default_factory=list)  # (severity, msgid, params): fail | warning | info
 
     @property
     def valid(self):
-        return not any(severity == "fail" for severity, _ in self.problems)
+        return not any(severity == "fail" for severity, _, _ in self.findings)
 
-    def fail(self, message):
-        self.problems.append(("fail", message))
+    def _add(self, severity, msgid, params):
+        self.findings.append((severity, msgid, {k: shown(v) if isinstance(v, str) else v
+                                                for k, v in params.items()}))
 
-    def warn(self, message):
-        self.problems.append(("warning", message))
+    def fail(self, msgid, **params):
+        self._add("fail", msgid, params)
 
-    def note(self, message):
-        self.problems.append(("info", message))
+    def warn(self, msgid, **params):
+        self._add("warning", msgid, params)
 
+    def note(self, msgid, **params):
+        self._add("info", msgid, params)
 
-class Refused(Exception):
-    """The package tries to write or read outside itself."""
+    def messages(self, translate=lambda msgid: msgid):
+        """(severity, message) in the language of `translate` (a gettext), names escaped."""
+        return [(severity, translate(msgid) % {k: translate(v) if k == "why" else v for k, v in params.items()})
+                for severity, msgid, params in self.findings]
 
-
-def is_junk(path):
-    """True for files an operating system leaves behind (Thumbs.db, .DS_Store, AppleDouble …)."""
-    parts = PurePosixPath(path).parts
-    name = parts[-1].lower() if parts else ""
-    return name in JUNK_NAMES or name.startswith("._") or any(p.lower() in JUNK_DIRS for p in parts)
-
-
-def unsafe(path):
-    """Why a path from a package would escape it, or "" when it stays inside."""
-    if path.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", path):
-        return "是绝对路径"
-    if path.startswith("~"):
-        return "以 ~ 开头（指向用户目录）"
-    if ".." in re.split(r"[/\\]", path):
-        return "含有 ../（指向包外）"
-    return ""
+    @property
+    def problems(self):
+        """(severity, message) in Chinese, the package's own language."""
+        return self.messages()
 
 
 def sha256_file(path):
@@ -73,31 +77,45 @@ def sha256_file(path):
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def verify(path, digest=None):
+def digests_file(path, sm3=True):
+    """{"sha256": …, "sm3": …} of a file, read once (SM3, eight times slower here, only if asked)."""
+    hashers = {"sha256": hashlib.sha256(), **({"sm3": hashlib.new("sm3")} if sm3 else {})}
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            for hasher in hashers.values():
+                hasher.update(chunk)
+    return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+
+
+def verify(path, digest=None, limits=None):
     """Validate the package at `path`; compare its digest with `digest` and any register beside it."""
     path = Path(path)
     result = Verification(str(path))
     if not path.exists():
-        result.fail(f"找不到 {path}")
+        result.fail(N_("找不到 %(name)s"), name=str(path))
         return result
     register = _register_beside(path)
     if path.is_file():
-        result.digest, result.digest_of = sha256_file(path), path.name
-        with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
-            try:
-                root = _extract(path, Path(tmp), result)
-            except (Refused, zipfile.BadZipFile) as exc:
-                result.fail(f"拒绝处理该压缩包：{exc}")
-                return result
-            if root is not None:
-                _compare_digests(result, digest, register)
-                validate_bag(root, result)
+        found = digests_file(path, sm3=register is not None)  # only a register gives an SM3 to compare
+        result.digest, result.digest_sm3, result.digest_of = found["sha256"], found.get("sm3", ""), path.name
     else:
-        tagmanifest = path / "tagmanifest-sha256.txt"
-        if tagmanifest.is_file():
-            result.digest, result.digest_of = sha256_file(tagmanifest), "tagmanifest-sha256.txt"
+        for name, key in (("tagmanifest-sha256.txt", "sha256"), ("tagmanifest-sm3.txt", "sm3")):
+            if path.joinpath(name).is_file() and not path.joinpath(name).is_symlink():
+                setattr(result, "digest" if key == "sha256" else "digest_sm3", digests_file(path / name)[key])
+        result.digest_of = "tagmanifest-sha256.txt" if result.digest else ""
+    try:
+        source = open_source(path, limits)
+    except Unreadable as exc:
+        result.fail(exc.msgid, **exc.params)
+        return result
+    try:
         _compare_digests(result, digest, register)
-        validate_bag(path, result)
+        validate_bag(source, result)
+        loc_reads_it = not any("Library of Congress" in msgid for _, msgid, _ in result.findings)
+        if isinstance(source, FolderSource) and result.valid and loc_reads_it:
+            _library_of_congress(path, source, result)
+    finally:
+        source.close()
     return result
 
 
@@ -109,167 +127,304 @@ def _register_beside(path):
 def _compare_digests(result, digest, register):
     expected = []
     if digest:
-        expected.append(("命令行给出的摘要", digest.strip().lower()))
+        expected.append(("cli", "", digest.strip().lower()))
     if register is not None:
-        from exporters.forms import read_register_digest
-        expected.append((f"登记表 {register.name} 中的摘要", read_register_digest(register)))
+        from exporters.forms import read_register_digests
+        given = read_register_digests(register)
+        expected.append(("register", register.name, given.get("sha256", "")))
+        if given.get("sm3"):
+            actual = result.digest_sm3
+            if given["sm3"] != actual:
+                result.fail(N_("登记表 %(register)s 中的 SM3 摘要 %(expected)s 与实际 SM3 摘要 %(digest)s 不一致"),
+                            register=register.name, expected=given["sm3"], digest=actual)
+            else:
+                result.note(N_("登记表 %(register)s 中的 SM3 摘要与实际一致：%(digest)s"),
+                            register=register.name, digest=actual)
     if not expected:
-        result.note(f"未提供登记表摘要；本包的 SHA-256（{result.digest_of}）为 {result.digest}")
-    for source, value in expected:
+        result.note(N_("未提供登记表摘要；本包的 SHA-256（%(of)s）为 %(digest)s"),
+                    of=result.digest_of, digest=result.digest)
+    for source, register_name, value in expected:
+        facts = {"register": register_name, "expected": value, "digest": result.digest, "of": result.digest_of}
         if not value:
-            result.fail(f"{source}为空")
+            result.fail(EMPTY[source], **facts)
         elif value != result.digest:
-            result.fail(f"{source} {value} 与实际摘要 {result.digest}（{result.digest_of}）不一致")
+            result.fail(DIFFERENT[source], **facts)
         else:
-            result.note(f"{source}与实际摘要一致：{result.digest}")
+            result.note(SAME[source], **facts)
 
 
-def _extract(archive_path, dest, result):
-    """Extract a zip member by member, refusing escapes and links; skip OS junk with a warning."""
-    with zipfile.ZipFile(archive_path) as archive:
-        infos = archive.infolist()
-        for info in infos:
-            reason = unsafe(info.filename)
-            if reason:
-                raise Refused(f"条目 {info.filename} {reason}")
-            if stat.S_ISLNK(info.external_attr >> 16):
-                raise Refused(f"条目 {info.filename} 是符号链接")
-        junk = []
-        for info in infos:
-            if is_junk(info.filename):
-                junk.append(info.filename)
-                continue
-            target = dest / info.filename
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                with archive.open(info) as src, open(target, "wb") as out:
-                    shutil.copyfileobj(src, out, CHUNK)
-            except zipfile.BadZipFile:
-                target.unlink(missing_ok=True)
-                result.fail(f"文件已损坏：{info.filename}（压缩包内的 CRC 校验失败）")
-    if junk:
-        result.warn(f"压缩包含有系统垃圾文件，已忽略：{'、'.join(junk)}")
-    if (dest / "bagit.txt").is_file():
-        return dest
-    tops = [p for p in dest.iterdir() if p.is_dir()]
-    if len(tops) == 1 and (tops[0] / "bagit.txt").is_file():
-        return tops[0]
-    result.fail("压缩包中找不到 bagit.txt（应在根目录或唯一的顶层文件夹中）")
-    return None
+EMPTY = {"cli": N_("命令行给出的摘要为空"), "register": N_("登记表 %(register)s 中的摘要为空")}
+DIFFERENT = {"cli": N_("命令行给出的摘要 %(expected)s 与实际摘要 %(digest)s（%(of)s）不一致"),
+             "register": N_("登记表 %(register)s 中的摘要 %(expected)s 与实际摘要 %(digest)s（%(of)s）不一致")}
+SAME = {"cli": N_("命令行给出的摘要与实际摘要一致：%(digest)s"),
+        "register": N_("登记表 %(register)s 中的摘要与实际摘要一致：%(digest)s")}
 
 
-def _read_tags(path, encoding):
-    tags = {}
-    with open(path, encoding=encoding) as src:
-        text = src.read().lstrip("\ufeff")
-    last = None
-    for line in text.splitlines():
-        if line[:1] in (" ", "\t") and last:
-            tags[last] += " " + line.strip()
-        elif ":" in line:
-            last, value = (s.strip() for s in line.split(":", 1))
-            tags[last] = value
-    return tags
+def _text(source, name, encoding, result, bom_forbidden=True):
+    """A tag file's text; a BOM where the encoding is UTF-8 fails (RFC 8493 §2.3)."""
+    with source.open(name) as stream:
+        data = stream.read()
+    if data.startswith(codecs.BOM_UTF8) and encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
+        if bom_forbidden:
+            result.fail(N_("%(name)s 以字节顺序标记（BOM）开头（RFC 8493 §2.3：UTF-8 标签文件不得含 BOM）"),
+                        name=name)
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        result.fail(N_("%(name)s 不是声明的 %(encoding)s 编码（RFC 8493 §2.3）"), name=name, encoding=encoding)
+        text = data.decode(encoding, errors="replace")
+    if text and not text.endswith(("\n", "\r")):
+        result.warn(N_("%(name)s 最后一行没有换行符（RFC 8493 §2.3 建议以换行结束）"), name=name)
+    return text
 
 
-def _decode(name, version):
-    if version >= (1, 0):
-        return re.sub(r"%(0[dDaA]|25)", lambda m: {"0d": "\r", "0a": "\n", "25": "%"}[m.group(1).lower()], name)
-    return name.replace("%0D", "\r").replace("%0A", "\n")
-
-
-def _read_manifest(path, encoding, version, result):
-    """{path: digest} of one manifest; raises Refused on a path that escapes the bag."""
-    entries = {}
-    with open(path, encoding=encoding) as src:
-        for number, line in enumerate(src.read().lstrip("\ufeff").splitlines(), 1):
-            if not line.strip() or line.startswith("#"):
-                continue
-            parts = line.strip().split(None, 1)
-            if len(parts) != 2:
-                result.fail(f"{path.name} 第 {number} 行格式错误")
-                continue
-            name = _decode(parts[1].lstrip("*"), version)
-            reason = unsafe(name)
-            if reason:
-                raise Refused(f"{path.name} 中的路径 {name} {reason}")
-            name = unicodedata.normalize("NFC", name)
-            if name in entries:
-                result.fail(f"{path.name} 重复列出 {name}")
-            entries[name] = parts[0].lower()
-    return entries
-
-
-def validate_bag(root, result):
-    """Check a bag folder: structure, every manifest and digest, Payload-Oxum, then our own rules."""
-    root = Path(root)
-    bagit_txt = root / "bagit.txt"
-    if not bagit_txt.is_file():
-        result.fail("缺少 bagit.txt")
-        return
-    if bagit_txt.read_bytes().startswith(codecs.BOM_UTF8):
-        result.fail("bagit.txt 不得含有字节顺序标记（BOM）")
-    declared = _read_tags(bagit_txt, "utf-8")
-    version_text = declared.get("BagIt-Version", "")
-    encoding = declared.get("Tag-File-Character-Encoding", "")
-    if not SUPPORTED_VERSIONS.match(version_text):
-        result.fail(f"不支持的 BagIt 版本：{version_text or '未声明'}")
-        return
+def _declaration(source, result):
+    """(version, encoding) from bagit.txt, or None when it is missing or malformed (§2.1.1)."""
+    if "bagit.txt" not in source.files:
+        result.fail(N_("缺少 bagit.txt（RFC 8493 §2.1.1 必需）"))
+        return None
+    with source.open("bagit.txt") as stream:
+        data = stream.read()
+    if data.startswith(codecs.BOM_UTF8):
+        result.fail(N_("bagit.txt 不得含有字节顺序标记（BOM）（RFC 8493 §2.1.1）"))
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        lines = data.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        result.fail(N_("bagit.txt 必须是 UTF-8 编码（RFC 8493 §2.1.1）"))
+        return None
+    # Labels compared without case: the RFC's own example (§4.1) writes "BagIt-version".
+    pattern = re.compile(r"^(BagIt-Version|Tag-File-Character-Encoding): (\S+)$", re.IGNORECASE)
+    found = [pattern.match(line) for line in lines]
+    if (len(lines) != 2 or not all(found)
+            or [m.group(1).lower() for m in found] != ["bagit-version", "tag-file-character-encoding"]):
+        result.fail(N_("bagit.txt 格式错误：必须恰好两行，依次为“BagIt-Version: M.N”和"
+                       "“Tag-File-Character-Encoding: 编码”（RFC 8493 §2.1.1），实际为：%(text)s"),
+                    text=" / ".join(lines) or "（空）")
+        return None
+    if [m.group(1) for m in found] != ["BagIt-Version", "Tag-File-Character-Encoding"]:
+        result.warn(N_("bagit.txt 的标签大小写与 RFC 8493 §2.1.1 不同（§4.1 的示例也这样写，故接受）；"
+                       "Library of Congress bagit 会拒绝这个包"))
+    version_text, encoding = found[0].group(2), found[1].group(2)
+    version = tuple(int(x) for x in version_text.split(".")) if re.match(r"^\d+\.\d+$", version_text) else None
+    if version not in VERSIONS:
+        result.fail(N_("不支持的 BagIt 版本：%(version)s（可校验 1.0、0.97、0.96）"), version=version_text)
+        return None
     try:
         codecs.lookup(encoding)
     except LookupError:
-        result.fail(f"bagit.txt 声明的字符编码无法识别：{encoding or '未声明'}")
-        return
-    version = tuple(int(x) for x in version_text.split("."))
-    if not (root / "data").is_dir():
-        result.fail("缺少 data/ 目录")
-        return
-    try:
-        expected, algorithms = _manifests(root, encoding, version, result)
-    except Refused as exc:
-        result.fail(f"拒绝处理：{exc}")
-        return
-    if not any(name.startswith("manifest-") for name in algorithms):
-        result.fail("没有任何 manifest-<算法>.txt 文件")
-        return
-    on_disk = {unicodedata.normalize("NFC", p.relative_to(root).as_posix()): p
-               for p in (root / "data").rglob("*") if p.is_file()}
-    junk = sorted(name for name in on_disk if is_junk(name) and name not in expected)
-    if junk:
-        result.warn(f"data/ 中有未列入清单的系统垃圾文件（已忽略）：{'、'.join(junk)}")
-    _warn_lookalikes(result, list(on_disk) + [n for n in expected if not n.startswith("data/")])
-    _check_files(root, result, expected, on_disk, set(junk))
-    _check_oxum(root, encoding, result, on_disk, set(junk))
-    plain_names = not junk and not any("%" in name for name in expected)
-    if result.valid and plain_names:
-        try:
-            bagit.Bag(str(root)).validate(processes=1)
-        except bagit.BagError as exc:
-            result.fail(f"Library of Congress bagit 校验未通过：{exc}")
-        else:
-            result.note(f"Library of Congress bagit {bagit.VERSION} 完整校验通过（BagIt {version_text}）")
-    if (root / "data/metadata/items.csv").is_file():
-        check_our_package(root, result, on_disk)
+        result.fail(N_("bagit.txt 声明的字符编码无法识别：%(encoding)s"), encoding=encoding)
+        return None
+    if codecs.lookup(encoding).name != "utf-8":
+        result.warn(N_("标签文件编码为 %(encoding)s（RFC 8493 §2.1.1 建议 UTF-8）"), encoding=encoding)
+    return version, encoding
 
 
-def _manifests(root, encoding, version, result):
-    """Every entry of every manifest: {path: {algorithm: digest}}, and the manifests read."""
-    expected = defaultdict(dict)
-    algorithms = []
-    for manifest in sorted(root.glob("manifest-*.txt")) + sorted(root.glob("tagmanifest-*.txt")):
-        algorithm = manifest.stem.split("-", 1)[1]
-        if algorithm not in hashlib.algorithms_available:
-            result.fail(f"{manifest.name} 使用了无法计算的算法 {algorithm}")
+def _decode(name, version):
+    """A manifest path with its percent-encoding undone (§2.1.3: only CR, LF and % are encoded)."""
+    if version >= (1, 0):
+        return re.sub(r"%(0[dDaA]|25)", lambda m: {"0d": "\r", "0a": "\n", "25": "%"}[m.group(1).lower()], name)
+    return name.replace("%0D", "\r").replace("%0A", "\n")  # 0.97 encoded line breaks only
+
+
+def _read_manifest(source, name, encoding, version, result):
+    """{path: digest} of one manifest; bad lines, duplicates and escaping paths fail, named."""
+    entries = {}
+    for number, line in enumerate(_text(source, name, encoding, result).splitlines(), 1):
+        if not line.strip():
             continue
-        algorithms.append(manifest.stem)
-        for name, value in _read_manifest(manifest, encoding, version, result).items():
-            if manifest.name.startswith("manifest-") and not name.startswith("data/"):
-                result.fail(f"{manifest.name} 列出了 data/ 以外的文件 {name}")
-            expected[name][algorithm] = value
-    return expected, algorithms
+        parts = re.match(r"^([0-9A-Fa-f]+)[ \t]+(.+)$", line)
+        if not parts:
+            result.fail(N_("%(manifest)s 第 %(line)s 行格式错误（RFC 8493 §2.1.3：应为“摘要 路径”）：%(text)s"),
+                        manifest=name, line=number, text=line)
+            continue
+        path = _decode(parts.group(2).removeprefix("*") if version < (1, 0) else parts.group(2), version)
+        why = unsafe(path)
+        if why:
+            result.fail(N_("拒绝处理：%(manifest)s 中的路径 %(path)s %(why)s（RFC 8493 §5.1）"),
+                        manifest=name, path=path, why=why)
+            continue
+        path = unicodedata.normalize("NFC", path)
+        if path in entries:
+            result.fail(N_("%(manifest)s 重复列出 %(path)s（RFC 8493 §2.1.3：每个文件恰好列出一次）"),
+                        manifest=name, path=path)
+        entries[path] = parts.group(1).lower()
+    return entries
+
+
+def _tags(source, name, encoding, version, result):
+    """bag-info.txt as [(label, value)] in order; lines that are not elements fail (§2.2.2)."""
+    elements = []
+    separator = r":[ \t]" if version >= (1, 0) else r"[ \t]*:[ \t]*"  # §2.2.2: older bags may pad
+    for line in _text(source, name, encoding, result).splitlines():
+        if line[:1] in (" ", "\t") and elements:
+            elements[-1][1] += " " + line.strip()
+            continue
+        match = re.match(rf"^([^:\s](?:[^:\r\n]*[^:\s])?){separator}(.*)$", line)
+        if not match:
+            result.fail(N_("%(name)s 中的一行不是“标签: 值”（RFC 8493 §2.2.2）：%(text)s"), name=name, text=line)
+            continue
+        if len(line) > 79:
+            result.warn(N_("%(name)s 中的一行超过 79 个字符（RFC 8493 §2.2.2 建议不超过）：%(label)s"),
+                        name=name, label=match.group(1))
+        elements.append([match.group(1), match.group(2).strip()])
+    return elements
+
+
+def validate_bag(source, result):
+    """Check a bag read through a bag source: structure, manifests, digests, then our own rules."""
+    if isinstance(source, (str, Path)):
+        source = FolderSource(source)
+    for name, why in source.refused:
+        result.fail(N_("拒绝处理：%(name)s %(why)s"), name=name, why=why)
+    for name in source.outside:
+        if is_junk(name):
+            result.warn(N_("压缩包含有系统垃圾文件，已忽略：%(name)s"), name=name)
+        else:
+            result.warn(N_("压缩包中有包外的文件，未校验：%(name)s"), name=name)
+    declared = _declaration(source, result)
+    if declared is None:
+        return
+    version, encoding = declared
+    if "data" not in source.dirs:
+        result.fail(N_("缺少 data/ 目录（RFC 8493 §2.1.2 必需）"))
+        return
+    payload_manifests, tag_manifests = _manifests(source, encoding, version, result)
+    if not payload_manifests:
+        result.fail(N_("没有任何可校验的 manifest-<算法>.txt 文件（RFC 8493 §2.1.3 至少一个）"))
+        return
+    payload = {unicodedata.normalize("NFC", n): n for n in source.files if n.startswith("data/")}
+    _check_payload_listing(result, payload, payload_manifests, version)
+    _check_tag_manifests(source, result, payload_manifests, tag_manifests, version)
+    _warn_lookalikes(result, list(source.files))
+    info = _tags(source, "bag-info.txt", encoding, version, result) if "bag-info.txt" in source.files else []
+    _check_info(result, info, payload, source)
+    _check_fetch(source, result, encoding, payload_manifests, payload)
+    _check_digests(source, result, payload, payload_manifests, tag_manifests)
+    if result.valid:
+        result.note(N_("BagIt %(version)s：结构、清单与摘要校验通过（%(algorithms)s）"),
+                    version=".".join(map(str, version)),
+                    algorithms=", ".join(sorted({a for a, _ in payload_manifests.values()})))
+    if "data/metadata/items.csv" in source.files:
+        check_our_package(source, result, payload, info)
+
+
+def _manifests(source, encoding, version, result):
+    """{file name: (algorithm, entries)} of payload and of tag manifests that can be computed."""
+    payload, tags = {}, {}
+    for name in sorted(n for n in source.files if "/" not in n):
+        match = MANIFEST.match(name)
+        if not match:
+            continue
+        algorithm = match.group(2)
+        if algorithm not in hashlib.algorithms_available:
+            # §2.4 names no rule for an unknown algorithm: it is skipped, and said so.
+            result.warn(N_("%(manifest)s 使用了本机无法计算的算法 %(algorithm)s，已跳过"),
+                        manifest=name, algorithm=algorithm)
+            continue
+        entries = _read_manifest(source, name, encoding, version, result)
+        if match.group(1):
+            for path in sorted(p for p in entries if p.startswith("data/")):
+                result.fail(N_("%(manifest)s 列出了载荷文件 %(path)s（RFC 8493 §2.2.1：标签清单不得列出载荷文件）"),
+                            manifest=name, path=path)
+            for path in sorted(p for p in entries if MANIFEST.match(p) and p.startswith("tagmanifest-")):
+                result.fail(N_("%(manifest)s 列出了标签清单 %(path)s（RFC 8493 §2.2.1 不允许）"),
+                            manifest=name, path=path)
+            tags[name] = (algorithm, entries)
+        else:
+            for path in sorted(p for p in entries if not p.startswith("data/")):
+                result.fail(N_("%(manifest)s 列出了 data/ 以外的文件 %(path)s（RFC 8493 §2.1.3 不允许）"),
+                            manifest=name, path=path)
+            payload[name] = (algorithm, entries)
+    return payload, tags
+
+
+def _check_payload_listing(result, payload, manifests, version):
+    """§3: every listed file present; in 1.0 every payload file in every payload manifest."""
+    listed_anywhere = set()
+    for name, (_algorithm, entries) in manifests.items():
+        for path in sorted(p for p in entries if p.startswith("data/") and p not in payload):
+            result.fail(N_("缺少文件：%(path)s（%(manifest)s 中有，包中没有）"), path=path, manifest=name)
+        listed_anywhere.update(entries)
+        if version >= (1, 0):
+            for path in sorted(set(payload) - set(entries)):
+                if any(path in other for _, other in manifests.values() if other is not entries):
+                    result.fail(N_("%(path)s 没有列入 %(manifest)s（RFC 8493 §3：每个载荷文件须列入每个载荷清单）"),
+                                path=path, manifest=name)
+    for path in sorted(set(payload) - listed_anywhere):
+        if is_junk(path):
+            result.fail(N_("多出文件：%(path)s（系统生成的垃圾文件，未列入清单；删除后再校验）"), path=path)
+        else:
+            result.fail(N_("多出文件：%(path)s（包中有，清单中没有）"), path=path)
+
+
+def _check_tag_manifests(source, result, payload_manifests, tag_manifests, version):
+    """§2.2.1: each tag manifest lists every payload manifest; SHOULD list the other tag files."""
+    tag_files = {n for n in source.files if not n.startswith("data/") and not n.startswith("tagmanifest-")}
+    sets = []
+    for name, (algorithm, entries) in tag_manifests.items():
+        for manifest in sorted(set(payload_manifests) - set(entries) if version >= (1, 0) else ()):
+            result.fail(N_("%(manifest)s 没有列出载荷清单 %(path)s（RFC 8493 §2.2.1 必须列出）"),
+                        manifest=name, path=manifest)
+        for path in sorted(p for p in entries if p not in source.files):
+            result.fail(N_("缺少文件：%(path)s（%(manifest)s 中有，包中没有）"), path=path, manifest=name)
+        unlisted = sorted(tag_files - set(entries))
+        if unlisted:
+            result.warn(N_("%(manifest)s 没有列出标签文件 %(paths)s（RFC 8493 §2.2.1 建议列出）"),
+                        manifest=name, paths="、".join(unlisted))
+        sets.append(set(entries))
+    if len(sets) > 1 and any(s != sets[0] for s in sets):
+        result.warn(N_("各标签清单列出的文件不同（RFC 8493 §2.2.1 建议相同）"))
+    payload_algorithms = {a for a, _ in payload_manifests.values()}
+    for name, (algorithm, _entries) in tag_manifests.items():
+        if algorithm not in payload_algorithms:
+            result.warn(N_("%(manifest)s 的算法没有对应的载荷清单（RFC 8493 §2.2.1 建议使用相同算法）"), manifest=name)
+
+
+def _check_info(result, info, payload, source):
+    """§2.2.2: Payload-Oxum once, in form, matching; Bagging-Date and friends not repeated."""
+    counts = defaultdict(list)
+    for label, value in info:
+        counts[label.lower()].append(value)
+    oxum = counts.get("payload-oxum", [])
+    if len(oxum) > 1:
+        result.fail(N_("bag-info.txt 中 Payload-Oxum 出现了 %(count)s 次（RFC 8493 §2.2.2 不得重复）"), count=len(oxum))
+    for label in ("bagging-date", "bag-size", "bag-group-identifier", "bag-count"):
+        if len(counts.get(label, [])) > 1:
+            result.warn(N_("bag-info.txt 中 %(label)s 重复出现（RFC 8493 §2.2.2 不应重复）"), label=label)
+    for value in counts.get("bagging-date", []):
+        if not re.match(r"^\d{4}-\d\d-\d\d$", value):
+            result.warn(N_("Bagging-Date 应为 YYYY-MM-DD（RFC 8493 §2.2.2），实际为 %(value)s"), value=value)
+    if oxum:
+        if not re.match(r"^\d+\.\d+$", oxum[0]):
+            result.fail(N_("Payload-Oxum 应为“字节数.文件数”（RFC 8493 §2.2.2），实际为 %(value)s"), value=oxum[0])
+            return
+        actual = f"{sum(source.files[n].size for n in payload.values())}.{len(payload)}"
+        if oxum[0] != actual:
+            result.fail(N_("Payload-Oxum 为 %(declared)s，实际为 %(actual)s（字节数.文件数）"),
+                        declared=oxum[0], actual=actual)
+
+
+def _check_fetch(source, result, encoding, manifests, payload):
+    """§2.2.3: files to fetch are listed in every payload manifest; we fetch nothing, so one that
+    is not here leaves the bag incomplete."""
+    if "fetch.txt" not in source.files:
+        return
+    for line in _text(source, "fetch.txt", encoding, result).splitlines():
+        parts = line.split(None, 2)
+        if len(parts) != 3 or not re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", parts[0]) or not (
+                parts[1] == "-" or parts[1].isdigit()):
+            result.fail(N_("fetch.txt 中的一行格式错误（RFC 8493 §2.2.3：应为“URL 长度 路径”）：%(text)s"), text=line)
+            continue
+        path = unicodedata.normalize("NFC", _decode(parts[2], (1, 0)))
+        if not path.startswith("data/"):
+            result.fail(N_("fetch.txt 列出了标签文件 %(path)s（RFC 8493 §2.2.3 不允许）"), path=path)
+        elif any(path not in entries for _, entries in manifests.values()):
+            result.fail(N_("fetch.txt 中的 %(path)s 没有列入每个载荷清单（RFC 8493 §2.2.3）"), path=path)
+        elif path not in payload:
+            result.fail(N_("%(path)s 需从 %(url)s 获取，包中没有：本校验不下载文件，包不完整"),
+                        path=path, url=parts[0])
 
 
 def _warn_lookalikes(result, names):
@@ -278,75 +433,143 @@ def _warn_lookalikes(result, names):
         groups[unicodedata.normalize("NFC", name).casefold()].append(name)
     for group in groups.values():
         if len(group) > 1:
-            result.warn(f"这些文件名仅大小写或 Unicode 规范化不同，在某些系统上会冲突：{'、'.join(sorted(group))}")
+            result.warn(N_("这些文件名仅大小写或 Unicode 规范化不同，在某些系统上会冲突：%(names)s"),
+                        names="、".join(sorted(group)))
 
 
-def _check_files(root, result, expected, on_disk, junk):
-    for name in sorted(expected):
-        path = on_disk.get(name) if name.startswith("data/") else root / name
-        if path is None or not path.is_file():
-            result.fail(f"缺少文件：{name}（清单中有，包中没有）")
+def _check_digests(source, result, payload, payload_manifests, tag_manifests):
+    """Hash every listed file once, every algorithm in the same pass (a zip member from the zip)."""
+    wanted = defaultdict(dict)  # source name → {algorithm: (expected, manifest)}
+    for manifests in (payload_manifests, tag_manifests):
+        for manifest, (algorithm, entries) in manifests.items():
+            for path, digest in entries.items():
+                name = payload.get(path) if path.startswith("data/") else (path if path in source.files else None)
+                if name is not None:
+                    wanted[name][algorithm] = (digest, manifest)
+    for name in sorted(wanted):
+        hashers = {algorithm: hashlib.new(algorithm) for algorithm in wanted[name]}
+        try:
+            with source.open(name) as stream:
+                while chunk := stream.read(CHUNK):
+                    for hasher in hashers.values():
+                        hasher.update(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            result.fail(N_("文件已损坏，无法读完：%(path)s（%(why)s）"), path=name, why=_zip_error(exc))
             continue
-        hashers = {alg: hashlib.new(alg) for alg in expected[name]}
-        with open(path, "rb") as src:
-            while chunk := src.read(CHUNK):
-                for hasher in hashers.values():
-                    hasher.update(chunk)
-        for alg, hasher in hashers.items():
-            if hasher.hexdigest() != expected[name][alg]:
-                result.fail(f"文件已改变：{name}（{alg} 摘要与清单不符）")
-    for name in sorted(set(on_disk) - set(expected) - junk):
-        result.fail(f"多出文件：{name}（包中有，清单中没有）")
+        for algorithm, hasher in hashers.items():
+            expected, manifest = wanted[name][algorithm]
+            if hasher.hexdigest() != expected:
+                result.fail(N_("文件已改变：%(path)s（%(algorithm)s 摘要与 %(manifest)s 不符）"),
+                            path=name, algorithm=algorithm, manifest=manifest)
 
 
-def _check_oxum(root, encoding, result, on_disk, junk):
-    info_path = root / "bag-info.txt"
-    if not info_path.is_file():
+def _zip_error(exc):
+    text = str(exc)
+    if "CRC" in text:
+        return N_("CRC 校验失败")
+    if isinstance(exc, EOFError) or "truncated" in text.lower() or isinstance(exc, zlib.error):
+        return N_("压缩数据不完整")
+    return exc.__class__.__name__
+
+
+def _library_of_congress(path, source, result):
+    """Cross-check a valid folder with the Library of Congress tool, the reference validator."""
+    if any(c in name for name in source.files for c in "%\r\n"):
+        # bagit 1.8 compares percent-encoded manifest names with the raw ones and calls them missing.
+        result.note(N_("文件名含 %% 或换行，Library of Congress bagit 无法正确比对，未作交叉校验"))
         return
-    oxum = _read_tags(info_path, encoding).get("Payload-Oxum")
-    if not oxum:
-        return
-    files = [p for n, p in on_disk.items() if n not in junk]
-    actual = f"{sum(p.stat().st_size for p in files)}.{len(files)}"
-    if oxum != actual:
-        result.fail(f"Payload-Oxum 为 {oxum}，实际为 {actual}（字节数.文件数）")
+    try:
+        bagit.Bag(str(path)).validate(processes=1)
+    except bagit.BagError as exc:
+        result.fail(N_("Library of Congress bagit 校验未通过：%(error)s"), error=str(exc))
+    else:
+        result.note(N_("Library of Congress bagit %(tool)s 完整校验通过"), tool=bagit.VERSION)
 
 
-def check_our_package(root, result, on_disk):
+def check_our_package(source, result, payload, info):
     """Our own rules: catalogue rows = items.csv rows = Item-Count; every payload file listed."""
     from exporters.metadata import read_csv_paths
-    listed, rows = read_csv_paths(root / "data/metadata/items.csv")
-    payload = {n for n in on_disk if n.startswith("data/files/")}
-    for name in sorted(payload - set(listed)):
-        result.fail(f"未列入 items.csv 的文件：{name}")
-    for name in sorted(set(listed) - payload):
-        result.fail(f"items.csv 列出但包中没有的文件：{name}")
-    catalogue_xml = root / "data/catalogue/catalogue.xml"
-    if catalogue_xml.is_file():
-        from lxml import etree
-        count = sum(1 for _ in etree.iterparse(str(catalogue_xml), tag="文件"))
-        if count != rows:
-            result.fail(f"文件目录（catalogue.xml）有 {count} 条，items.csv 有 {rows} 条")
-    info = _read_tags(root / "bag-info.txt", "utf-8") if (root / "bag-info.txt").is_file() else {}
-    if info.get("Item-Count") and info["Item-Count"] != str(rows):
-        result.fail(f"bag-info.txt 的 Item-Count 为 {info['Item-Count']}，items.csv 有 {rows} 条")
-    audit_file = root / "data/audit/audit.jsonl"
-    if audit_file.is_file():
-        broken = verify_audit(audit_file)
+    with source.open("data/metadata/items.csv") as raw:
+        listed, rows = read_csv_paths(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
+    files = {n for n in payload if n.startswith("data/files/")}
+    for name in sorted(files - set(listed)):
+        result.fail(N_("未列入 items.csv 的文件：%(path)s"), path=name)
+    for name in sorted(set(listed) - files):
+        result.fail(N_("items.csv 列出但包中没有的文件：%(path)s"), path=name)
+    if "data/catalogue/catalogue.xml" in source.files:
+        count = _catalogue_entries(source, result)
+        if count is not None and count != rows:
+            result.fail(N_("文件目录（catalogue.xml）有 %(count)s 条，items.csv 有 %(rows)s 条"), count=count, rows=rows)
+    item_count = dict(info).get("Item-Count")
+    if item_count and item_count != str(rows):
+        result.fail(N_("bag-info.txt 的 Item-Count 为 %(count)s，items.csv 有 %(rows)s 条"), count=item_count, rows=rows)
+    if "data/metadata/metadata.xml" in source.files:
+        _check_metadata_xml(source, result, rows)
+    if "data/audit/audit.jsonl" in source.files:
+        with source.open("data/audit/audit.jsonl") as raw:
+            broken = verify_audit(io.TextIOWrapper(raw, encoding="utf-8"))
         if broken:
-            result.fail(f"审计记录（audit.jsonl）哈希链在第 {broken} 行断开")
+            result.fail(N_("审计记录（audit.jsonl）哈希链在第 %(line)s 行断开"), line=broken)
     if result.valid:
-        result.note(f"目录、items.csv 与载荷一致：{rows} 件，{len(payload)} 个文件")
+        result.note(N_("目录、items.csv 与载荷一致：%(rows)s 件，%(files)s 个文件"), rows=rows, files=len(files))
 
 
-def verify_audit(path):
+def _check_metadata_xml(source, result, rows):
+    """metadata.xml against its schema: ours, when the package carries the same bytes (a schema
+    from the package itself is never loaded: it could reach for other files)."""
+    from lxml import etree
+    from exporters import metadata_xml
+    shipped = f"data/metadata/{metadata_xml.SCHEMA_NAME}"
+    if shipped not in source.files:
+        result.fail(N_("metadata.xml 所引用的模式文件 %(path)s 不在包中"), path=shipped)
+        return
+    with source.open(shipped) as raw:
+        if raw.read() != metadata_xml.SCHEMA_PATH.read_bytes():
+            result.warn(N_("包中的 %(path)s 与本系统的模式不同，未据以校验 metadata.xml"), path=shipped)
+            return
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+    try:
+        with source.open("data/metadata/metadata.xml") as raw:
+            document = etree.parse(raw, parser)
+    except etree.XMLSyntaxError as exc:
+        result.fail(N_("metadata.xml 不是合式的 XML：%(error)s"), error=str(exc))
+        return
+    schema = etree.XMLSchema(etree.parse(str(metadata_xml.SCHEMA_PATH)))
+    if not schema.validate(document):
+        errors = "；".join(f"第 {e.line} 行 {e.message}" for e in list(schema.error_log)[:3])
+        result.fail(N_("metadata.xml 不符合模式 %(schema)s：%(errors)s"), schema=metadata_xml.SCHEMA_NAME,
+                    errors=errors)
+    count = len(document.getroot())
+    if count != rows:
+        result.fail(N_("metadata.xml 有 %(count)s 件，items.csv 有 %(rows)s 条"), count=count, rows=rows)
+
+
+def _catalogue_entries(source, result):
+    from lxml import etree
+    try:
+        with source.open("data/catalogue/catalogue.xml") as raw:
+            return sum(1 for _, element in etree.iterparse(raw, resolve_entities=False, no_network=True)
+                       if etree.QName(element).localname == "文件")
+    except etree.XMLSyntaxError as exc:
+        result.fail(N_("文件目录（catalogue.xml）不是合式的 XML：%(error)s"), error=str(exc))
+        return None
+
+
+def _stored_time(text):
+    """An exported event time as the naive UTC time its hash covers (exports carry an offset)."""
+    at = dt.datetime.fromisoformat(text)
+    return at.astimezone(dt.timezone.utc).replace(tzinfo=None) if at.tzinfo else at
+
+
+def verify_audit(path_or_stream):
     """Re-check the exported events' hashes and their per-body chain; the first broken line or 0."""
     from capture import audit
+    stream = open(path_or_stream, encoding="utf-8") if isinstance(path_or_stream, (str, Path)) else path_or_stream
     previous = None
-    with open(path, encoding="utf-8") as src:
-        for number, line in enumerate(src, 1):
+    with stream:
+        for number, line in enumerate(stream, 1):
             data = json.loads(line)
-            event = SimpleNamespace(**dict(data, at=dt.datetime.fromisoformat(data["at"])))
+            event = SimpleNamespace(**dict(data, at=_stored_time(data["at"])))
             if audit.compute_hash(event) != data["hash"]:
                 return number
             if previous is not None and data["body_prev_hash"] != previous:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_file, url_for)
-from flask_babel import gettext as _
+from flask_babel import get_translations, gettext as _
 from flask_login import current_user, login_required
 
 from capture.models import ChronicleEntry, Commitment, Document, Transfer
@@ -49,7 +49,8 @@ def verify():
         path = Path(tmp) / Path(upload.filename or "package.zip").name
         upload.save(path)
         result = verifier.verify(path, form.digest.data or None)
-    return render_template("transfers/verified.html", result=result, name=path.name)
+    return render_template("transfers/verified.html", result=result, name=verifier.shown(path.name),
+                           messages=result.messages(get_translations().ugettext))
 
 
 @bp.route("/bodies/<int:body_id>/transfer")
