@@ -4,6 +4,12 @@ peewee takes ten times longer to write a small statement's SQL than SQLite takes
 each page runs the same half-dozen statements (the user, the body, the unread count…) with new
 values. A query built with Slot("name") where those values go is compiled once per database and
 key; each run fills the slots in, in the order the SQL names them.
+
+Measured on 2026-12-01 (100 bodies × 1,000 documents, requests one at a time, A/B three times):
+with the statements compiled once, the document list costs 7.6 ms of worker CPU per request
+against 12.5 ms when they are compiled at every run (1.6x), the dashboard 3.8 ms against 5.3 ms
+(1.4x). models() builds instances through peewee's private Model._meta.columns, _dirty and
+__no_default__; tests/test_prepared.py fails by name when a release changes them.
 """
 import datetime as dt
 import weakref

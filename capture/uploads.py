@@ -44,7 +44,12 @@ class SocketBody(io.RawIOBase):
     """A request body of known length read from gunicorn's socket into the caller's buffer.
 
     gunicorn's own body reader keeps what it receives in a BytesIO and copies the rest of it on
-    every read: about four copies of each byte, which made a 1 GiB upload cost seconds.
+    every read. Measured on 2026-12-01 with gunicorn 27.0.1 (whose reader copies less than the
+    releases this was written for), A/B over three 1 GiB uploads: 3.9 s of worker CPU per GiB with
+    this reader against 4.7 s without, about 1.2x less; throughput and memory did not differ
+    beyond the noise of a loaded 2-core machine. It reads gunicorn's private Body.reader,
+    LengthReader.length/.unreader and Unreader.take_buffered(); tests/test_upload_path.py fails by
+    name when a release changes one of them.
     """
 
     def __init__(self, sock, pending, length):
