@@ -44,6 +44,14 @@ CARRIER_WORDS = {"电子": "electronic", "纸质": "paper", "照片": "photo", "
                  "音视频": "audio-video"}
 SECURITY_WORDS = {"不标": "", "无": "", "公开": ""}
 FILE_SEPARATORS = re.compile(r"[;；|\n]+")
+# 档号 as DA/T 22 writes it: fonds-class·year-retention[-category]-item; the dot may be typed
+# as any of the middle dots Chinese input methods give.
+REFERENCE_CODE = re.compile(r"(?P<fonds>[^-]+)-(?P<record_class>[A-Z]{2})[·•・.．](?P<year>\d{4})"
+                            r"-(?P<retention>Y|D30|D10)(?:-(?P<category>[^-]+))?-(?P<item>\d{1,6})")
+
+
+class ImpossibleDate(ValueError):
+    """A date written in a form we read but naming a day that does not exist (2026-02-30)."""
 
 
 @dataclass
@@ -112,7 +120,8 @@ def map_columns(header, report):
         else:
             columns[name] = index
     for name in REQUIRED:
-        if name not in columns:
+        # A 档号 column carries the retention period (and the category): see _from_code.
+        if name not in columns and not (name == "retention" and "reference_code" in columns):
             report.problems.append(ImportProblem(1, HEADER_OF[name], "",
                                                  _("缺少这一列，表格的第一行应为列名。")))
     return columns
@@ -121,11 +130,16 @@ def map_columns(header, report):
 def parse_date(text):
     """20260315 (as the catalogue writes it), 2026-03-15, 2026/3/15 or 2026.3.15 → date."""
     if re.fullmatch(r"\d{8}", text):
-        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
-    if match:
-        return dt.date(*map(int, match.groups()))
-    raise ValueError(text)
+        parts = (text[:4], text[4:6], text[6:])
+    else:
+        match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
+        if not match:
+            raise ValueError(text)
+        parts = match.groups()
+    try:
+        return dt.date(*map(int, parts))
+    except ValueError:
+        raise ImpossibleDate(text) from None
 
 
 def row_key(fields):
@@ -150,17 +164,39 @@ def _fields(number, values, columns, column_of, report):
         raw = re.sub(r"\s+", "", fields.get(name, ""))
         fields[name] = words.get(raw.lower(), words.get(raw, raw))
     fields.setdefault("retention", "")
+    _from_code(number, fields, cell("reference_code"), columns, column_of, report)
     pages = fields.get("pages", "")
     if re.fullmatch(r"\d+\.0+", pages):
         fields["pages"] = pages.split(".")[0]
     if fields.get("date"):
         try:
             fields["date"] = parse_date(fields["date"])
+        except ImpossibleDate:
+            report.problems.append(ImportProblem(number, column_of["date"], cell("date"),
+                                                 _("没有这一天：%(value)s 不是日历上存在的日期，请核对月和日。", value=cell("date"))))
+            fields["date"] = None
         except ValueError:
             report.problems.append(ImportProblem(number, column_of["date"], cell("date"),
                                                  _("日期应写成 8 位数字如 20260315，或 2026-03-15。")))
             fields["date"] = None
     return fields, [n.strip() for n in FILE_SEPARATORS.split(cell("files")) if n.strip()], cell("reference_code")
+
+
+def _from_code(number, fields, code, columns, column_of, report):
+    """Fill in the retention period and category a catalogue leaves to its 档号 column."""
+    if "retention" in columns and "category" in columns or "reference_code" not in columns:
+        return
+    match = REFERENCE_CODE.fullmatch(re.sub(r"\s+", "", code))
+    if "category" not in columns and match:
+        fields["category"] = match["category"] or ""
+    if "retention" not in columns:
+        if match:
+            fields["retention"] = match["retention"]
+        else:
+            report.problems.append(ImportProblem(number, column_of["reference_code"], code, _(
+                "表中没有“保管期限”列，也无法从档号读出保管期限（档号应形如 J001-WS·2026-Y-BGS-0001）。"
+                "请填写档号，或加一列“保管期限”。")))
+            fields["retention"] = None  # reported here; not again by the form's check
 
 
 def _check_files(row, column, source, report):
@@ -215,11 +251,14 @@ def _check_row(body, number, values, columns, column_of, report):
     fields, file_names, claimed = _fields(number, values, columns, column_of, report)
     row = Row(number, fields, file_names, "", claimed)
     # A date that could not be read is reported already; the other fields are still checked.
-    only = tuple(n for n in validation.ALL_FIELDS if n != "date" or fields.get("date") is not None)
+    only = tuple(n for n in validation.ALL_FIELDS
+                 if n not in ("date", "retention") or fields.get(n) is not None)
     try:
         clean, warnings = validation.check(body, fields, only=only)
     except RegistrationError as error:
         for name, messages in error.field_errors.items():
+            if name not in columns and name in ("retention", "category") and claimed:
+                name = "reference_code"  # the value came from the 档号 column
             index = columns.get(name)
             value = values[index] if index is not None and index < len(values) else ""
             for message in messages:
@@ -228,7 +267,7 @@ def _check_row(body, number, values, columns, column_of, report):
         return row
     for warning in warnings:
         report.problems.append(ImportProblem(number, column_of["date"], str(fields["date"]), warning, "warning"))
-    if "date" in clean:
+    if "date" in clean and "retention" in clean:
         row.clean, row.key = clean, row_key(clean)
     return row
 
