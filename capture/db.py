@@ -8,11 +8,17 @@ db = DatabaseProxy()
 
 # More than the threads a process runs at once (gunicorn threads, an export, the scheduler).
 POOL_SIZE = 32
-SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000,
+# How long a writer waits for the write lock before it gives up with a clear message
+# (web.database_busy). Well below the worker timeout in the README's gunicorn line (60 s), so a
+# request that cannot write is answered instead of its worker being killed; every transaction
+# holds the lock for about a second at most, so waiting longer would only hide a fault.
+BUSY_TIMEOUT_SECONDS = 10
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1,
+                  "busy_timeout": BUSY_TIMEOUT_SECONDS * 1000,
                   "synchronous": "normal", "cache_size": -32000}
 
 
-def bind(url):
+def bind(url, busy_seconds=BUSY_TIMEOUT_SECONDS):
     """Bind the proxy to the database at `url` (sqlite:///… or postgresql://…)."""
     if url.startswith("sqlite"):
         # IMMEDIATE: a transaction takes the write lock when it begins. A deferred one that
@@ -22,13 +28,25 @@ def bind(url):
         # Pooled: a request "closes" its connection back into the pool. Opening one per request
         # ran the pragmas and re-read the schema each time, costing more than a simple page.
         # Threads take turns with a connection, so it may move between them.
-        database = connect(url.replace("sqlite:", "sqlite+pool:", 1), pragmas=SQLITE_PRAGMAS,
-                           timeout=30, lock_type="IMMEDIATE", check_same_thread=False,
+        pragmas = dict(SQLITE_PRAGMAS, busy_timeout=int(busy_seconds * 1000))
+        database = connect(url.replace("sqlite:", "sqlite+pool:", 1), pragmas=pragmas,
+                           timeout=busy_seconds, lock_type="IMMEDIATE", check_same_thread=False,
                            max_connections=POOL_SIZE)
     else:
-        database = connect(url)
+        # The same bound for PostgreSQL's row and advisory locks.
+        extra = {} if "options=" in url else {"options": f"-c lock_timeout={int(busy_seconds * 1000)}"}
+        database = connect(url, **extra)
     db.initialize(database)
     return database
+
+
+def is_busy(error):
+    """True when a database error means a lock could not be had in time (SQLite's "database is
+    locked", PostgreSQL's lock timeout), not that something is wrong."""
+    text = str(error).lower()
+    code = getattr(getattr(error, "orig", None) or getattr(error, "__cause__", None), "pgcode", None)
+    return code == "55P03" or "database is locked" in text or "database table is locked" in text \
+        or "lock timeout" in text
 
 
 def is_postgres():
@@ -65,7 +83,7 @@ def recorded_statements():
 
 def init_app(app):
     """Bind the database and open/close a connection around each request."""
-    bind(app.config["DATABASE_URL"])
+    bind(app.config["DATABASE_URL"], app.config.get("DB_BUSY_SECONDS", BUSY_TIMEOUT_SECONDS))
 
     @app.before_request
     def _connect():

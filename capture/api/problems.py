@@ -18,7 +18,10 @@ TYPES = {
     "idempotency-key-in-use": "/api/v1/docs#problem-idempotency-key-in-use",
     "rate-limited": "/api/v1/docs#problem-rate-limited",
     "package-unavailable": "/api/v1/docs#problem-package-unavailable",
+    "busy": "/api/v1/docs#problem-busy",
 }
+# Seconds a client is asked to wait before retrying a request that found the database busy.
+BUSY_RETRY_AFTER = 5
 
 
 class Problem(Exception):
@@ -69,6 +72,7 @@ def detail_for(status, default=""):
         404: _("找不到该资源，或令牌无权查看。"),
         405: _("该地址不支持此请求方法。"),
         415: _("请求的内容类型不受支持。"),
+        503: _("数据库正忙（例如正在批量导入），这次请求没有执行。请按 Retry-After 的秒数稍后重试。"),
     }
     return details.get(status, default)
 

@@ -1,5 +1,6 @@
 """Checking a document's metadata: one place for the web form, the JSON API and bulk import."""
 import datetime as dt
+import re
 import unicodedata
 
 from flask_babel import gettext as _
@@ -37,10 +38,18 @@ def _bool(raw):
 EARLIEST_YEAR = 1900
 
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(raw):
     if isinstance(raw, dt.date):
         return raw
-    return dt.date.fromisoformat(_text(raw))
+    text = _text(raw)
+    # Only YYYY-MM-DD, as the API's `format: date` promises: fromisoformat() also takes
+    # 20260301 and 2026-W10-1, forms no client is told about.
+    if not ISO_DATE.fullmatch(text):
+        raise ValueError(text)
+    return dt.date.fromisoformat(text)
 
 
 class _Checker:
