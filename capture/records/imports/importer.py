@@ -21,6 +21,7 @@ from capture.models import Document, next_item_number
 from capture.records import files, formats, registry, validation
 from capture.text import RegistrationError
 
+from . import bulk
 from .sources import SourceError
 
 # Column headers of the filing catalogue (DA/T 22) and the extra ones import needs, with the
@@ -230,10 +231,10 @@ def check(body, header, rows, source=None, dry_run=True):
     if report.errors:
         return report
     column_of = {name: header[index] for name, index in columns.items()}
-    seen = {}
+    seen, lookups = {}, {}
     for offset, values in enumerate(rows):
         if any(values):
-            row = _check_row(body, offset + 2, values, columns, column_of, report)
+            row = _check_row(body, offset + 2, values, columns, column_of, report, lookups)
             if row.key in seen:
                 report.problems.append(ImportProblem(row.number, column_of["title"], row.fields["title"],
                                                      _("与第 %(n)s 行的文号、责任者、题名和日期完全相同，是否重复登记？", n=seen[row.key])))
@@ -246,7 +247,7 @@ def check(body, header, rows, source=None, dry_run=True):
     return report
 
 
-def _check_row(body, number, values, columns, column_of, report):
+def _check_row(body, number, values, columns, column_of, report, lookups=None):
     """One row through the web form's checks; its problems go into the report."""
     fields, file_names, claimed = _fields(number, values, columns, column_of, report)
     row = Row(number, fields, file_names, "", claimed)
@@ -254,7 +255,7 @@ def _check_row(body, number, values, columns, column_of, report):
     only = tuple(n for n in validation.ALL_FIELDS
                  if n not in ("date", "retention") or fields.get(n) is not None)
     try:
-        clean, warnings = validation.check(body, fields, only=only)
+        clean, warnings = validation.check(body, fields, only=only, lookups=lookups)
     except RegistrationError as error:
         for name, messages in error.field_errors.items():
             if name not in columns and name in ("retention", "category") and claimed:
@@ -299,7 +300,8 @@ def _plan_codes(body, report, column_of):
 
 
 def run(body, user, header, rows, source, store, max_bytes=None, progress=None):
-    """Check, then import every new row in one transaction; return the ImportReport."""
+    """Check, store the files, then register every new row in one short transaction; return the
+    ImportReport."""
     report = check(body, header, rows, source, dry_run=False)
     if not report.ok:
         return report
@@ -314,15 +316,16 @@ def run(body, user, header, rows, source, store, max_bytes=None, progress=None):
                 stream.close()
         if progress:
             progress(done, len(todo) * 2)
+    prepared = bulk.prepare(body, user, todo, stored)
+    # One short transaction (bulk.register): the rows are numbered and written together, so the
+    # import is all or nothing and others wait for the write lock about a second at most.
     with db.atomic():
-        for done, row in enumerate(todo, 1):
-            document = registry.register_document(body, user, row.fields, stored=stored[row.number])
-            Document.update(import_key=row.key).where(Document.id == document.id).execute()
-            report.imported.append(document.reference_code)
-            report.planned[row.number] = document.reference_code
-            if progress:
-                progress(len(todo) + done, len(todo) * 2)
+        report.imported = bulk.register(body, user, prepared)
         audit.record("document.import", body, {"rows": len(report.rows), "imported": report.imported,
                                                "skipped": [r.existing for r in report.skipped]},
                      user=user, body=body)
+    for row, code in zip(todo, report.imported):
+        report.planned[row.number] = code
+    if progress:
+        progress(len(todo) * 2, len(todo) * 2)
     return report
