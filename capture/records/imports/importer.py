@@ -103,6 +103,32 @@ class ImportReport:
         return not self.errors
 
 
+def unreadable(error):
+    """A report of one problem: the upload could not be read (or imported) at all."""
+    report = ImportReport(dry_run=True)
+    report.problems.append(ImportProblem(1, "", "", str(error)))
+    return report
+
+
+def report_to_dict(report, table_name=""):
+    """The report as JSON-ready data, kept as a job's result."""
+    return {"dry_run": report.dry_run, "table_name": table_name,
+            "problems": [[p.row, p.column, p.value, str(p.reason), p.severity] for p in report.problems],
+            "rows": [[r.number, r.fields.get("title", ""), r.existing] for r in report.rows],
+            "planned": {str(k): v for k, v in report.planned.items()},
+            "imported": report.imported}
+
+
+def report_from_dict(data):
+    """An ImportReport back from report_to_dict(), enough to show it again."""
+    report = ImportReport(dry_run=data["dry_run"], imported=data["imported"],
+                          planned={int(k): v for k, v in data["planned"].items()})
+    report.problems = [ImportProblem(*p) for p in data["problems"]]
+    report.rows = [Row(number, {"title": title}, [], "", existing=existing)
+                   for number, title, existing in data["rows"]]
+    return report
+
+
 def _header_key(text):
     text = re.sub(r"\s+", "", text).replace("（", "(").replace("）", ")")
     return COLUMNS.get(text) or (text.lower() if text.lower() in FIELD_NAMES else None)
@@ -221,8 +247,10 @@ def _check_files(row, column, source, report):
     return found
 
 
-def check(body, header, rows, source=None, dry_run=True):
-    """Read and check every row; return the ImportReport (nothing is written)."""
+def check(body, header, rows, source=None, dry_run=True, progress=None):
+    """Read and check every row; return the ImportReport (nothing is written).
+
+    `progress(done, total)` is told how many rows have been checked as it goes."""
     report = ImportReport(dry_run=dry_run)
     if body.is_read_only:
         report.problems.append(ImportProblem(1, "", "", _("本机构的档案已移交，不能再导入文件。")))
@@ -242,6 +270,8 @@ def check(body, header, rows, source=None, dry_run=True):
                 seen[row.key] = row.number
             row.file_paths = _check_files(row, column_of.get("files"), source, report)
             report.rows.append(row)
+        if progress and offset % 200 == 199:
+            progress(offset + 1, len(rows))
     _mark_existing(body, report)
     _plan_codes(body, report, column_of)
     return report
@@ -299,10 +329,17 @@ def _plan_codes(body, report, column_of):
                                                  _("档号由系统给出，将是 %(code)s，而不是表中所写。", code=code), "warning"))
 
 
-def run(body, user, header, rows, source, store, max_bytes=None, progress=None):
+def run(body, user, header, rows, source, store, max_bytes=None, progress=None, finish=None):
     """Check, store the files, then register every new row in one short transaction; return the
-    ImportReport."""
-    report = check(body, header, rows, source, dry_run=False)
+    ImportReport.
+
+    `progress(done, total)` follows the three steps (check, files, registration) on a scale of
+    three times the rows; `finish(report)` is called inside the registration's transaction, so
+    that what the caller records of the import (a job's "done") commits with it or not at all.
+    """
+    scale = max(len(rows), 1)
+    report = check(body, header, rows, source, dry_run=False,
+                   progress=(lambda done, total: progress(done, 3 * scale)) if progress else None)
     if not report.ok:
         return report
     todo = [r for r in report.rows if not r.existing]
@@ -315,17 +352,21 @@ def run(body, user, header, rows, source, store, max_bytes=None, progress=None):
             for _name, stream, _length in uploads:
                 stream.close()
         if progress:
-            progress(done, len(todo) * 2)
+            progress(scale + done * scale // max(len(todo), 1), 3 * scale)
     prepared = bulk.prepare(body, user, todo, stored)
+    if progress:
+        progress(2 * scale, 3 * scale)
     # One short transaction (bulk.register): the rows are numbered and written together, so the
-    # import is all or nothing and others wait for the write lock about a second at most.
+    # import is all or nothing and others wait for the write lock a second or two at most.
     with db.atomic():
         report.imported = bulk.register(body, user, prepared)
         audit.record("document.import", body, {"rows": len(report.rows), "imported": report.imported,
                                                "skipped": [r.existing for r in report.skipped]},
                      user=user, body=body)
-    for row, code in zip(todo, report.imported):
-        report.planned[row.number] = code
+        for row, code in zip(todo, report.imported):
+            report.planned[row.number] = code
+        if finish:
+            finish(report)
     if progress:
-        progress(len(todo) * 2, len(todo) * 2)
+        progress(3 * scale, 3 * scale)
     return report
