@@ -4,7 +4,7 @@ import json
 
 from peewee import IntegrityError
 
-from .db import db, insert_rows, lock_until_commit
+from .db import Rows, db, insert_rows, lock_until_commit
 from .models import AuditEvent, now
 
 GENESIS = "0" * 64
@@ -81,14 +81,20 @@ def record_many(events, user=None, body=None):
                 f'"details":{dump(details)},"object_id":{dump(str(object_id))},'
                 f'"object_type":{dump(object_type)},"prev_hash":"{prev}"{who}')
         digest = hashlib.sha256(text.encode()).hexdigest()
-        rows.append({"at": at, "user": user_id, "username": username, "body": body_id,
-                     "action": action, "object_type": object_type, "object_id": str(object_id),
-                     "details": details, "prev_hash": prev,
-                     "body_prev_hash": body_prev if body is not None else "", "hash": digest})
+        rows.append((at, user_id, username, body_id, action, object_type, str(object_id),
+                     details, prev, body_prev if body is not None else "", digest))
         prev = digest
         if body is not None:
             body_prev = digest
-    insert_rows(AuditEvent, rows)
+    prepared = Rows(AuditEvent, [])
+    prepared.fields = [AuditEvent._meta.fields[name] for name in EVENT_COLUMNS]
+    prepared.values = rows
+    insert_rows(prepared)
+
+
+# The columns record_many() fills, in the order of its rows (all of AuditEvent but the id).
+EVENT_COLUMNS = ("at", "user", "username", "body", "action", "object_type", "object_id", "details",
+                 "prev_hash", "body_prev_hash", "hash")
 
 
 def _dump(value):

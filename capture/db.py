@@ -64,28 +64,43 @@ def lock_until_commit(name):
         db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
 
 
-def insert_rows(model, rows, page=500):
-    """Insert many rows (dicts of field name to value, all with the same names; the fields left
-    out get their defaults) as one prepared statement run over them: for an import's thousands of rows, peewee's insert_many spends
-    longer building SQL than the database spends writing, and that time is under the write lock."""
-    if not rows:
+class Rows:
+    """Rows of a model as the database takes them (every field converted, defaults filled in),
+    made before a transaction so that inside it only the insert remains (insert_rows)."""
+
+    def __init__(self, model, rows, last=()):
+        """`rows` are dicts of field name to value, all with the same names; the fields named in
+        `last` come at the end of each row, to be appended inside the transaction (add())."""
+        self.model, self.values = model, []
+        given = set(rows[0]) if rows else set()
+        self.fields = [f for f in model._meta.sorted_fields
+                       if not f.primary_key and f.name not in last] + \
+            [model._meta.fields[name] for name in last]
+        early = self.fields[:len(self.fields) - len(last)]
+        defaults = {f.name: f.default for f in early if f.name not in given}
+        for row in rows:
+            self.values.append([f.db_value(row[f.name] if f.name in given else
+                                           (defaults[f.name]() if callable(defaults[f.name])
+                                            else defaults[f.name]))
+                                for f in early])
+
+
+def insert_rows(rows, page=500):
+    """Insert prepared Rows with one statement run over them all: for an import's thousands of
+    rows, peewee's insert_many spends longer building SQL than the database spends writing, and
+    that time is under the write lock."""
+    if not rows.values:
         return
-    given = set(rows[0])
-    fields = [f for f in model._meta.sorted_fields if f.name in given or not f.primary_key]
-    defaults = {f.name: f.default for f in fields if f.name not in given}
-    columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    values = [tuple(f.db_value(row[f.name] if f.name in given else
-                               (defaults[f.name]() if callable(defaults[f.name]) else defaults[f.name]))
-                    for f in fields) for row in rows]
+    table = rows.model._meta.table_name
+    columns = ", ".join(f'"{f.column_name}"' for f in rows.fields)
     cursor = db.cursor()
     if is_postgres():
         from psycopg2.extras import execute_values
-        execute_values(cursor, f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES %s',
-                       values, page_size=page)
+        execute_values(cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s', rows.values,
+                       page_size=page)
     else:
-        marks = ", ".join("?" for _ in fields)
-        cursor.executemany(f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})',
-                           values)
+        marks = ", ".join("?" for _ in rows.fields)
+        cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', rows.values)
 
 
 @contextmanager

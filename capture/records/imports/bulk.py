@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from peewee import fn
 
 from capture import audit
-from capture.db import insert_rows, lock_until_commit
+from capture.db import Rows, insert_rows, lock_until_commit
 from capture.models import Document, File, next_item_number, now
 from capture.records import registry, validation
 
@@ -41,7 +41,11 @@ def prepare(body, user, rows, stored):
         fields = audit.details_json(_snapshot(clean))
         prepared.append(Prepared(columns, stored.get(row.number, []), fields,
                                  json.dumps(clean["title"], ensure_ascii=False)))
-    return prepared
+    return prepared, Rows(Document, [item.columns for item in prepared], last=NUMBERED)
+
+
+# Given inside the transaction, after the rest of each row is ready.
+NUMBERED = ("item_number", "reference_code")
 
 
 @dataclass
@@ -53,10 +57,12 @@ class Prepared:
     title_json: str
 
 
-def register(body, user, prepared):
-    """Number, insert and audit the prepared rows; call inside a transaction. Returns the 档号."""
+def register(body, user, ready):
+    """Number, insert and audit the rows prepare() made; call inside a transaction. Returns
+    the 档号 given."""
+    prepared, rows = ready
     following = {}
-    for item in prepared:
+    for item, values in zip(prepared, rows.values):
         columns = item.columns
         key = columns["class_key"]
         if key not in following:
@@ -64,9 +70,11 @@ def register(body, user, prepared):
             following[key] = next_item_number(body, key)
         columns["item_number"] = following[key]
         columns["reference_code"] = registry.reference_code(body.fonds_code, key, following[key])
+        del values[len(rows.fields) - len(NUMBERED):]  # a retried transaction numbers afresh
+        values += [following[key], columns["reference_code"]]
         following[key] += 1
     before = Document.select(fn.MAX(Document.id)).scalar() or 0
-    insert_rows(Document, [item.columns for item in prepared])
+    insert_rows(rows)
     codes = [item.columns["reference_code"] for item in prepared]
     ids = dict(Document.select(Document.reference_code, Document.id)
                .where(Document.id > before, Document.body == body).tuples())
@@ -97,7 +105,7 @@ def _insert_files(user, ids, prepared):
                          "created_by": user.id, "created_at": columns["created_at"]})
     if not rows:
         return {}
-    insert_rows(File, rows)
+    insert_rows(Rows(File, rows))
     described = {}
     documents = sorted({row["document"] for row in rows})
     for start in range(0, len(documents), PAGE):
