@@ -67,6 +67,8 @@ EXPECTED = {
     "calendar.feed": PUBLIC,  # the secret token in the URL is the permission
     "transfers.index": {"admin", "transfer_officer"},
     "transfers.verify": {"admin", "transfer_officer"},
+    "transfers.verify_job": {"admin", "transfer_officer"},
+    "transfers.verify_restart": {"admin", "transfer_officer"},
     "transfers.body": ALL,
     "transfers.dissolve": {"admin", "liaison", "transfer_officer"},
     "transfers.confirm": {"admin", "liaison", "transfer_officer"},
@@ -109,7 +111,8 @@ EXPECTED = {
 # allowed may get 404 when it does not; a role that is not allowed must still get 403 / 404.
 NEEDS_PRECONDITION = {"transfers.commit", "transfers.report_file",
                       # an import job is its uploader's alone: another allowed role gets 404
-                      "imports.job", "imports.restart"}
+                      "imports.job", "imports.restart", "transfers.verify_job",
+                      "transfers.verify_restart"}
 # Who can see body A at all: members (secretary, liaison, viewer) and the all-seeing roles.
 SEES_A = ALL
 SEES_B = {"admin", "transfer_officer"}  # B has no members among the test users
