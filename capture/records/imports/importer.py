@@ -4,7 +4,7 @@ Each row goes through the same checks and the same 档号 assignment as the web 
 (validation.check, registry.register_document). A check (dry run) reports every problem with
 its row, column, value and reason and changes nothing. A real run checks the same way first and
 stops if anything is wrong; then it stores the files (outside the transaction, so the web stays
-writable meanwhile) and registers every row in one transaction. If that transaction fails, the
+writable meanwhile) and registers every row in one transaction, all prepared beforehand (bulk.py). If that transaction fails, the
 stored files are left without a document: the store is content-addressed, so they cost only
 space, and the retried import reuses them instead of storing them again.
 """
@@ -356,8 +356,8 @@ def run(body, user, header, rows, source, store, max_bytes=None, progress=None, 
     prepared = bulk.prepare(body, user, todo, stored)
     if progress:
         progress(2 * scale, 3 * scale)
-    # One short transaction (bulk.register): the rows are numbered and written together, so the
-    # import is all or nothing and others wait for the write lock a second or two at most.
+    # One transaction (bulk.register): the rows are numbered and written together, so the import
+    # is all or nothing; others wait for the write lock only while it writes (seconds, not minutes).
     with db.atomic():
         report.imported = bulk.register(body, user, prepared)
         audit.record("document.import", body, {"rows": len(report.rows), "imported": report.imported,
