@@ -88,7 +88,7 @@ def test_commitment_round_trip_ends_in_a_supplementary_package(app, client, auth
     report = client.get(f"{url}/report").get_data(as_text=True)
     assert "归档范围要求的“工作总结”尚无已登记的文件" in report
     assert auth.post(f"{url}/export", page=url).status_code == 302
-    packaging.wait()
+    work(app)  # what `capture worker` does
     assert Transfer.get().status == "failed" and "工作总结" in Transfer.get().message
 
     key = f"COMP-SCOPE:s{summary_scope.id}"
@@ -102,7 +102,7 @@ def test_commitment_round_trip_ends_in_a_supplementary_package(app, client, auth
     assert "已作限时承诺" in client.get(f"{url}/report").get_data(as_text=True)
 
     auth.post(f"{url}/export", page=url)
-    packaging.wait()
+    work(app)  # what `capture worker` does
     full = Transfer.get(Transfer.status == "exported")
     assert verify.verify(full.package_path).valid
     with zipfile.ZipFile(full.package_path) as archive:
