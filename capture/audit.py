@@ -4,7 +4,7 @@ import json
 
 from peewee import IntegrityError
 
-from .db import db, lock_until_commit
+from .db import Rows, db, insert_rows, lock_until_commit
 from .models import AuditEvent, now
 
 GENESIS = "0" * 64
@@ -55,6 +55,55 @@ def record(action, obj=None, details=None, user=None, body=None):
             if attempt == 19:
                 raise
     return None
+
+
+def record_many(events, user=None, body=None):
+    """Append many events at once, chained in order; call inside the caller's transaction.
+
+    `events` are (action, object type, object id, details as a JSON string). Bulk import
+    registers thousands of documents in one short transaction: one read of the chain's ends,
+    one insert for them all, and each event's canonical form put together from pieces encoded
+    before (the same bytes canonical() gives, at a tenth of its cost).
+    """
+    lock_until_commit("audit-chain")
+    prev = _last_hash(AuditEvent.select())
+    body_prev = _last_hash(AuditEvent.select().where(AuditEvent.body == body)) if body is not None else ""
+    user_id, username = (user.id, user.username) if user else (None, "")
+    body_id = body.id if body is not None else None
+    dump = _dump
+    fixed = f'"body_id":{dump(body_id)},'
+    who = f',"user_id":{dump(user_id)},"username":{dump(username)}}}'
+    rows = []
+    for action, object_type, object_id, details in events:
+        at = now()
+        head = f'{{"action":{dump(action)},"at":"{at.isoformat(timespec="microseconds")}",{fixed}'
+        text = (f'{head}"body_prev_hash":"{body_prev if body is not None else ""}",'
+                f'"details":{dump(details)},"object_id":{dump(str(object_id))},'
+                f'"object_type":{dump(object_type)},"prev_hash":"{prev}"{who}')
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        rows.append((at, user_id, username, body_id, action, object_type, str(object_id),
+                     details, prev, body_prev if body is not None else "", digest))
+        prev = digest
+        if body is not None:
+            body_prev = digest
+    prepared = Rows(AuditEvent, [])
+    prepared.fields = [AuditEvent._meta.fields[name] for name in EVENT_COLUMNS]
+    prepared.values = rows
+    insert_rows(prepared)
+
+
+# The columns record_many() fills, in the order of its rows (all of AuditEvent but the id).
+EVENT_COLUMNS = ("at", "user", "username", "body", "action", "object_type", "object_id", "details",
+                 "prev_hash", "body_prev_hash", "hash")
+
+
+def _dump(value):
+    return json.dumps(value, ensure_ascii=False)
+
+
+def details_json(details):
+    """An event's details as record() stores them."""
+    return json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=str)
 
 
 def verify_chain(events):

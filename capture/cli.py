@@ -11,6 +11,7 @@ from .models import ROLES, Body, User
 from .ops import cli as ops_cli
 from .ops.fixity import fixity_command
 from .ops.scheduler import scheduler_command
+from .ops.worker import worker_command
 from .records.imports.cli import import_command
 from .transfer import cli as transfer_cli
 
@@ -76,7 +77,7 @@ def audit_verify_command():
 
 
 COMMANDS = [init_command, create_user_command, bodies_command, audit_verify_command,
-            scheduler_command, fixity_command, import_command, *ops_cli.COMMANDS,
+            scheduler_command, worker_command, fixity_command, import_command, *ops_cli.COMMANDS,
             *transfer_cli.COMMANDS]
 
 

@@ -25,9 +25,11 @@ DEFAULTS = {
     "PAGE_SIZE": 50,
     "API_RATE_PER_MINUTE": 300,  # requests per API token per minute, shared by all workers
     "IMPORT_MAX_UNZIPPED_MB": 4096,  # bulk import: the most a zip of files may expand to
+    "DB_BUSY_SECONDS": 10,  # how long a write waits for the lock (db.BUSY_TIMEOUT_SECONDS)
 }
 INT_KEYS = {"MAX_UPLOAD_MB", "STORE_RESERVE_MB", "SMTP_PORT", "LOGIN_MAX_FAILURES",
-            "LOGIN_LOCK_MINUTES", "PAGE_SIZE", "API_RATE_PER_MINUTE", "IMPORT_MAX_UNZIPPED_MB"}
+            "LOGIN_LOCK_MINUTES", "PAGE_SIZE", "API_RATE_PER_MINUTE", "IMPORT_MAX_UNZIPPED_MB",
+            "DB_BUSY_SECONDS"}
 BOOL_KEYS = {"COOKIE_SECURE", "SMTP_STARTTLS"}
 
 

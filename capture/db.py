@@ -8,11 +8,17 @@ db = DatabaseProxy()
 
 # More than the threads a process runs at once (gunicorn threads, an export, the scheduler).
 POOL_SIZE = 32
-SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 30000,
+# How long a writer waits for the write lock before it gives up with a clear message
+# (web.database_busy). Well below the worker timeout in the README's gunicorn line (60 s), so a
+# request that cannot write is answered instead of its worker being killed; every transaction
+# holds the lock for about a second at most, so waiting longer would only hide a fault.
+BUSY_TIMEOUT_SECONDS = 10
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1,
+                  "busy_timeout": BUSY_TIMEOUT_SECONDS * 1000,
                   "synchronous": "normal", "cache_size": -32000}
 
 
-def bind(url):
+def bind(url, busy_seconds=BUSY_TIMEOUT_SECONDS):
     """Bind the proxy to the database at `url` (sqlite:///… or postgresql://…)."""
     if url.startswith("sqlite"):
         # IMMEDIATE: a transaction takes the write lock when it begins. A deferred one that
@@ -22,13 +28,25 @@ def bind(url):
         # Pooled: a request "closes" its connection back into the pool. Opening one per request
         # ran the pragmas and re-read the schema each time, costing more than a simple page.
         # Threads take turns with a connection, so it may move between them.
-        database = connect(url.replace("sqlite:", "sqlite+pool:", 1), pragmas=SQLITE_PRAGMAS,
-                           timeout=30, lock_type="IMMEDIATE", check_same_thread=False,
+        pragmas = dict(SQLITE_PRAGMAS, busy_timeout=int(busy_seconds * 1000))
+        database = connect(url.replace("sqlite:", "sqlite+pool:", 1), pragmas=pragmas,
+                           timeout=busy_seconds, lock_type="IMMEDIATE", check_same_thread=False,
                            max_connections=POOL_SIZE)
     else:
-        database = connect(url)
+        # The same bound for PostgreSQL's row and advisory locks.
+        extra = {} if "options=" in url else {"options": f"-c lock_timeout={int(busy_seconds * 1000)}"}
+        database = connect(url, **extra)
     db.initialize(database)
     return database
+
+
+def is_busy(error):
+    """True when a database error means a lock could not be had in time (SQLite's "database is
+    locked", PostgreSQL's lock timeout), not that something is wrong."""
+    text = str(error).lower()
+    code = getattr(getattr(error, "orig", None) or getattr(error, "__cause__", None), "pgcode", None)
+    return code == "55P03" or "database is locked" in text or "database table is locked" in text \
+        or "lock timeout" in text
 
 
 def is_postgres():
@@ -44,6 +62,45 @@ def lock_until_commit(name):
     """
     if is_postgres():
         db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (name,))
+
+
+class Rows:
+    """Rows of a model as the database takes them (every field converted, defaults filled in),
+    made before a transaction so that inside it only the insert remains (insert_rows)."""
+
+    def __init__(self, model, rows, last=()):
+        """`rows` are dicts of field name to value, all with the same names; the fields named in
+        `last` come at the end of each row, to be appended inside the transaction (add())."""
+        self.model, self.values = model, []
+        given = set(rows[0]) if rows else set()
+        self.fields = [f for f in model._meta.sorted_fields
+                       if not f.primary_key and f.name not in last] + \
+            [model._meta.fields[name] for name in last]
+        early = self.fields[:len(self.fields) - len(last)]
+        defaults = {f.name: f.default for f in early if f.name not in given}
+        for row in rows:
+            self.values.append([f.db_value(row[f.name] if f.name in given else
+                                           (defaults[f.name]() if callable(defaults[f.name])
+                                            else defaults[f.name]))
+                                for f in early])
+
+
+def insert_rows(rows, page=500):
+    """Insert prepared Rows with one statement run over them all: for an import's thousands of
+    rows, peewee's insert_many spends longer building SQL than the database spends writing, and
+    that time is under the write lock."""
+    if not rows.values:
+        return
+    table = rows.model._meta.table_name
+    columns = ", ".join(f'"{f.column_name}"' for f in rows.fields)
+    cursor = db.cursor()
+    if is_postgres():
+        from psycopg2.extras import execute_values
+        execute_values(cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s', rows.values,
+                       page_size=page)
+    else:
+        marks = ", ".join("?" for _ in rows.fields)
+        cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', rows.values)
 
 
 @contextmanager
@@ -65,7 +122,7 @@ def recorded_statements():
 
 def init_app(app):
     """Bind the database and open/close a connection around each request."""
-    bind(app.config["DATABASE_URL"])
+    bind(app.config["DATABASE_URL"], app.config.get("DB_BUSY_SECONDS", BUSY_TIMEOUT_SECONDS))
 
     @app.before_request
     def _connect():

@@ -359,9 +359,33 @@ class IdempotencyKey(BaseModel):
         indexes = ((("user", "key"), True),)
 
 
+class Job(BaseModel):
+    """Work that can outlast a request (an import's check and its confirmation), done by
+    `capture worker`; the page that started it follows its progress (capture/jobs.py)."""
+    kind = CharField(max_length=30)
+    body = ForeignKeyField(Body, null=True, backref="+")
+    user = ForeignKeyField(User, backref="+")
+    params = TextField(default="{}")
+    status = CharField(max_length=10, default="queued")  # queued → running → done | failed
+    done = IntegerField(default=0)
+    total = IntegerField(default=0)
+    step = CharField(max_length=100, default="")  # what it is doing now, for the page
+    message = TextField(default="")  # why it failed
+    result = TextField(default="")  # JSON, when done
+    # "host:pid" of the worker and when it last reported: a dead one leaves the job failed.
+    worker = CharField(max_length=100, default="")
+    heartbeat_at = DateTimeField(null=True)
+    created_at = DateTimeField(default=now)
+    started_at = DateTimeField(null=True)
+    finished_at = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("status", "id"), False), (("user", "body", "kind"), False))
+
+
 MODELS = [User, LoginFailure, Body, Membership, Category, ScopeItem, Document, File, AuditEvent,
           CheckIn, FollowUp, Commitment, Transfer, ChronicleEntry, FondsDescription,
-          Notification, ApiToken, ApiUsage, IdempotencyKey]
+          Notification, ApiToken, ApiUsage, IdempotencyKey, Job]
 
 
 def next_item_number(body, class_key):

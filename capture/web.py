@@ -3,11 +3,13 @@ from flask import current_app, g, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from peewee import fn
+from peewee import OperationalError, fn
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
 
 from . import labels, prepared
 from .api import problems
+from .db import is_busy
 from .models import Notification
 from .people import auth
 from .storage import DiskFull
@@ -106,6 +108,21 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, **kwargs)
 
 
+def _no_such_address(error):
+    """True when a 405 hides a 404: werkzeug notes a path's methods before its converters check
+    the values, so POST to /bodies/<an id beyond 64 bits>/… reported 405 while GET gave 404."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    for method in getattr(error, "valid_methods", None) or ():
+        try:
+            adapter.match(method=method)
+        except NotFound:
+            continue
+        except HTTPException:
+            return False
+        return False
+    return bool(getattr(error, "valid_methods", None))
+
+
 def healthz():
     """Liveness probe for a load balancer (and the benchmarks' trivial endpoint): no login, no query."""
     return "ok", 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store"}
@@ -154,6 +171,8 @@ def register(app):
 
     @app.errorhandler(405)
     def wrong_method(e):
+        if _no_such_address(e):
+            return not_found(e)
         if problems.is_api_request():
             return problems.from_http_exception(e)  # keeps the Allow header
         return _error(405, _("无法这样打开"), _("这个地址不能直接打开，请从页面上的按钮操作。"))
@@ -163,6 +182,19 @@ def register(app):
         # The traceback goes to the log (Flask logs it); the user gets a plain way forward.
         return _error(500, _("服务器出错"),
                       _("服务器处理时出错，您的操作可能没有完成。请稍后重试；如反复出现，请把出错时间告诉管理员。"))
+
+    @app.errorhandler(OperationalError)
+    def database_busy(e):
+        if not is_busy(e):
+            raise e  # a real fault: logged and answered as any other server error
+        # Nothing was written: the transaction that could not get its lock was rolled back.
+        app.logger.warning("database busy: %s %s", request.method, request.path)
+        headers = {"Retry-After": str(problems.BUSY_RETRY_AFTER)}
+        if problems.is_api_request():
+            return problems.response(503, problems.detail_for(503), "busy", headers=headers)
+        return render_template("error.html", status=503, title=_("系统正忙，请稍后再试"),
+                               message=_("另一项较大的操作（例如批量导入）正在写入数据库，您这次的操作没有保存，也没有留下任何改动。"
+                                         "请等几秒钟，返回上一页再提交一次；浏览器通常会保留您已填写的内容。")), 503, headers
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):

@@ -132,8 +132,12 @@ def world(app):
 def live_server(app):
     """The app served on a free loopback port for a browser test."""
     from browser_support import LiveServer
+
+    from capture.ops.worker import start_thread
     server = LiveServer(app)
+    worker = start_thread(app)  # as `python run.py` does: background jobs in the same process
     yield server
+    worker.set()
     server.stop()
 
 

@@ -14,3 +14,13 @@ def test_catalogue_benchmark_prints_ours_the_baseline_and_the_ratio(capsys, tmp_
     same = next(line for line in out.splitlines() if "same rows and cells" in line)
     assert "yes" in same  # both documents hold the same table, read back with python-docx
     assert "growth" in out
+
+
+def test_import_benchmark_prints_ours_the_bare_insert_and_the_lock_held(capsys, tmp_path, monkeypatch):
+    from bench import imports
+    monkeypatch.setenv("BENCH_DIR", str(tmp_path))
+    imports.run(size=40)
+    out = capsys.readouterr().out
+    figure = next(line for line in out.splitlines() if "vs bare insert_many" in line)
+    assert "ours" in figure and "baseline" in figure and "ratio" in figure
+    assert "longest write transaction" in out and "growth" in out

@@ -8,8 +8,9 @@ import io
 
 import pytest
 
+from capture import jobs
 from capture.guidance import calendar as calendar_feed
-from capture.models import (CheckIn, ChronicleEntry, Commitment, Document, File, FollowUp,
+from capture.models import (CheckIn, ChronicleEntry, Commitment, Document, File, FollowUp, Job,
                             Membership, Notification, Transfer, User)
 from capture.records import registry
 
@@ -66,6 +67,8 @@ EXPECTED = {
     "calendar.feed": PUBLIC,  # the secret token in the URL is the permission
     "transfers.index": {"admin", "transfer_officer"},
     "transfers.verify": {"admin", "transfer_officer"},
+    "transfers.verify_job": {"admin", "transfer_officer"},
+    "transfers.verify_restart": {"admin", "transfer_officer"},
     "transfers.body": ALL,
     "transfers.dissolve": {"admin", "liaison", "transfer_officer"},
     "transfers.confirm": {"admin", "liaison", "transfer_officer"},
@@ -85,6 +88,8 @@ EXPECTED = {
     "transfers.edit_event": {"secretary", "liaison", "transfer_officer"},
     "imports.upload": {"secretary", "liaison"},
     "imports.confirm": {"secretary", "liaison"},
+    "imports.job": {"secretary", "liaison"},
+    "imports.restart": {"secretary", "liaison"},
     "api_tokens.index": ALL,
     "api_tokens.revoke": ALL,
     "api.openapi_document": PUBLIC,
@@ -105,7 +110,10 @@ EXPECTED = {
 }
 # Pages that need something to exist first (a check report, a failing finding): a role that is
 # allowed may get 404 when it does not; a role that is not allowed must still get 403 / 404.
-NEEDS_PRECONDITION = {"transfers.commit", "transfers.report_file"}
+NEEDS_PRECONDITION = {"transfers.commit", "transfers.report_file",
+                      # an import job is its uploader's alone: another allowed role gets 404
+                      "imports.job", "imports.restart", "transfers.verify_job",
+                      "transfers.verify_restart"}
 # Who can see body A at all: members (secretary, liaison, viewer) and the all-seeing roles.
 SEES_A = ALL
 SEES_B = {"admin", "transfer_officer"}  # B has no members among the test users
@@ -162,6 +170,7 @@ OBJECTS = {
     "commitment_id": lambda body: Commitment.get(Commitment.body == body),
     "transfer_id": lambda body: Transfer.get(Transfer.body == body),
     "entry_id": lambda body: ChronicleEntry.get(ChronicleEntry.body == body),
+    "job_id": lambda body: Job.get(Job.body == body),
 }
 
 
@@ -183,6 +192,8 @@ def documents(app, world, tmp_path):
     for user in User.select():
         Notification.create(user=user, kind="test", key=f"matrix-{user.id}", message="测试", link="/")
     world["calendar_token"] = calendar_feed.issue(world["liaison"])
+    for body in (world["a"], world["b"]):
+        jobs.enqueue("import.check", world["secretary"], body, {"staged": "0" * 32})
     for body in (world["a"], world["b"]):
         registry.register_document(
             body, world["secretary"],

@@ -11,6 +11,7 @@ from capture.models import (AuditEvent, Body, ChronicleEntry, Commitment, FondsD
 from capture.transfer import packaging, verify
 
 from conftest import make_user
+from test_import_jobs import work
 from transfer_support import flood_body, register
 
 
@@ -91,7 +92,7 @@ def test_commitment_round_trip_ends_in_a_supplementary_package(app, client, auth
     report = client.get(f"{url}/report").get_data(as_text=True)
     assert "归档范围要求的“工作总结”尚无已登记的文件" in report
     assert auth.post(f"{url}/export", page=url).status_code == 302
-    packaging.wait()
+    work(app)  # what `capture worker` does
     assert Transfer.get().status == "failed" and "工作总结" in Transfer.get().message
 
     key = f"COMP-SCOPE:s{summary_scope.id}"
@@ -105,7 +106,7 @@ def test_commitment_round_trip_ends_in_a_supplementary_package(app, client, auth
     assert "已作限时承诺" in client.get(f"{url}/report").get_data(as_text=True)
 
     auth.post(f"{url}/export", page=url)
-    packaging.wait()
+    work(app)  # what `capture worker` does
     full = Transfer.get(Transfer.status == "exported")
     assert verify.verify(full.package_path).valid
     with zipfile.ZipFile(full.package_path) as archive:
@@ -171,13 +172,19 @@ def test_the_archive_verifies_an_uploaded_package(app, client, auth, flood, tmp_
     result = export_folder(app, body, tmp_path, zip_package=True)
     auth.login("officer")
     data = {"package": (open(result.path, "rb"), result.path.name), "digest": result.sha256}
-    page = auth.post("/transfers/verify", data, page="/transfers", content_type="multipart/form-data")
+    queued = auth.post("/transfers/verify", data, page="/transfers", content_type="multipart/form-data")
+    assert queued.status_code == 303  # answered at once; a worker verifies it
+    assert "排队等待校验" in client.get(queued.headers["Location"]).get_data(as_text=True)
+    work(app)
+    page = client.get(queued.headers["Location"])
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "校验通过" in html and result.sha256 in html
+    assert queued.headers["Location"] in client.get("/transfers").get_data(as_text=True)
     broken = io.BytesIO(result.path.read_bytes().replace(b"%%EOF", b"%%EOX", 1))
-    page = auth.post("/transfers/verify", {"package": (broken, "x.zip")}, page="/transfers",
-                     content_type="multipart/form-data")
-    html = page.get_data(as_text=True)
+    queued = auth.post("/transfers/verify", {"package": (broken, "x.zip")}, page="/transfers",
+                       content_type="multipart/form-data")
+    work(app)
+    html = client.get(queued.headers["Location"]).get_data(as_text=True)
     assert "校验未通过" in html and "文件已损坏" in html and "data/files/" in html
 
 

@@ -1,13 +1,15 @@
 """The OpenAPI 3.1 document of /api/v1, built from the same declarations the views use."""
+import sys
+import unicodedata
 from functools import lru_cache
 
 from capture.models import (BODY_KINDS, BODY_STATUSES, CARRIERS, CHECKIN_MODES, CHECKIN_STATUSES,
                             DOCUMENT_STATUSES, RETENTIONS, ROLES, SECURITY_LEVELS, TIERS)
-from capture.records.validation import LENGTHS, MAX_PAGES
+from capture.records.validation import LENGTHS, MAX_PAGES, MULTILINE
 
 from .problems import MEDIA_TYPE, TYPES
 from .queries import DOCUMENT_FILTERS, FOLLOW_UP_FILTERS, PAGE
-from .support import IDEMPOTENCY_HEADER, MAX_KEY
+from .support import IDEMPOTENCY_HEADER, KEY_PATTERN, MAX_KEY
 
 DB_INT = 2**63 - 1
 # (slug, status, title, when it happens) — shown on the documentation page, linked from `type`.
@@ -27,6 +29,8 @@ PROBLEMS = [
     ("duplicate-content", 409, "文件内容与已登记的文件相同",
      "所选文件的内容本机构已经登记过；没有登记，也没有使用档号。duplicates 列出相同的文件。"
      "确属另一件文件的，在请求中加字段 duplicate_ok=true 后重发。"),
+    ("busy", 503, "数据库正忙",
+     "另一项写入（如批量导入的一批）占用数据库的时间超过了等待上限，这次请求没有执行，也没有留下任何改动。请按 Retry-After 的秒数稍后重试。"),
 ]
 
 ERROR_TEXT = {
@@ -37,9 +41,10 @@ ERROR_TEXT = {
     413: "请求超过上传上限。", 415: "请求体不是 multipart/form-data。",
     416: "请求的字节范围无效。",
     422: "内容未通过校验；errors 列出各字段的原因。", 429: "请求过于频繁；见 Retry-After。",
-    500: "服务器内部错误（不含调试信息）。", 507: "服务器存储空间不足，文件未保存。",
+    500: "服务器内部错误（不含调试信息）。", 503: "数据库正忙，请求未执行；见 Retry-After。",
+    507: "服务器存储空间不足，文件未保存。",
 }
-READ_ERRORS = (401, 404, 429, 500)
+READ_ERRORS = (401, 404, 429, 500, 503)
 
 
 def _nullable(schema):
@@ -152,19 +157,60 @@ FILES = {"type": "array", "items": {"type": "string", "contentMediaType": "appli
          "description": "文件本身（可多个），以原文件名上传；格式由内容识别，可执行程序和含宏文档会被拒绝。"}
 
 
+def _refused_characters(multiline=False):
+    """A regex class body of the characters text.has_control_characters refuses (Unicode Cc, Cf,
+    Co), so the document states the same rule the code applies. Surrogates (Cs) are left out:
+    UTF-8 cannot carry them, and a pattern naming them is one many regex engines reject."""
+    allowed = {"\n", "\r", "\t"} if multiline else set()
+    ranges, start, last = [], None, None
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if unicodedata.category(char) in ("Cc", "Cf", "Co") and char not in allowed:
+            if start is None:
+                start = code
+            last = code
+        elif start is not None:
+            ranges.append((start, last))
+            start = None
+    if start is not None:
+        ranges.append((start, last))
+
+    def escape(code):
+        # \uXXXX reads the same in ECMA-262 and Python regexes; beyond the BMP the character itself.
+        return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
+    return "".join(escape(a) if a == b else f"{escape(a)}-{escape(b)}" for a, b in ranges)
+
+
+@lru_cache(maxsize=None)
+def text_pattern(required=False, multiline=False):
+    """The pattern of a free-text form field: no control characters; if required, not blank."""
+    refused = _refused_characters(multiline)
+    if required:  # the value is trimmed before it is checked, so blanks alone count as empty
+        return f"^[^{refused}]*[^{refused}\\s][^{refused}]*$"
+    return f"^[^{refused}]*$"
+
+
+# A year from 1900: an earlier one is refused as a typo (0026 for 2026).
+DATE_PATTERN = "^(19[0-9]{2}|[2-9][0-9]{3})-[0-9]{2}-[0-9]{2}$"
+
+
 def _document_form():
-    text = {name: {"type": "string", "maxLength": size} for name, size in LENGTHS.items()}
+    text = {name: {"type": "string", "maxLength": size,
+                   "pattern": text_pattern(name in ("responsible", "title"), name in MULTILINE)}
+            for name, size in LENGTHS.items()}
     return {"type": "object", "additionalProperties": False,
             "required": ["retention", "responsible", "title", "date"],
             "properties": {
-                "category": {"type": "string", "maxLength": 10, "description": "本机构的分类代码，留空表示不分类。"},
+                "category": {"type": "string", "maxLength": 10, "pattern": text_pattern(),
+                             "description": "本机构的分类代码，留空表示不分类。"},
                 "retention": {"type": "string", "enum": list(RETENTIONS), "description": "保管期限：Y 永久，D30 30 年，D10 10 年。"},
                 "carrier": {"type": "string", "enum": list(CARRIERS), "default": "electronic"},
                 "doc_number": {**text["doc_number"], "description": "文号，没有则留空。"},
                 "responsible": {**text["responsible"], "minLength": 1, "description": "责任者全称（不写“本局”）。"},
                 "title": {**text["title"], "minLength": 1},
                 "title_supplied": {"type": "boolean", "default": False, "description": "自拟题名。"},
-                "date": {"type": "string", "format": "date", "description": "成文日期，不能晚于今天。"},
+                "date": {"type": "string", "format": "date", "pattern": DATE_PATTERN,
+                         "description": "成文日期，YYYY-MM-DD，1900 年以后，不能晚于今天。"},
                 "pages": {"type": "integer", "minimum": 0, "maximum": MAX_PAGES, "default": 0},
                 "security": {"type": "string", "enum": list(SECURITY_LEVELS), "default": ""},
                 "scope_item": {"type": "integer", "minimum": 1, "maximum": DB_INT,
@@ -178,6 +224,8 @@ def _document_form():
 
 def _files_form():
     return {"type": "object", "additionalProperties": False, "required": ["files"],
+            # A new version replaces one file with one file.
+            "dependentSchemas": {"replaces": {"properties": {"files": {"maxItems": 1}}}},
             "properties": {"files": {**FILES, "minItems": 1},
                            "replaces": {"type": "integer", "minimum": 1, "maximum": DB_INT,
                                         "description": "被替换文件的编号；此时只能上传一个文件，作为它的新版本。"}}}
@@ -207,7 +255,7 @@ TRANSFER_ID = _id("transfer_id", "移交编号。")
 IDEMPOTENCY = {"name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
                "description": "重试安全：同一用户 24 小时内用同一个键重发同样的请求，得到第一次的结果而不会重复登记。",
                "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY,
-                          "pattern": "^[\\x21-\\x7e]+$"}}
+                          "pattern": KEY_PATTERN}}
 
 
 def _query(params):
@@ -241,7 +289,7 @@ def _post(operation, summary, params, form, created, tag="documents"):
                 "Location": {"schema": STRING, "description": "该文件（件）的地址。"},
                 "Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]},
                                         "description": "重试时出现：这是第一次请求的结果。"}}),
-                **_errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 507)},
+                **_errors(400, 401, 403, 404, 409, 413, 415, 422, 429, 500, 503, 507)},
             "security": [{"bearerAuth": ["write"]}]}
 
 
@@ -298,7 +346,7 @@ def _responses():
         response = {"description": text, "content": {MEDIA_TYPE: {"schema": _ref("Problem")}}}
         if status == 401:
             response["headers"] = {"WWW-Authenticate": {"schema": STRING}}
-        if status in (409, 429):
+        if status in (409, 429, 503):
             response["headers"] = {"Retry-After": {"schema": STRING, "description": "等待的秒数。"}}
         responses[f"E{status}"] = response
     return responses

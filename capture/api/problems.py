@@ -19,7 +19,10 @@ TYPES = {
     "rate-limited": "/api/v1/docs#problem-rate-limited",
     "package-unavailable": "/api/v1/docs#problem-package-unavailable",
     "duplicate-content": "/api/v1/docs#problem-duplicate-content",
+    "busy": "/api/v1/docs#problem-busy",
 }
+# Seconds a client is asked to wait before retrying a request that found the database busy.
+BUSY_RETRY_AFTER = 5
 
 
 class Problem(Exception):
@@ -73,6 +76,7 @@ def detail_for(status, default=""):
         404: _("找不到该资源，或令牌无权查看。"),
         405: _("该地址不支持此请求方法。"),
         415: _("请求的内容类型不受支持。"),
+        503: _("数据库正忙（例如正在批量导入），这次请求没有执行。请按 Retry-After 的秒数稍后重试。"),
     }
     return details.get(status, default)
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import after_this_request, current_app, g, request
 from flask_babel import gettext as _
 
 from capture.people import auth, tokens
@@ -18,6 +18,8 @@ from .problems import Problem
 BEARER = 'Bearer realm="capture"'
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY = 255
+# Visible ASCII only, as the OpenAPI document says: a space inside a key ("a b") is refused.
+KEY_PATTERN = "^[\\x21-\\x7e]+$"
 # Text parameters may not hold control characters (PostgreSQL refuses NUL, and none belongs in
 # a search); the same expression is published in the OpenAPI document.
 NO_CONTROL = "^[^\\x00-\\x1f\\x7f-\\x9f]*$"
@@ -103,6 +105,8 @@ def token_required(scope="read"):
                 raise Problem(401, _("缺少有效的接口令牌。请在 Authorization 头中发送 “Bearer 令牌”；令牌可能已撤销，或其用户已停用。"),
                               "unauthorized", headers={"WWW-Authenticate": BEARER})
             wait = tokens.count_request(token, current_app.config["API_RATE_PER_MINUTE"])
+            # The counts reach the database after the answer has gone out, not before it.
+            after_this_request(_flush_counts_when_closed)
             if wait:
                 raise Problem(429, _("请求过于频繁：每个令牌每分钟最多 %(n)s 次。请在 %(s)s 秒后重试。",
                                      n=current_app.config["API_RATE_PER_MINUTE"], s=wait),
@@ -115,6 +119,11 @@ def token_required(scope="read"):
             return view(*args, **kwargs)
         return wrapped
     return decorator
+
+
+def _flush_counts_when_closed(response):
+    response.call_on_close(tokens.flush_counts)
+    return response
 
 
 def api_user():
@@ -160,8 +169,8 @@ def idempotency_key():
     if key is None:
         return None
     key = key.strip().strip('"')
-    if not key or len(key) > MAX_KEY or not key.isascii() or not key.isprintable():
-        raise Problem(400, _("Idempotency-Key 应为 1–255 个可打印 ASCII 字符，建议使用 UUID。"))
+    if not re.fullmatch(KEY_PATTERN, key) or len(key) > MAX_KEY:
+        raise Problem(400, _("Idempotency-Key 应为 1–255 个可见 ASCII 字符（不含空格），建议使用 UUID。"))
     return key
 
 

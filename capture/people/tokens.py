@@ -1,5 +1,4 @@
 """API tokens: made, shown once, kept only as a digest, revoked; and the per-token rate limit."""
-import datetime as dt
 import hashlib
 import secrets
 
@@ -7,8 +6,10 @@ from flask_babel import gettext as _
 
 from capture import audit
 from capture.db import db
-from capture.models import ApiToken, ApiUsage, User, now
+from capture.models import ApiToken, User, now
 from capture.text import RegistrationError, has_control_characters
+
+from . import rates
 
 PREFIX = "cap_"
 SCOPES = ("read", "read write")
@@ -74,22 +75,22 @@ def may_write(token):
 def count_request(token, limit, at=None):
     """Count a request in the token's current minute; return seconds to wait when over `limit`.
 
-    The count lives in the database, so the limit holds across every gunicorn worker and app
-    server. The first request of a minute also notes the token's last use and drops its old
-    counts, so a busy token costs one small write per request and nothing more.
+    Counted in memory and added to the database in batches (rates.RateCounter), so that the
+    limit holds across every worker and server while a read takes no write lock.
     """
-    at = at or now()
-    window = at.replace(second=0, microsecond=0)
-    with db.atomic():
-        (ApiUsage.insert(token=token, window=window, count=1)
-         .on_conflict(conflict_target=[ApiUsage.token, ApiUsage.window],
-                      update={ApiUsage.count: ApiUsage.count + 1})
-         .execute())
-        count = (ApiUsage.select(ApiUsage.count)
-                 .where(ApiUsage.token == token, ApiUsage.window == window).scalar())
-        if count == 1:
-            ApiUsage.delete().where(ApiUsage.token == token, ApiUsage.window < window).execute()
-            ApiToken.update(last_used_at=at).where(ApiToken.id == token.id).execute()
-    if count <= limit:
-        return 0
-    return max(1, int((window + dt.timedelta(minutes=1) - at).total_seconds() + 0.999))
+    return rates.COUNTER.count(token, limit, at)
+
+
+def flush_counts():
+    """Add this process's request counts to the database when a batch is due (never waits)."""
+    if not rates.COUNTER.due():
+        return
+    # Called after the response, when the request's connection has gone back to the pool.
+    opened = db.is_closed()
+    if opened:
+        db.connect()
+    try:
+        rates.COUNTER.flush()
+    finally:
+        if opened:
+            db.close()

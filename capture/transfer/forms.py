@@ -71,3 +71,7 @@ class VerifyForm(FlaskForm):
     digest = StringField(_l("登记表上的 SHA-256 摘要"), validators=[
         Optional(), Regexp(r"^\s*[0-9a-fA-F]{64}\s*$", message=_l("摘要应为 64 位十六进制字符"))],
         description=_l("可不填；填写后将与数据包的实际摘要比对"))
+
+
+class VerifyRestartForm(FlaskForm):
+    """Start a verification again (the CSRF token is all it carries)."""

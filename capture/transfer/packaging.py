@@ -4,14 +4,13 @@ import json
 import os
 import shutil
 import socket
-import threading
 import time
 from pathlib import Path
 
 from flask import current_app
 from peewee import Case
 
-from capture import audit, clock
+from capture import audit, clock, jobs
 from capture.db import db, is_postgres
 from capture.models import Body, Document, File, Transfer, now
 from capture.records import lifecycle
@@ -471,33 +470,27 @@ def packages_dir(body):
     return Path(current_app.config["DATA_DIR"]) / "packages" / body.code
 
 
-_threads = {}
+EXPORT_JOB = "transfer.export"
 
 
 def start(body, user):
-    """Claim the export and run it in a worker thread; return the transfer at once."""
+    """Claim the export and queue it for `capture worker`; return the transfer at once."""
     transfer = claim(body, user)
-    app = current_app._get_current_object()
-    store, out_dir = app.extensions["store"], packages_dir(body)
-
-    def work():
-        with app.app_context(), db.connection_context():
-            try:
-                export(Transfer.get_by_id(transfer.id), store, out_dir, zip_package=True)
-            except ExportError:
-                pass  # the message is on the transfer for the page to show
-
-    thread = threading.Thread(target=work, name=f"export-{transfer.id}", daemon=True)
-    _threads[transfer.id] = thread
-    thread.start()
+    jobs.enqueue(EXPORT_JOB, user, body, {"transfer": transfer.id})
     return transfer
 
 
-def wait(timeout=60):
-    """Wait for the export threads of this process (tests and orderly shutdown)."""
-    for transfer_id, thread in list(_threads.items()):
-        thread.join(timeout)
-        _threads.pop(transfer_id, None)
+def run_job(job, app):
+    """Build the package a queued export asked for (in the worker, which now heartbeats it)."""
+    transfer_id = jobs.params(job)["transfer"]
+    Transfer.update(worker=_this_worker(), heartbeat_at=now()).where(Transfer.id == transfer_id).execute()
+    transfer = Transfer.get_by_id(transfer_id)
+    try:
+        export(transfer, app.extensions["store"], packages_dir(transfer.body), zip_package=True)
+    except ExportError:
+        pass  # the message is on the transfer for the page to show
+    with db.atomic():
+        jobs.finish(job, {"transfer": transfer_id})
 
 
 def mark_received(transfer, user):

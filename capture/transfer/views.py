@@ -7,14 +7,15 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_babel import get_translations, gettext as _
 from flask_login import current_user, login_required
 
-from capture.models import ChronicleEntry, Commitment, Document, Transfer
+from capture import jobs
+from capture.models import ChronicleEntry, Commitment, Document, Job, Transfer
 from capture.people import auth
 from capture.records import lifecycle
 from exporters import forms as form_writer, report as report_writer
 
-from . import commitments, dissolution, package_data, packaging, verify as verifier
+from . import commitments, dissolution, package_data, packaging, verify as verifier, verify_task
 from .forms import (ChronicleForm, CommitmentForm, CorrectDissolutionForm, DescriptionForm,
-                    DissolveForm, FulfilForm, VerifyForm)
+                    DissolveForm, FulfilForm, VerifyForm, VerifyRestartForm)
 
 bp = Blueprint("transfers", __name__)
 
@@ -31,26 +32,60 @@ def index():
     recent = list(Transfer.select().where(Transfer.status.in_(["exported", "received"]))
                   .order_by(Transfer.id.desc()).limit(50))
     bodies = dissolution.visible_transfers_bodies()
+    checks = list(Job.select().where(Job.user == _user(), Job.kind == verify_task.KIND)
+                  .order_by(Job.id.desc()).limit(5))
     return render_template("transfers/index.html", bodies=bodies, transfers=recent, form=VerifyForm(),
-                           untransferred=lifecycle.pending_counts([b.id for b in bodies]))
+                           checks=checks, untransferred=lifecycle.pending_counts([b.id for b in bodies]))
 
 
 @bp.route("/transfers/verify", methods=["POST"])
 @login_required
 @auth.require("package.verify")
 def verify():
-    """Validate an uploaded package as the receiving archive."""
+    """Validate an uploaded package as the receiving archive: a background job, followed on its page."""
     form = VerifyForm()
     if not form.validate_on_submit():
         return render_template("transfers/index.html", bodies=dissolution.visible_transfers_bodies(),
                                transfers=[], form=form, untransferred={}), 400
     upload = form.package.data
-    with tempfile.TemporaryDirectory(dir=current_app.config["DATA_DIR"], prefix="verify-") as tmp:
-        path = Path(tmp) / Path(upload.filename or "package.zip").name
-        upload.save(path)
-        result = verifier.verify(path, form.digest.data or None)
-    return render_template("transfers/verified.html", result=result, name=verifier.shown(path.name),
+    job = verify_task.stage(current_app.config["DATA_DIR"], upload, upload.filename,
+                            (form.digest.data or "").strip(), _user())
+    return redirect(url_for("transfers.verify_job", job_id=job.id), 303)
+
+
+def _verify_job_or_404(job_id):
+    found = Job.get_or_none(Job.id == job_id, Job.user == _user(), Job.kind == verify_task.KIND)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.route("/transfers/verify/jobs/<int:job_id>")
+@login_required
+@auth.require("package.verify")
+def verify_job(job_id):
+    """A package's verification: its progress while it runs, then the verdict."""
+    found = _verify_job_or_404(job_id)
+    if found.status == "running" and jobs.reap(jobs.dead_worker_reason()):
+        found = Job.get_by_id(found.id)
+    if found.status != "done":
+        return render_template("transfers/verify_job.html", job=found, elapsed=jobs.elapsed(found),
+                               name=jobs.params(found).get("name", ""), restart=VerifyRestartForm())
+    result, name = verify_task.verdict(found)
+    return render_template("transfers/verified.html", result=result, name=verifier.shown(name),
                            messages=result.messages(get_translations().ugettext))
+
+
+@bp.route("/transfers/verify/jobs/<int:job_id>/restart", methods=["POST"])
+@login_required
+@auth.require("package.verify")
+def verify_restart(job_id):
+    """Start a verification whose worker stopped again."""
+    found = _verify_job_or_404(job_id)
+    if not VerifyRestartForm().validate_on_submit():
+        abort(400)
+    jobs.restart(found)
+    return redirect(url_for("transfers.verify_job", job_id=found.id), 303)
 
 
 @bp.route("/bodies/<int:body_id>/transfer")

@@ -79,7 +79,7 @@ def import_command(body_code, table, files_path, dry_run, username):
 def _run(body, user, header, rows, source, dry_run):
     if dry_run:
         return importer.check(body, header, rows, source)
-    with click.progressbar(length=max(len(rows), 1) * 2, label="Importing") as bar:
+    with click.progressbar(length=max(len(rows), 1) * 3, label="Importing") as bar:
         def progress(done, total):
             bar.length = total
             bar.update(done - bar.pos)

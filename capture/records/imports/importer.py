@@ -4,7 +4,7 @@ Each row goes through the same checks and the same 档号 assignment as the web 
 (validation.check, registry.register_document). A check (dry run) reports every problem with
 its row, column, value and reason and changes nothing. A real run checks the same way first and
 stops if anything is wrong; then it stores the files (outside the transaction, so the web stays
-writable meanwhile) and registers every row in one transaction. If that transaction fails, the
+writable meanwhile) and registers every row in one transaction, all prepared beforehand (bulk.py). If that transaction fails, the
 stored files are left without a document: the store is content-addressed, so they cost only
 space, and the retried import reuses them instead of storing them again.
 """
@@ -21,6 +21,7 @@ from capture.models import Document, next_item_number
 from capture.records import files, formats, registry, validation
 from capture.text import RegistrationError
 
+from . import bulk
 from .sources import SourceError
 
 # Column headers of the filing catalogue (DA/T 22) and the extra ones import needs, with the
@@ -44,6 +45,14 @@ CARRIER_WORDS = {"电子": "electronic", "纸质": "paper", "照片": "photo", "
                  "音视频": "audio-video"}
 SECURITY_WORDS = {"不标": "", "无": "", "公开": ""}
 FILE_SEPARATORS = re.compile(r"[;；|\n]+")
+# 档号 as DA/T 22 writes it: fonds-class·year-retention[-category]-item; the dot may be typed
+# as any of the middle dots Chinese input methods give.
+REFERENCE_CODE = re.compile(r"(?P<fonds>[^-]+)-(?P<record_class>[A-Z]{2})[·•・.．](?P<year>\d{4})"
+                            r"-(?P<retention>Y|D30|D10)(?:-(?P<category>[^-]+))?-(?P<item>\d{1,6})")
+
+
+class ImpossibleDate(ValueError):
+    """A date written in a form we read but naming a day that does not exist (2026-02-30)."""
 
 
 @dataclass
@@ -94,6 +103,32 @@ class ImportReport:
         return not self.errors
 
 
+def unreadable(error):
+    """A report of one problem: the upload could not be read (or imported) at all."""
+    report = ImportReport(dry_run=True)
+    report.problems.append(ImportProblem(1, "", "", str(error)))
+    return report
+
+
+def report_to_dict(report, table_name=""):
+    """The report as JSON-ready data, kept as a job's result."""
+    return {"dry_run": report.dry_run, "table_name": table_name,
+            "problems": [[p.row, p.column, p.value, str(p.reason), p.severity] for p in report.problems],
+            "rows": [[r.number, r.fields.get("title", ""), r.existing] for r in report.rows],
+            "planned": {str(k): v for k, v in report.planned.items()},
+            "imported": report.imported}
+
+
+def report_from_dict(data):
+    """An ImportReport back from report_to_dict(), enough to show it again."""
+    report = ImportReport(dry_run=data["dry_run"], imported=data["imported"],
+                          planned={int(k): v for k, v in data["planned"].items()})
+    report.problems = [ImportProblem(*p) for p in data["problems"]]
+    report.rows = [Row(number, {"title": title}, [], "", existing=existing)
+                   for number, title, existing in data["rows"]]
+    return report
+
+
 def _header_key(text):
     text = re.sub(r"\s+", "", text).replace("（", "(").replace("）", ")")
     return COLUMNS.get(text) or (text.lower() if text.lower() in FIELD_NAMES else None)
@@ -112,7 +147,8 @@ def map_columns(header, report):
         else:
             columns[name] = index
     for name in REQUIRED:
-        if name not in columns:
+        # A 档号 column carries the retention period (and the category): see _from_code.
+        if name not in columns and not (name == "retention" and "reference_code" in columns):
             report.problems.append(ImportProblem(1, HEADER_OF[name], "",
                                                  _("缺少这一列，表格的第一行应为列名。")))
     return columns
@@ -121,11 +157,16 @@ def map_columns(header, report):
 def parse_date(text):
     """20260315 (as the catalogue writes it), 2026-03-15, 2026/3/15 or 2026.3.15 → date."""
     if re.fullmatch(r"\d{8}", text):
-        return dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
-    if match:
-        return dt.date(*map(int, match.groups()))
-    raise ValueError(text)
+        parts = (text[:4], text[4:6], text[6:])
+    else:
+        match = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
+        if not match:
+            raise ValueError(text)
+        parts = match.groups()
+    try:
+        return dt.date(*map(int, parts))
+    except ValueError:
+        raise ImpossibleDate(text) from None
 
 
 def row_key(fields):
@@ -150,17 +191,39 @@ def _fields(number, values, columns, column_of, report):
         raw = re.sub(r"\s+", "", fields.get(name, ""))
         fields[name] = words.get(raw.lower(), words.get(raw, raw))
     fields.setdefault("retention", "")
+    _from_code(number, fields, cell("reference_code"), columns, column_of, report)
     pages = fields.get("pages", "")
     if re.fullmatch(r"\d+\.0+", pages):
         fields["pages"] = pages.split(".")[0]
     if fields.get("date"):
         try:
             fields["date"] = parse_date(fields["date"])
+        except ImpossibleDate:
+            report.problems.append(ImportProblem(number, column_of["date"], cell("date"),
+                                                 _("没有这一天：%(value)s 不是日历上存在的日期，请核对月和日。", value=cell("date"))))
+            fields["date"] = None
         except ValueError:
             report.problems.append(ImportProblem(number, column_of["date"], cell("date"),
                                                  _("日期应写成 8 位数字如 20260315，或 2026-03-15。")))
             fields["date"] = None
     return fields, [n.strip() for n in FILE_SEPARATORS.split(cell("files")) if n.strip()], cell("reference_code")
+
+
+def _from_code(number, fields, code, columns, column_of, report):
+    """Fill in the retention period and category a catalogue leaves to its 档号 column."""
+    if "retention" in columns and "category" in columns or "reference_code" not in columns:
+        return
+    match = REFERENCE_CODE.fullmatch(re.sub(r"\s+", "", code))
+    if "category" not in columns and match:
+        fields["category"] = match["category"] or ""
+    if "retention" not in columns:
+        if match:
+            fields["retention"] = match["retention"]
+        else:
+            report.problems.append(ImportProblem(number, column_of["reference_code"], code, _(
+                "表中没有“保管期限”列，也无法从档号读出保管期限（档号应形如 J001-WS·2026-Y-BGS-0001）。"
+                "请填写档号，或加一列“保管期限”。")))
+            fields["retention"] = None  # reported here; not again by the form's check
 
 
 def _check_files(row, column, source, report):
@@ -184,17 +247,19 @@ def _check_files(row, column, source, report):
     return found
 
 
-def check(body, header, rows, source=None, dry_run=True):
-    """Read and check every row; return the ImportReport (nothing is written)."""
+def check(body, header, rows, source=None, dry_run=True, progress=None):
+    """Read and check every row; return the ImportReport (nothing is written).
+
+    `progress(done, total)` is told how many rows have been checked as it goes."""
     report = ImportReport(dry_run=dry_run)
     columns = map_columns(header, report)
     if report.errors:
         return report
     column_of = {name: header[index] for name, index in columns.items()}
-    seen = {}
+    seen, lookups = {}, {}
     for offset, values in enumerate(rows):
         if any(values):
-            row = _check_row(body, offset + 2, values, columns, column_of, report)
+            row = _check_row(body, offset + 2, values, columns, column_of, report, lookups)
             if row.key in seen:
                 report.problems.append(ImportProblem(row.number, column_of["title"], row.fields["title"],
                                                      _("与第 %(n)s 行的文号、责任者、题名和日期完全相同，是否重复登记？", n=seen[row.key])))
@@ -202,21 +267,26 @@ def check(body, header, rows, source=None, dry_run=True):
                 seen[row.key] = row.number
             row.file_paths = _check_files(row, column_of.get("files"), source, report)
             report.rows.append(row)
+        if progress and offset % 200 == 199:
+            progress(offset + 1, len(rows))
     _mark_existing(body, report)
     _plan_codes(body, report, column_of)
     return report
 
 
-def _check_row(body, number, values, columns, column_of, report):
+def _check_row(body, number, values, columns, column_of, report, lookups=None):
     """One row through the web form's checks; its problems go into the report."""
     fields, file_names, claimed = _fields(number, values, columns, column_of, report)
     row = Row(number, fields, file_names, "", claimed)
     # A date that could not be read is reported already; the other fields are still checked.
-    only = tuple(n for n in validation.ALL_FIELDS if n != "date" or fields.get("date") is not None)
+    only = tuple(n for n in validation.ALL_FIELDS
+                 if n not in ("date", "retention") or fields.get(n) is not None)
     try:
-        clean, warnings = validation.check(body, fields, only=only)
+        clean, warnings = validation.check(body, fields, only=only, lookups=lookups)
     except RegistrationError as error:
         for name, messages in error.field_errors.items():
+            if name not in columns and name in ("retention", "category") and claimed:
+                name = "reference_code"  # the value came from the 档号 column
             index = columns.get(name)
             value = values[index] if index is not None and index < len(values) else ""
             for message in messages:
@@ -225,7 +295,7 @@ def _check_row(body, number, values, columns, column_of, report):
         return row
     for warning in warnings:
         report.problems.append(ImportProblem(number, column_of["date"], str(fields["date"]), warning, "warning"))
-    if "date" in clean:
+    if "date" in clean and "retention" in clean:
         row.clean, row.key = clean, row_key(clean)
     return row
 
@@ -256,9 +326,17 @@ def _plan_codes(body, report, column_of):
                                                  _("档号由系统给出，将是 %(code)s，而不是表中所写。", code=code), "warning"))
 
 
-def run(body, user, header, rows, source, store, max_bytes=None, progress=None):
-    """Check, then import every new row in one transaction; return the ImportReport."""
-    report = check(body, header, rows, source, dry_run=False)
+def run(body, user, header, rows, source, store, max_bytes=None, progress=None, finish=None):
+    """Check, store the files, then register every new row in one short transaction; return the
+    ImportReport.
+
+    `progress(done, total)` follows the three steps (check, files, registration) on a scale of
+    three times the rows; `finish(report)` is called inside the registration's transaction, so
+    that what the caller records of the import (a job's "done") commits with it or not at all.
+    """
+    scale = max(len(rows), 1)
+    report = check(body, header, rows, source, dry_run=False,
+                   progress=(lambda done, total: progress(done, 3 * scale)) if progress else None)
     if not report.ok:
         return report
     todo = [r for r in report.rows if not r.existing]
@@ -271,17 +349,21 @@ def run(body, user, header, rows, source, store, max_bytes=None, progress=None):
             for _name, stream, _length in uploads:
                 stream.close()
         if progress:
-            progress(done, len(todo) * 2)
+            progress(scale + done * scale // max(len(todo), 1), 3 * scale)
+    prepared = bulk.prepare(body, user, todo, stored)
+    if progress:
+        progress(2 * scale, 3 * scale)
+    # One transaction (bulk.register): the rows are numbered and written together, so the import
+    # is all or nothing; others wait for the write lock only while it writes (seconds, not minutes).
     with db.atomic():
-        for done, row in enumerate(todo, 1):
-            document = registry.register_document(body, user, row.fields, stored=stored[row.number],
-                                                  duplicates_ok=True)
-            Document.update(import_key=row.key).where(Document.id == document.id).execute()
-            report.imported.append(document.reference_code)
-            report.planned[row.number] = document.reference_code
-            if progress:
-                progress(len(todo) + done, len(todo) * 2)
+        report.imported = bulk.register(body, user, prepared)
         audit.record("document.import", body, {"rows": len(report.rows), "imported": report.imported,
                                                "skipped": [r.existing for r in report.skipped]},
                      user=user, body=body)
+        for row, code in zip(todo, report.imported):
+            report.planned[row.number] = code
+        if finish:
+            finish(report)
+    if progress:
+        progress(3 * scale, 3 * scale)
     return report

@@ -87,8 +87,53 @@ def _read_xlsx(data):
         if len(rows) > MAX_ROWS + 1:
             break
     book.close()
+    # openpyxl reads neither what a merge shows in the cells it covers nor whether an empty
+    # value is a formula nobody calculated; the sheet's own XML says both.
+    xml = zipfile.ZipFile(io.BytesIO(data)).read(sheet._worksheet_path)
+    _refuse_uncalculated(xml)
     width = max((len(r) for r in rows), default=0)
-    return [r + [""] * (width - len(r)) for r in rows]
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    _spread_merges(xml, rows)
+    return rows
+
+
+FORMULA = re.compile(rb"<(\w+:)?f[\s>/]")
+MERGE = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*\bref="([A-Z]+[0-9]+:[A-Z]+[0-9]+)"')
+
+
+def _refuse_uncalculated(xml):
+    """A formula saved without its result (as openpyxl, pandas and report generators write them)
+    reads as empty: refuse the file, naming the cells, rather than import blanks."""
+    if not FORMULA.search(xml):
+        return
+    from xml.etree.ElementTree import iterparse
+    empty = []
+    for _event, element in iterparse(io.BytesIO(xml)):
+        if element.tag.rsplit("}", 1)[-1] != "c":
+            continue
+        children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+        value = children.get("v")
+        if "f" in children and (value is None or not value.text):
+            empty.append(element.get("r", "?"))
+        element.clear()
+    if empty:
+        shown = "、".join(empty[:10]) + ("……" if len(empty) > 10 else "")
+        raise SourceError(_("单元格 %(cells)s 是公式，但文件中没有保存公式的计算结果（程序生成的表格常见这种情况），"
+                            "导入会读成空白。请用 Excel 或 WPS 打开该文件、保存后重新导入。", cells=shown))
+
+
+def _spread_merges(xml, rows):
+    """A merged cell shows its value in every row it covers: give it to each of them (in the
+    merge's first column)."""
+    from openpyxl.utils.cell import range_boundaries
+    for ref in MERGE.findall(xml):
+        first_col, first_row, last_col, last_row = range_boundaries(ref.decode())
+        if first_row > len(rows) or first_col > len(rows[first_row - 1]):
+            continue
+        value = rows[first_row - 1][first_col - 1]
+        # Down the rows only: a merge across columns shows one value, in its own column.
+        for row in rows[first_row:last_row]:
+            row[first_col - 1] = value
 
 
 def clean_member_name(raw):

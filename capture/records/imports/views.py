@@ -1,15 +1,19 @@
-"""Bulk import on the web: upload a spreadsheet (and a zip of files), see the check, confirm."""
-from flask import Blueprint, abort, current_app, flash, render_template, request
+"""Bulk import on the web: upload a spreadsheet (and a zip of files), see the check, confirm.
+
+The check and the import are background jobs (tasks.py, done by `capture worker`): each page
+answers at once and leads to the job's page, which shows its progress and then its report.
+"""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from peewee import IntegrityError
 from wtforms import FileField, HiddenField
 
+from capture import jobs
+from capture.models import Job
 from capture.people import auth
-from capture.text import RegistrationError
 
-from . import importer, staging
+from . import importer, staging, tasks
 from .sources import SourceError
 
 bp = Blueprint("imports", __name__, url_prefix="/bodies/<int:body_id>/import")
@@ -30,61 +34,50 @@ def _user():
     return current_user._get_current_object()
 
 
-def _limits():
-    return {"max_bytes": current_app.config["IMPORT_MAX_UNZIPPED_MB"] * 1024 * 1024}
+def _job_or_404(body, job_id):
+    """The user's own import job in this body (after logout and login too), else 404."""
+    job = Job.get_or_none(Job.id == job_id, Job.user == _user(), Job.body == body,
+                          Job.kind.in_((tasks.CHECK, tasks.IMPORT)))
+    if job is None:
+        abort(404)
+    return job
 
 
-def _check(body, staged):
-    """The dry-run report of a staged upload (reading errors become a report of one problem)."""
-    try:
-        header, rows, source = staging.read(staged, **_limits())
-    except SourceError as error:
-        return _unreadable(error)
-    try:
-        return importer.check(body, header, rows, source)
-    finally:
-        if source is not None:
-            source.close()
-
-
-def _unreadable(error):
-    report = importer.ImportReport(dry_run=True)
-    report.problems.append(importer.ImportProblem(1, "", "", str(error)))
-    return report
+def _to_job(body, job):
+    return redirect(url_for("imports.job", body_id=body.id, job_id=job.id), 303)
 
 
 @bp.route("", methods=["GET", "POST"])
 @login_required
 def upload(body_id):
-    """Upload a spreadsheet and files; the result is a check that imports nothing yet."""
+    """Upload a spreadsheet and files; a background job checks them and imports nothing yet."""
     body = auth.body_or_404(body_id, "document.register")
     form = UploadForm()
+    recent = list(Job.select().where(Job.user == _user(), Job.body == body,
+                                     Job.kind.in_((tasks.CHECK, tasks.IMPORT)))
+                  .order_by(Job.id.desc()).limit(5))
     if not form.validate_on_submit():
-        return render_template("imports/upload.html", body=body, form=form), \
+        return render_template("imports/upload.html", body=body, form=form, recent=recent), \
             (400 if form.is_submitted() else 200)
     table = request.files.get("table")
     if not table or not table.filename:
         form.table.errors = [_("请选择要导入的表格文件（.csv 或 .xlsx）。")]
-        return render_template("imports/upload.html", body=body, form=form), 422
+        return render_template("imports/upload.html", body=body, form=form, recent=recent), 422
     archive = request.files.get("files")
     try:
         staged = staging.stage(current_app.config["DATA_DIR"], _user(), body, table.filename,
-                                      table.stream, archive.stream if archive and archive.filename else None)
+                               table.stream, archive.stream if archive and archive.filename else None)
     except SourceError as error:
         form.table.errors = [str(error)]
-        return render_template("imports/upload.html", body=body, form=form), 422
-    report = _check(body, staged)
-    if not report.ok:
-        staging.discard(staged)
-    return render_template("imports/report.html", body=body, report=report,
-                           confirm=ConfirmForm(staged=staged.id), table_name=table.filename), \
-        (200 if report.ok else 422)
+        return render_template("imports/upload.html", body=body, form=form, recent=recent), 422
+    job = jobs.enqueue(tasks.CHECK, _user(), body, {"staged": staged.id, "table_name": table.filename})
+    return _to_job(body, job)
 
 
 @bp.route("/confirm", methods=["POST"])
 @login_required
 def confirm(body_id):
-    """Import a checked upload: every row or none."""
+    """Import a checked upload in the background: every row or none."""
     body = auth.body_or_404(body_id, "document.register")
     form = ConfirmForm()
     if not form.validate_on_submit():
@@ -92,24 +85,45 @@ def confirm(body_id):
     staged = staging.load(current_app.config["DATA_DIR"], _user(), body, form.staged.data)
     if staged is None:
         flash(_("这次上传已导入或已过期，请重新上传表格。"), "error")
-        return render_template("imports/upload.html", body=body, form=UploadForm()), 400
-    try:
-        header, rows, source = staging.read(staged, **_limits())
-    except SourceError as error:
-        report = _unreadable(error)
-    else:
-        try:
-            report = importer.run(body, _user(), header, rows, source,
-                                  current_app.extensions["store"],
-                                  current_app.config["MAX_CONTENT_LENGTH"])
-        except IntegrityError:
-            report = _unreadable(_("同时有另一次导入登记了相同的行，本次未导入。请重新上传，已导入的行会自动跳过。"))
-        except RegistrationError as error:  # e.g. the disk filled up while storing the files
-            report = _unreadable(" ".join(m for ms in error.field_errors.values() for m in ms))
-        finally:
-            if source is not None:
-                source.close()
-    if report.ok:
-        staging.discard(staged)
-    return render_template("imports/report.html", body=body, report=report, confirm=None,
-                           table_name=staged.table_name), (200 if report.ok else 422)
+        return render_template("imports/upload.html", body=body, form=UploadForm(), recent=[]), 400
+    # A second click (or a reload of the POST) follows the import already asked for.
+    for job in Job.select().where(Job.user == _user(), Job.body == body, Job.kind == tasks.IMPORT,
+                                  Job.status != "failed").order_by(Job.id.desc()):
+        if jobs.params(job).get("staged") == staged.id:
+            return _to_job(body, job)
+    job = jobs.enqueue(tasks.IMPORT, _user(), body, {"staged": staged.id, "table_name": staged.table_name})
+    return _to_job(body, job)
+
+
+@bp.route("/jobs/<int:job_id>")
+@login_required
+def job(body_id, job_id):
+    """An import's check or import: its progress while it runs, then its report."""
+    body = auth.body_or_404(body_id, "document.register")
+    found = _job_or_404(body, job_id)
+    if found.status == "running" and jobs.reap(jobs.dead_worker_reason()):
+        found = Job.get_by_id(found.id)
+    if found.status != "done":
+        return render_template("imports/job.html", body=body, job=found,
+                               elapsed=jobs.elapsed(found), restart=ConfirmForm())
+    outcome = jobs.result(found)
+    report = importer.report_from_dict(outcome)
+    staged_id = jobs.params(found).get("staged")
+    offer = (found.kind == tasks.CHECK and report.ok and
+             staging.load(current_app.config["DATA_DIR"], _user(), body, staged_id) is not None)
+    return render_template("imports/report.html", body=body, report=report,
+                           confirm=ConfirmForm(staged=staged_id) if offer else None,
+                           table_name=outcome.get("table_name", ""), job=found,
+                           elapsed=jobs.elapsed(found))
+
+
+@bp.route("/jobs/<int:job_id>/restart", methods=["POST"])
+@login_required
+def restart(body_id, job_id):
+    """Start a failed check or import again, as it was first asked for."""
+    body = auth.body_or_404(body_id, "document.register")
+    found = _job_or_404(body, job_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    jobs.restart(found)
+    return _to_job(body, found)

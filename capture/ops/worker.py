@@ -1,0 +1,104 @@
+"""`capture worker`: does the background jobs (capture/jobs.py) that pages queue.
+
+Any number of workers may run (each claims a job before it starts it); `python run.py` and
+`make run` start one inside the development server, so nothing more is needed there. A worker
+that stops mid-job (killed, rebooted) leaves the job to be marked failed by the next look.
+"""
+import logging
+import signal
+import threading
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from flask_babel import force_locale, gettext as _
+
+from capture import jobs
+from capture.db import db
+from capture.records.imports import tasks as import_tasks
+from capture.transfer import packaging, verify_task
+
+log = logging.getLogger(__name__)
+
+HANDLERS = {import_tasks.CHECK: import_tasks.check, import_tasks.IMPORT: import_tasks.run,
+            verify_task.KIND: verify_task.run, packaging.EXPORT_JOB: packaging.run_job}
+POLL_SECONDS = 1.0
+
+
+def _beat(job, stop):
+    while not stop.wait(jobs.HEARTBEAT_SECONDS):
+        try:
+            with db.connection_context():
+                jobs.heartbeat(job)
+        except Exception:  # a missed beat is not fatal; a dead worker stops beating anyway
+            log.exception("heartbeat of job %s", job.id)
+
+
+def run_next(app, name=None):
+    """Claim and do the oldest queued job; return it, or None when none was waiting."""
+    with app.app_context():
+        opened = db.is_closed()
+        if opened:
+            db.connect()
+        try:
+            jobs.reap(jobs.dead_worker_reason())
+            job = jobs.claim(name)
+            if job is None:
+                return None
+            stop = threading.Event()
+            threading.Thread(target=_beat, args=(job, stop), daemon=True).start()
+            try:
+                with force_locale(job.user.language or app.config["LANGUAGE"]):
+                    HANDLERS[job.kind](job, app)
+            except Exception as exc:
+                log.exception("job %s (%s) failed", job.id, job.kind)
+                jobs.fail(job, _("出错了：%(reason)s。没有留下任何改动，可以重新开始；如反复出现，请告诉管理员。",
+                                 reason=exc.__class__.__name__))
+            finally:
+                stop.set()
+            return job
+        finally:
+            if opened and not db.is_closed():
+                db.close()
+
+
+def serve(app, stop=None, poll=POLL_SECONDS):
+    """Do jobs as they come until `stop` (a threading.Event) is set."""
+    stop = stop or threading.Event()
+    while not stop.is_set():
+        try:
+            if run_next(app) is None:
+                stop.wait(poll)
+        except Exception:  # e.g. the database briefly unreachable: try again shortly
+            log.exception("worker loop")
+            stop.wait(poll * 5)
+
+
+def start_thread(app):
+    """A worker in a daemon thread of this process (the development server, browser tests)."""
+    stop = threading.Event()
+    thread = threading.Thread(target=serve, args=(app, stop), daemon=True, name="capture-worker")
+    thread.start()
+    return stop
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Do the jobs waiting now, then exit.")
+@with_appcontext
+def worker_command(once):
+    """Do the background jobs pages queue (bulk import, export, package verification); run one or more."""
+    app = current_app._get_current_object()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if once:
+        count = 0
+        while run_next(app) is not None:
+            count += 1
+        click.echo(f"Done {count} job(s).")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.set())
+    click.echo(f"Worker {jobs.worker_name()} started; stop with Ctrl-C.")
+    try:
+        serve(app, stop)
+    except KeyboardInterrupt:
+        pass
