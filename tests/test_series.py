@@ -1,0 +1,79 @@
+"""Expected series (预立卷): the periods a recurring scope item expects, and the gaps named."""
+import datetime as dt
+
+from capture.records import series
+
+D = dt.date
+
+
+def missing_days(status):
+    return [p.start for p in status.missing]
+
+
+def test_a_daily_report_missing_on_two_days_names_both_and_not_today():
+    dates = [D(2026, 2, d) for d in (1, 2, 4, 5, 6, 8, 9)]
+    status = series.status("daily", D(2026, 2, 1), today=D(2026, 2, 10), dates=dates)
+    assert status.expected == 9  # 1–9 February; the 10th may still come today
+    assert missing_days(status) == [D(2026, 2, 3), D(2026, 2, 7)]
+    assert status.registered == 7
+
+
+def test_todays_report_is_not_missing_yet_but_yesterdays_is():
+    status = series.status("daily", D(2026, 2, 1), today=D(2026, 2, 3), dates=[D(2026, 2, 1)])
+    assert missing_days(status) == [D(2026, 2, 2)]
+
+
+def test_weeks_run_monday_to_sunday_and_this_week_is_not_due():
+    # 2026-02-04 is a Wednesday: the first week runs from the start to Sunday the 8th.
+    dates = [D(2026, 2, 6), D(2026, 2, 18)]
+    status = series.status("weekly", D(2026, 2, 4), today=D(2026, 2, 25), dates=dates)
+    assert [(p.start, p.end) for p in status.due] == [
+        (D(2026, 2, 4), D(2026, 2, 8)), (D(2026, 2, 9), D(2026, 2, 15)),
+        (D(2026, 2, 16), D(2026, 2, 22))]
+    assert [(p.start, p.end) for p in status.missing] == [(D(2026, 2, 9), D(2026, 2, 15))]
+
+
+def test_a_body_dissolved_mid_week_owes_the_days_it_lived():
+    # Dissolved on Wednesday 18 February: that week is due, cut at the 18th.
+    status = series.status("weekly", D(2026, 2, 9), today=D(2026, 3, 1), dates=[D(2026, 2, 10)],
+                           ends_on=D(2026, 2, 18))
+    assert [(p.start, p.end) for p in status.due] == [
+        (D(2026, 2, 9), D(2026, 2, 15)), (D(2026, 2, 16), D(2026, 2, 18))]
+    assert [(p.start, p.end) for p in status.missing] == [(D(2026, 2, 16), D(2026, 2, 18))]
+
+
+def test_a_series_started_late_expects_nothing_before_its_start():
+    status = series.status("daily", D(2026, 3, 10), today=D(2026, 3, 12), dates=[D(2026, 3, 1)])
+    assert [p.start for p in status.due] == [D(2026, 3, 10), D(2026, 3, 11)]
+    assert status.registered == 0  # a report dated before the series began covers nothing
+
+
+def test_a_series_not_started_yet_expects_nothing():
+    status = series.status("daily", D(2026, 3, 10), today=D(2026, 3, 1), dates=[])
+    assert status.due == [] and status.complete
+
+
+def test_a_document_dated_outside_the_bodys_life_covers_nothing():
+    status = series.status("daily", D(2026, 2, 1), today=D(2026, 3, 1),
+                           dates=[D(2026, 1, 31), D(2026, 2, 1), D(2026, 2, 3)], ends_on=D(2026, 2, 2))
+    assert missing_days(status) == [D(2026, 2, 2)]
+    assert status.registered == 1
+
+
+def test_once_is_due_only_when_the_body_has_ended():
+    live = series.status("once", D(2026, 2, 1), today=D(2026, 3, 1), dates=[])
+    ended = series.status("once", D(2026, 2, 1), today=D(2026, 3, 1), dates=[], ends_on=D(2026, 2, 20))
+    assert live.due == [] and len(ended.missing) == 1
+
+
+def test_per_meeting_series_are_counted_not_expected():
+    status = series.status("per_meeting", D(2026, 2, 1), today=D(2026, 3, 1),
+                           dates=[D(2026, 2, 5), D(2026, 2, 12)])
+    assert (status.expected, status.registered, status.complete) == (0, 2, True)
+
+
+def test_periods_read_as_people_say_them_in_both_languages():
+    day = series.Period(D(2026, 2, 3), D(2026, 2, 3))
+    week = series.Period(D(2026, 2, 2), D(2026, 2, 8))
+    assert (series.label(day, "zh_Hans"), series.label(week, "zh_Hans")) == ("2月3日", "2月2日至8日")
+    assert (series.label(day, "en"), series.label(week, "en")) == ("Feb 3", "Feb 2\u2009–\u20098")
