@@ -123,6 +123,10 @@ class ScopeItem(BaseModel):
     name = CharField(max_length=200)
     required = BooleanField(default=True)
     sort = IntegerField(default=0)
+    # An expected series (预立卷): "" plain, or once / daily / weekly / per_meeting from starts_on
+    # (else from the body's founding) until the body is dissolved. See records/series.py.
+    recurrence = CharField(max_length=12, default="")
+    starts_on = DateField(null=True)
 
 
 class Document(BaseModel):

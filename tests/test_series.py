@@ -77,3 +77,80 @@ def test_periods_read_as_people_say_them_in_both_languages():
     week = series.Period(D(2026, 2, 2), D(2026, 2, 8))
     assert (series.label(day, "zh_Hans"), series.label(week, "zh_Hans")) == ("2月3日", "2月2日至8日")
     assert (series.label(day, "en"), series.label(week, "en")) == ("Feb 3", "Feb 2\u2009–\u20098")
+
+
+# On the pages: a liaison sets a daily series; gaps are named; a report filed under it fills one.
+
+import io  # noqa: E402
+
+import docx  # noqa: E402
+import time_machine  # noqa: E402
+
+from capture.db import db  # noqa: E402
+from capture.models import AuditEvent, ScopeItem  # noqa: E402
+from test_documents import register  # noqa: E402
+
+# 10:00 on 6 January 2026 in Shanghai.
+MORNING = dt.datetime(2026, 1, 6, 2, 0, tzinfo=dt.timezone.utc)
+
+
+def daily_report(world, auth):
+    """Make the scope item 情况报告 a daily series from 2 January, through the scope page."""
+    with db.connection_context():
+        item = ScopeItem.get(ScopeItem.body == world["a"], ScopeItem.name.startswith("情况报告"))
+    auth.login("liaison")
+    response = auth.post(f"/bodies/{world['a'].id}/scope", {
+        "what": "scope", "id": str(item.id), "scope-name": item.name, "scope-required": "y",
+        "scope-recurrence": "daily", "scope-starts_on": "2026-01-02"})
+    assert response.status_code == 302
+    return item
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_the_scope_page_names_the_missing_days_of_a_daily_series(client, auth, world):
+    item = daily_report(world, auth)
+    page = client.get(f"/bodies/{world['a'].id}/scope").get_data(as_text=True)
+    assert "1月2日、1月3日、1月4日、1月5日缺" in page  # the 6th may still come today
+    assert "应有 4 件，已登记 0 件" in page
+    with db.connection_context():
+        event = AuditEvent.select().where(AuditEvent.action == "scope.edit").get()
+    assert '"recurrence": ["", "daily"]' in event.details or "daily" in event.details
+
+    auth.logout()
+    auth.login("secretary")
+    assert register(auth, world["a"], scope_item=str(item.id), date="2026-01-03").status_code == 302
+    page = client.get(f"/bodies/{world['a'].id}/scope").get_data(as_text=True)
+    assert "1月2日、1月4日、1月5日缺" in page and "应有 4 件，已登记 1 件" in page
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_a_series_cannot_start_before_the_body_was_founded(client, auth, world):
+    with db.connection_context():
+        item = ScopeItem.get(ScopeItem.body == world["a"], ScopeItem.name.startswith("情况报告"))
+    auth.login("liaison")
+    response = auth.post(f"/bodies/{world['a'].id}/scope", {
+        "what": "scope", "id": str(item.id), "scope-name": item.name, "scope-required": "y",
+        "scope-recurrence": "daily", "scope-starts_on": "2025-12-01"})
+    assert response.status_code == 422
+    assert "起始日期应在机构存续期间" in response.get_data(as_text=True)
+    with db.connection_context():
+        assert ScopeItem.get_by_id(item.id).recurrence == ""
+
+
+@time_machine.travel(MORNING, tick=False)
+def test_the_filing_plan_lists_the_scope_its_series_and_categories(client, auth, world):
+    daily_report(world, auth)
+    response = client.get(f"/bodies/{world['a'].id}/scope/plan.docx")
+    assert response.status_code == 200 and response.mimetype.endswith("wordprocessingml.document")
+    plan = docx.Document(io.BytesIO(response.data))
+    text = "\n".join(p.text for p in plan.paragraphs)
+    assert "归档计划" in text and world["a"].fonds_code in text
+    scope_rows = [[c.text for c in row.cells] for row in plan.tables[0].rows]
+    assert ["情况报告、工作简报" in r[1] and r[3] == "每天一期" and r[4] == "2026-01-02"
+            for r in scope_rows].count(True) == 1
+    assert ("ZH", "综合协调") in [tuple(c.text for c in row.cells) for row in plan.tables[1].rows]
+
+
+def test_a_stranger_gets_no_filing_plan(client, auth, world):
+    auth.login("secretary")
+    assert client.get(f"/bodies/{world['b'].id}/scope/plan.docx").status_code in (403, 404)

@@ -1,12 +1,12 @@
 """Temporary bodies: the list, creating and editing, members, and the body's audit trail."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from capture import audit, labels
+from capture import audit, clock, labels
 from capture.db import db
 from capture.models import DEFAULT_CADENCE, AuditEvent, Body, Membership, User, now
 from capture.people import auth
@@ -146,7 +146,7 @@ def detail(body_id):
     """The body's page: facts, members and what it has filed."""
     body = auth.body_or_404(body_id)
     return render_template("bodies/detail.html", body=body, members=_members(body),
-                           coverage=coverage.coverage(body))
+                           coverage=coverage.coverage(body, _today()))
 
 
 @bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])
@@ -218,3 +218,7 @@ def audit_trail(body_id):
     events = (AuditEvent.select().where(AuditEvent.body == body)
               .order_by(AuditEvent.id.desc()).paginate(page, 100))
     return render_template("bodies/audit.html", body=body, events=list(events), page=page)
+
+
+def _today():
+    return clock.local_today(current_app.config["TIMEZONE"])

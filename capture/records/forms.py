@@ -3,7 +3,8 @@ import datetime as dt
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
 
 from capture import labels
 from capture.models import SECURITY_LEVELS
@@ -84,6 +85,10 @@ class ScopeItemForm(FlaskForm):
     """Add or change an archiving scope item."""
     name = StringField(_l("归档范围条目"))
     required = BooleanField(_l("必须归档"), default=True)
+    recurrence = SelectField(_l("形成规律（预立卷）"), choices=labels.choices(labels.RECURRENCE),
+                             default="")
+    starts_on = DateField(_l("起始日期"), validators=[Optional()],
+                          description=_l("不填则从机构成立之日算起"))
 
 
 class CategoryForm(FlaskForm):
