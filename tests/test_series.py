@@ -154,3 +154,42 @@ def test_the_filing_plan_lists_the_scope_its_series_and_categories(client, auth,
 def test_a_stranger_gets_no_filing_plan(client, auth, world):
     auth.login("secretary")
     assert client.get(f"/bodies/{world['b'].id}/scope/plan.docx").status_code in (403, 404)
+
+
+def test_the_secretarys_home_says_yesterdays_report_is_not_registered_yet(client, auth, world):
+    with time_machine.travel(MORNING, tick=False):
+        daily_report(world, auth)
+        auth.logout()
+        auth.login("secretary")
+        for day in ("2026-01-02", "2026-01-03", "2026-01-04"):
+            register(auth, world["a"], scope_item="", date=day)  # not filed under the series
+        page = client.get("/").get_data(as_text=True)
+    assert "昨天（1月5日）的“情况报告、工作简报”还未登记。" in page
+    with time_machine.travel(MORNING, tick=False):
+        with db.connection_context():
+            item = ScopeItem.get(ScopeItem.body == world["a"], ScopeItem.recurrence == "daily")
+        for day in ("2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05"):
+            assert register(auth, world["a"], scope_item=str(item.id), date=day).status_code == 302
+        page = client.get("/").get_data(as_text=True)
+    assert "还未登记" not in page and "按计划应登记而尚未登记的文件" not in page
+
+
+def test_missing_periods_put_a_body_at_risk_in_one_pass_over_all_bodies(app, world):
+    from capture.guidance import facts
+    from capture.models import Body
+    from conftest import make_body
+    with db.connection_context():
+        for code in ("CCC", "DDD"):
+            body = make_body(code)
+            ScopeItem.update(recurrence="weekly").where(
+                ScopeItem.body == body, ScopeItem.name.startswith("情况报告")).execute()
+        ScopeItem.update(recurrence="daily", starts_on=dt.date(2026, 1, 2)).where(
+            ScopeItem.body == world["a"], ScopeItem.name.startswith("情况报告")).execute()
+        from capture.db import recorded_statements
+        with recorded_statements() as few:
+            found = facts.at_risk(Body.select().where(Body.code.in_(["AAA"])), "Asia/Shanghai", MORNING.replace(tzinfo=None))
+        with recorded_statements() as many:
+            facts.at_risk(Body.select(), "Asia/Shanghai", MORNING.replace(tzinfo=None))
+    assert len(few) == len(many)  # set-based: the same statements for one body or all
+    (body_facts, risks), = found
+    assert ("series_missing", 4) in [(r.code, r.number) for r in risks]

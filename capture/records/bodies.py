@@ -1,4 +1,6 @@
 """Temporary bodies: the list, creating and editing, members, and the body's audit trail."""
+import datetime as dt
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -102,7 +104,10 @@ def _members(body):
 def home():
     """The start page: the bodies the user works with."""
     bodies = list(auth.visible_bodies(current_user))
-    return render_template("bodies/home.html", bodies=bodies)
+    filing = [b.id for b in bodies if auth.can(current_user, "document.register", b)]
+    gaps = coverage.series_gaps(Body.select().where(Body.id.in_(filing)), _today()) if filing else {}
+    return render_template("bodies/home.html", bodies=bodies, series_gaps=gaps,
+                           yesterday=_today() - dt.timedelta(days=1))
 
 
 @bp.route("/bodies")
