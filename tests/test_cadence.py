@@ -102,7 +102,7 @@ def _register(body, user, scope_item=None, created_at=None):
                            created_at=created_at or dt.datetime(2026, 2, 1, 2))
 
 
-def test_scan_reads_the_database_in_one_query_and_flags_the_silent_body(app, world):
+def test_scan_reads_the_database_in_one_pass_and_flags_the_silent_body(app, world):
     with time_machine.travel(dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc), tick=False):
         a, b = world["a"], world["b"]
         Body.update(expected_end=dt.date(2026, 3, 20)).where(Body.id == a.id).execute()

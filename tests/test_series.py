@@ -193,3 +193,18 @@ def test_missing_periods_put_a_body_at_risk_in_one_pass_over_all_bodies(app, wor
     assert len(few) == len(many)  # set-based: the same statements for one body or all
     (body_facts, risks), = found
     assert ("series_missing", 4) in [(r.code, r.number) for r in risks]
+
+
+def test_the_transfer_check_names_the_missing_periods_and_they_can_become_a_commitment(app, world):
+    from capture.transfer import checks
+    with db.connection_context():
+        body = world["a"]
+        body.dissolved_on = dt.date(2026, 1, 5)
+        body.save()
+        ScopeItem.update(recurrence="daily", starts_on=dt.date(2026, 1, 2)).where(
+            ScopeItem.body == body, ScopeItem.name.startswith("情况报告")).execute()
+        report = checks.run(body, app.extensions["store"], scanner="", today=dt.date(2026, 1, 20))
+    found = [f for f in report.findings if f.code == "COMP-SERIES"]
+    assert [f.severity for f in found] == ["fail"]
+    assert "缺 1月2日、1月3日、1月4日、1月5日" in found[0].message  # up to the dissolution
+    assert found[0].committable
