@@ -6,7 +6,7 @@ from capture import clock
 from capture.models import Body, CheckIn, Commitment, FollowUp, User
 from capture.people import auth
 
-from . import facts
+from . import facts, milestones
 
 LIMIT = 200  # rows per list; a longer list is a reason to act, not to scroll
 
@@ -21,6 +21,7 @@ class Dashboard:
     overdue_follow_ups: list = field(default_factory=list)
     at_risk: list = field(default_factory=list)
     commitments: list = field(default_factory=list)
+    milestones: list = field(default_factory=list)
 
 
 # Only what the dashboard shows: a body row alone has twenty columns, and a list holds up to 200.
@@ -59,6 +60,7 @@ def build(user, zone, now_utc=None):
         .where(CheckIn.body.in_(ids), FollowUp.done_on.is_null(), FollowUp.due < today)
         .order_by(FollowUp.due).limit(LIMIT))
     board.at_risk = facts.at_risk(bodies, zone, now_utc)
+    board.milestones = milestones.pending(bodies, zone, today)[:LIMIT]
     board.commitments = list(
         Commitment.select(Commitment.id, Commitment.what, Commitment.promised_by, Commitment.due,
                           Commitment.status, Body.id, Body.name).join(Body)
