@@ -137,3 +137,33 @@ def test_commitments_after_transfer_show_until_fulfilled(app, world):
                           created_by=world["admin"])
         found = milestones.pending(Body.select(), ZONE, D(2026, 7, 10))
     assert [(m.kind, m.open_commitments) for m in found if m.body_id == a.id] == [("commitments", 1)]
+
+
+@time_machine.travel(dt.datetime(2026, 2, 10, 2, tzinfo=dt.timezone.utc), tick=False)
+def test_statistics_count_missed_milestones_beside_on_site_and_online(client, auth, world):
+    with db.connection_context():
+        Phase.create(body=world["a"], on=D(2026, 1, 20), name="响应级别提升为一级", created_by=world["liaison"])
+        CheckIn.create(body=world["a"], liaison=world["liaison"], scheduled_for=dt.datetime(2026, 1, 21, 1),
+                       mode="phone", status="held")
+    auth.login("liaison")
+    page = client.get("/statistics").get_data(as_text=True)
+    # A's founding visit (key body: on site) is late; its phase was met by the phone call.
+    assert '<li class="tile" id="tile-milestones-missed"><span class="number">1</span>' in page
+    import openpyxl, io as _io
+    book = openpyxl.load_workbook(_io.BytesIO(client.get("/statistics.xlsx").data))
+    rows = list(book["节点指导"].iter_rows(min_row=2, values_only=True))
+    assert ("成立", 0, 1, 0) in rows and ("工作阶段", 1, 0, 0) in rows
+
+
+def test_the_demo_shows_guidance_at_milestones(app, runner):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    today = dt.date.today()
+    with db.connection_context():
+        found = milestones.gather(Body.select(), ZONE, today)
+        flood = Body.get(Body.code == "FXQX")
+        final = CheckIn.get(CheckIn.body == flood, CheckIn.is_final == True)  # noqa: E712
+        assert final.status == "held" and final.mode == "on_site"
+        assert Phase.select().where(Phase.body == flood).count() == 1
+    epidemic = {m.kind: m for m in found if m.body_name.startswith("区新冠")}
+    assert epidemic["founding"].done_on == D(2026, 1, 22)  # on site, two days after founding
+    assert epidemic["phase"].label == "响应级别提升为一级" and epidemic["phase"].done_on is not None

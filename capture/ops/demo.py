@@ -6,7 +6,7 @@ from pathlib import Path
 
 from capture import audit, storage
 from capture.db import db
-from capture.models import (Body, CheckIn, ChronicleEntry, Document, FollowUp, Membership,
+from capture.models import (Body, CheckIn, ChronicleEntry, Document, FollowUp, Membership, Phase,
                             ScopeItem, User, now)
 from capture.records import registry, scope
 
@@ -57,6 +57,31 @@ def _guidance(bodies, liaison):
                               place="腾讯会议 123 456 789", contact_person="张文书")
     for checkin in (held, upcoming):
         audit.record("checkin.schedule", checkin, {"demo": True}, body=checkin.body)
+    _milestones(bodies, liaison)
+
+
+def _milestones(bodies, liaison):
+    """节点指导: each body's founding visit, the epidemic body's raised response level (met by the
+    visit six days ago), the flood body's announced dissolution and its pre-transfer visit."""
+    epidemic, flood = bodies["YQFK"], bodies["FXQX"]
+    visits = [
+        (epidemic, dt.datetime(2026, 1, 22, 1), "on_site", False, "区政府 3 号楼 302 会议室",
+         "商定归档范围和归档计划（预立卷），确定情况日报、工作周报逐期归档"),
+        (flood, dt.datetime(2026, 6, 3, 6), "phone", False, "",
+         "电话指导：商定归档范围和归档计划"),
+        (flood, dt.datetime(2026, 10, 28, 1), "on_site", True, "区水务局 205 会议室",
+         "移交前指导：按四性检测结果补齐工作总结和撤销通知"),
+    ]
+    for body, when, mode, is_final, place, findings in visits:
+        checkin = CheckIn.create(body=body, liaison=liaison, mode=mode, status="held", is_final=is_final,
+                                 scheduled_for=when, place=place, duration_minutes=60,
+                                 recorded_at=now(), findings=findings)
+        audit.record("checkin.record", checkin, {"demo": True}, body=body)
+    phases = [(epidemic, dt.date.today() - dt.timedelta(days=DAILY_SINCE), "响应级别提升为一级"),
+              (flood, dt.date(2026, 10, 20), "宣布汛期结束，工作组将于 10 月 31 日撤销")]
+    for body, on, name in phases:
+        phase = Phase.create(body=body, on=on, name=name, calls_for_checkin=True, created_by=liaison)
+        audit.record("phase.record", phase, {"demo": True, "name": name}, body=body)
 
 
 def load(data_dir, store=None):
