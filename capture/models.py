@@ -129,6 +129,10 @@ class ScopeItem(BaseModel):
     name = CharField(max_length=200)
     required = BooleanField(default=True)
     sort = IntegerField(default=0)
+    # An expected series (预立卷): "" plain, or once / daily / weekly / per_meeting from starts_on
+    # (else from the body's founding) until the body is dissolved. See records/series.py.
+    recurrence = CharField(max_length=12, default="")
+    starts_on = DateField(null=True)
 
 
 class Document(BaseModel):
@@ -291,6 +295,16 @@ class Transfer(BaseModel):
     received_by = ForeignKeyField(User, null=True, backref="+")
 
 
+class Phase(BaseModel):
+    """A phase of the body's work (响应级别调整、高峰、收尾…) that may call for a check-in (节点指导)."""
+    body = ForeignKeyField(Body, backref="phases")
+    on = DateField()
+    name = CharField(max_length=200)
+    calls_for_checkin = BooleanField(default=True)
+    created_by = ForeignKeyField(User, backref="+")
+    created_at = DateTimeField(default=now)
+
+
 class ChronicleEntry(BaseModel):
     """大事记: a dated major event of the body."""
     body = ForeignKeyField(Body, backref="chronicle")
@@ -384,7 +398,7 @@ class Job(BaseModel):
 
 
 MODELS = [User, LoginFailure, Body, Membership, Category, ScopeItem, Document, File, AuditEvent,
-          CheckIn, FollowUp, Commitment, Transfer, ChronicleEntry, FondsDescription,
+          CheckIn, FollowUp, Commitment, Transfer, Phase, ChronicleEntry, FondsDescription,
           Notification, ApiToken, ApiUsage, IdempotencyKey, Job]
 
 

@@ -12,6 +12,7 @@ from .api import problems
 from .db import is_busy
 from .models import Notification
 from .people import auth
+from .records import series
 from .storage import DiskFull
 
 # Top navigation and body tabs in display order: (endpoint, label, action). An entry whose
@@ -146,6 +147,7 @@ def register(app):
                                  nav_links=nav_links, body_tabs=body_tabs,
                                  get_locale=get_locale)
     app.jinja_env.filters["compact_date"] = compact_date
+    app.jinja_env.globals["series_label"] = lambda period: series.label(period, get_locale())
     labels.register(app)
 
     @app.errorhandler(403)

@@ -311,6 +311,14 @@ def test_demo_registers_a_living_set_of_documents(app, runner):
         assert {"application/pdf", "image/jpeg", "application/mp4"} <= kinds
         assert all(store.verify(f.sha256) for f in File.select().join(Document).where(Document.body == body))
     # The epidemic HQ is still at work; the flood task force is dissolved with its records complete.
-    assert 0 < coverage.coverage(Body.get(Body.code == "YQFK")).percent < 100
-    assert coverage.coverage(Body.get(Body.code == "FXQX")).percent == 100
+    import datetime as dt
+    today = dt.date.today()
+    epidemic = coverage.coverage(Body.get(Body.code == "YQFK"), today)
+    assert 0 < epidemic.percent < 100
+    assert coverage.coverage(Body.get(Body.code == "FXQX"), today).percent == 100
+    # Planned ahead: the daily report lacks two days, the weekly briefing is complete.
+    series = {line.item.name: line.series for line in epidemic.lines if line.series}
+    assert [p.start for p in series["疫情情况日报"].missing] == [
+        today - dt.timedelta(days=7), today - dt.timedelta(days=3)]
+    assert series["疫情防控工作周报"].complete and series["疫情防控工作周报"].expected == 5
     assert Document.get(Document.reference_code == "J001-WS·2026-Y-ZH-0001").title.startswith("关于成立")

@@ -16,7 +16,8 @@ import time_machine
 from aiosmtpd.controller import Controller
 
 from capture.db import recorded_statements
-from capture.models import AuditEvent, CheckIn, Commitment, FollowUp, Membership, Notification, User
+from capture.models import (AuditEvent, CheckIn, Commitment, FollowUp, Membership, Notification,
+                            Phase, ScopeItem, User)
 from capture.ops import scheduler
 
 from conftest import make_body
@@ -145,6 +146,10 @@ def _add_bodies(count, start, liaison, secretary, admin):
         FollowUp.create(checkin=held, action="整改", due=dt.date(2026, 3, 2))
         Commitment.create(body=body, what="总结", promised_by="张", due=dt.date(2026, 3, 1),
                           created_by=admin)
+        # Planned ahead: a daily report missing yesterday, and a phase calling for guidance.
+        ScopeItem.update(recurrence="daily", starts_on=dt.date(2026, 2, 25)).where(
+            ScopeItem.body == body, ScopeItem.name.startswith("情况报告")).execute()
+        Phase.create(body=body, on=dt.date(2026, 2, 26), name="进入高峰", created_by=liaison)
 
 
 def test_scheduler_pass_is_set_based(app, world):
@@ -157,6 +162,14 @@ def test_scheduler_pass_is_set_based(app, world):
         scheduler.run_once(app)
     assert len(many) == len(few)  # ten times the bodies, not one statement more
     assert Notification.select().where(Notification.kind == "checkin.reminder").count() == 88
+    # The new passes run over every body too: one note per body to its secretary, one per
+    # milestone due within three days (each body's phase of 26 February) to its liaison.
+    assert Notification.select().where(Notification.kind == "series.missing").count() == 44
+    assert Notification.select().where(Notification.kind == "milestone.due").count() == 44
+    series_note = Notification.select().where(Notification.kind == "series.missing").first()
+    assert series_note.message == "昨天（3月1日）的“情况报告、工作简报”还未登记。"
+    milestone_note = Notification.select().where(Notification.kind == "milestone.due").first()
+    assert milestone_note.message.endswith("的工作节点“进入高峰”需在 2026-03-05 前指导。")
 
 
 def _wait_for_line(stream, text, seconds=30):

@@ -36,6 +36,8 @@ class BodyFacts:
     last_document: dt.date | None = None
     missing_scope: int = 0
     overdue_commitments: int = 0
+    series_missing: int = 0  # periods of expected series (预立卷) with no record yet
+    milestones_missed: int = 0  # founding or phase milestones whose check-in is late (节点指导)
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,8 @@ class Proposal:
 @dataclass(frozen=True)
 class Risk:
     """One reason a body is at risk; `number` is days or a count depending on `code`."""
-    code: str  # no_checkin | silent | scope_missing | commitments_overdue | final_missing
+    code: str  # no_checkin | silent | scope_missing | series_missing | milestone_missed
+    #            | commitments_overdue | final_missing
     number: int = 0
 
 
@@ -108,6 +111,10 @@ def risks(facts, today):
         and (facts.expected_end - today).days <= SCOPE_WARNING_DAYS)
     if near_end and facts.missing_scope:
         found.append(Risk("scope_missing", facts.missing_scope))
+    if facts.milestones_missed:
+        found.append(Risk("milestone_missed", facts.milestones_missed))
+    if facts.series_missing:
+        found.append(Risk("series_missing", facts.series_missing))
     if facts.overdue_commitments:
         found.append(Risk("commitments_overdue", facts.overdue_commitments))
     if final_required(facts, today) and not facts.final_arranged:

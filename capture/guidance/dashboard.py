@@ -6,7 +6,7 @@ from capture import clock
 from capture.models import Body, CheckIn, Commitment, FollowUp, User
 from capture.people import auth
 
-from . import facts
+from . import facts, milestones
 
 LIMIT = 200  # rows per list; a longer list is a reason to act, not to scroll
 
@@ -22,6 +22,7 @@ class Dashboard:
     open_follow_ups: list = field(default_factory=list)
     at_risk: list = field(default_factory=list)
     commitments: list = field(default_factory=list)
+    milestones: list = field(default_factory=list)
 
 
 # Only what the dashboard shows: a body row alone has twenty columns, and a list holds up to 200.
@@ -62,6 +63,7 @@ def build(user, zone, now_utc=None):
     board.overdue_follow_ups = [f for f in follow_ups if f.due < today][:LIMIT]
     board.open_follow_ups = [f for f in follow_ups if f.due >= today][:LIMIT]
     board.at_risk = facts.at_risk(bodies, zone, now_utc)
+    board.milestones = milestones.pending(bodies, zone, today)[:LIMIT]
     board.commitments = list(
         Commitment.select(Commitment.id, Commitment.what, Commitment.promised_by, Commitment.due,
                           Commitment.status, Body.id, Body.name).join(Body)

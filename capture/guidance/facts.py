@@ -5,7 +5,9 @@ from peewee import fn
 
 from capture import clock
 from capture.models import Body, CheckIn, Commitment, Document, ScopeItem
+from capture.records import coverage
 
+from . import milestones
 from .cadence import GUIDED_STATUSES, BodyFacts, risks
 
 
@@ -45,6 +47,9 @@ def body_facts(bodies, zone, now_utc=None):
                      Body.established_on, Body.expected_end,
                      *_per_body(clock.day_start_utc(today, zone), today))
              .order_by(Body.code))
+    guided = bodies.where(Body.status.in_(GUIDED_STATUSES))
+    gaps = coverage.series_gaps(guided, today)
+    late = milestones.missed_by_body(guided, zone, today)
     facts = []
     for (body_id, code, name, tier, cadence_days, status, established_on, expected_end,
          last_held, upcoming, has_final, last_document, missing, overdue) in query.tuples():
@@ -55,7 +60,9 @@ def body_facts(bodies, zone, now_utc=None):
             next_scheduled=clock.local_date(_as_datetime(upcoming), zone),
             final_arranged=bool(has_final),
             last_document=clock.local_date(_as_datetime(last_document), zone),
-            missing_scope=missing or 0, overdue_commitments=overdue or 0))
+            missing_scope=missing or 0, overdue_commitments=overdue or 0,
+            series_missing=sum(len(status.missing) for _, status in gaps.get(body_id, ())),
+            milestones_missed=late.get(body_id, 0)))
     return facts
 
 

@@ -24,6 +24,14 @@ class ScheduleForm(FlaskForm):
     is_final = BooleanField(_l("撤销前的最后一次指导"))
 
 
+class PhaseForm(FlaskForm):
+    """A phase of the body's work that may call for guidance (节点指导)."""
+    on = DateField(_l("日期"), validators=[DataRequired(_l("请选择日期"))])
+    name = StringField(_l("工作节点"), validators=[DataRequired(_l("请写明工作节点"))],
+                       description=_l("如：响应级别提升为一级、进入高峰、转入收尾"))
+    calls_for_checkin = BooleanField(_l("需要安排一次指导"), default=True)
+
+
 def due_when_action(form, field):
     """An empty date is fine on an empty row; a row with an action needs one."""
     if not (field.raw_data and field.raw_data[0].strip()):

@@ -1,6 +1,7 @@
 """The scheduler's jobs. Each is one set-based pass (no query per body) and safe to run twice:
 every notification carries a unique key, so a second run inserts nothing new."""
 import datetime as dt
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -11,12 +12,15 @@ from capture import audit, clock, notify
 from capture.db import db
 from capture.models import Body, CheckIn, Commitment, FollowUp, Membership, User
 
-from . import facts
+from capture.records import coverage, series
+
+from . import facts, milestones
 from .cadence import GUIDED_STATUSES
 
 # A check-in still without an outcome this long after it began needs one recorded.
 OUTCOME_GRACE = dt.timedelta(hours=2)
 COMMITMENT_WARNING_DAYS = 7
+MILESTONE_WARNING_DAYS = 3
 RISK_NAMES_SHOWN = 5
 
 
@@ -124,6 +128,55 @@ def remind_follow_ups(ctx):
                                    f"followup-due:{follow_up_id}:{user_id}", message, link))
     notify.add_many(rows)
     return len(rows)
+
+
+def remind_series(ctx):
+    """Each morning, tell a body's secretaries which planned record (预立卷) of yesterday is missing."""
+    yesterday = ctx.today - dt.timedelta(days=1)
+    gaps = coverage.series_gaps(Body.select().where(Body.status.in_(GUIDED_STATUSES)), ctx.today)
+    secretaries = _members(list(gaps), ("secretary",))
+    say = notify.phrases(lambda: _("昨天（%(day)s）的“%(name)s”还未登记。"))
+    rows = []
+    for body_id, items in gaps.items():
+        for item, status in items:
+            last = status.missing[-1]
+            if last.end != yesterday:
+                continue  # older gaps are on the home page and in the liaison's scan
+            link = ctx.link("documents.register", body_id=body_id, scope_item=item.id)
+            for user_id, language in secretaries[body_id]:
+                message = say(language) % {"day": series.label(last, language or "zh_Hans"),
+                                           "name": item.name}
+                rows.append(notify.row(user_id, "series.missing",
+                                       f"series-missing:{item.id}:{yesterday}:{user_id}", message, link))
+    notify.add_many(rows)
+    return len(rows)
+
+
+def remind_milestones(ctx):
+    """Tell a body's liaisons of a milestone whose guidance falls due within three days (节点指导)."""
+    soon = ctx.today + dt.timedelta(days=MILESTONE_WARNING_DAYS)
+    due = [m for m in milestones.pending(Body.select(), ctx.zone, ctx.today)
+           if m.kind in ("founding", "phase", "dissolution") and ctx.today <= m.due <= soon]
+    liaisons = _members({m.body_id for m in due}, ("liaison",))
+    say = notify.phrases(lambda: _("“%(body)s”的工作节点“%(what)s”需在 %(day)s 前指导。"))
+    names = notify.phrases(lambda: (_("成立"), _("撤销前")))
+    rows = []
+    for m in due:
+        link = ctx.link("guidance.body_checkins", body_id=m.body_id)
+        for user_id, language in liaisons[m.body_id]:
+            founding, dissolution = names(language)
+            what = {"founding": founding, "dissolution": dissolution}.get(m.kind, m.label)
+            message = say(language) % {"body": m.body_name, "what": what, "day": m.due.isoformat()}
+            rows.append(notify.row(user_id, "milestone.due",
+                                   f"milestone:{m.body_id}:{m.kind}:{m.on}:{_short(m.label)}:{user_id}",
+                                   message, link))
+    notify.add_many(rows)
+    return len(rows)
+
+
+def _short(text):
+    """A phase's name in a notification key: the same text, the same eight characters."""
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
 def remind_commitments(ctx):

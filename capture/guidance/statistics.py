@@ -4,16 +4,18 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from capture import clock
 from capture.models import Body, CheckIn, Commitment, Document, FollowUp, User
 from capture.people import auth
 from exporters import statistics as workbook_writer
 
-from . import charts
+from . import charts, milestones
 
 ONLINE_MODES = ("phone", "video", "chat")
+MILESTONE_NAMES = {"founding": _l("成立"), "phase": _l("工作阶段"), "dissolution": _l("撤销前"),
+                   "commitments": _l("移交后承诺")}
 MONTHS = 12
 WEEKS = 12
 
@@ -30,6 +32,7 @@ class Figures:
     weeks: list                       # Monday of each week, oldest first
     documents: dict                   # body name -> [count per week]
     commitments: dict                 # accepted, fulfilled, open, overdue
+    milestones: dict = field(default_factory=dict)  # kind -> [met, missed, pending]
     charts: dict = field(default_factory=dict)
 
     @property
@@ -39,6 +42,11 @@ class Figures:
     @property
     def online_total(self):
         return sum(online for _on_site, online in self.by_month.values())
+
+    @property
+    def milestones_missed(self):
+        """Milestones whose guidance is late, of every kind."""
+        return sum(missed for _met, missed, _pending in self.milestones.values())
 
     @property
     def follow_up_rate(self):
@@ -118,6 +126,15 @@ def _commitments(ids, today):
     return counts
 
 
+def _milestones(bodies, zone, today):
+    """{kind: [met, missed, pending]} of the bodies' milestones (节点指导) as they stand today."""
+    found = {kind: [0, 0, 0] for kind in milestones.KINDS}
+    for milestone in milestones.gather(bodies, zone, today):
+        column = 0 if milestone.done_on else (1 if milestone.missed(today) else 2)
+        found[milestone.kind][column] += 1
+    return found
+
+
 def _draw(figures):
     modes = [("on-site", _("现场")), ("online", _("线上"))]
     def series(table, keys):
@@ -144,7 +161,8 @@ def compute(user, zone, now_utc=None):
     figures = Figures(today=today, months=months, by_month=by_month, by_liaison=by_liaison,
                       by_body=by_body, follow_ups=_follow_ups(ids, month_starts[0], today),
                       weeks=weeks, documents=_documents(ids, zone, weeks),
-                      commitments=_commitments(ids, today))
+                      commitments=_commitments(ids, today),
+                      milestones=_milestones(auth.visible_bodies(user), zone, today))
     _draw(figures)
     return figures
 
@@ -170,6 +188,8 @@ def tables(figures):
          [[figures.commitments["accepted"], figures.commitments["fulfilled"],
            figures.fulfilled_rate if figures.fulfilled_rate is not None else "",
            figures.commitments["open"], figures.commitments["overdue"]]]),
+        (_("节点指导"), [_("工作节点"), _("已指导"), _("已逾期"), _("未到期")],
+         [[str(MILESTONE_NAMES[kind]), *counts] for kind, counts in figures.milestones.items()]),
     ]
 
 

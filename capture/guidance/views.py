@@ -7,12 +7,13 @@ from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from capture import clock
-from capture.models import User
+from capture import clock, labels
+from capture.models import Body, User
 from capture.people import auth
+from capture.text import RegistrationError
 
-from . import checkins, dashboard, fragments, statistics
-from .forms import FollowUpForm, OutcomeForm, ScheduleForm
+from . import checkins, dashboard, fragments, milestones, statistics
+from .forms import FollowUpForm, OutcomeForm, PhaseForm, ScheduleForm
 from .inbox import safe_target
 
 bp = Blueprint("guidance", __name__)
@@ -85,7 +86,44 @@ def _schedule_form(body, proposal):
         form.time.data = checkins.DEFAULT_TIME
         if proposal is not None:
             form.date.data, form.is_final.data = proposal.date, proposal.is_final
+        _from_milestone(form)
     return form
+
+
+def _from_milestone(form):
+    """Arriving from a milestone on the dashboard: its date, on site where it asks, final if due."""
+    if request.args.get("mode") in labels.CHECKIN_MODE:
+        form.mode.data = request.args["mode"]
+    try:
+        wanted = dt.date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        wanted = None
+    if wanted is not None and wanted >= local_today():
+        form.date.data = wanted
+    if request.args.get("milestone") == "dissolution":
+        form.is_final.data = True
+
+
+@bp.post("/bodies/<int:body_id>/phases")
+@login_required
+def record_phase(body_id):
+    """Record a phase of the body's work (节点); the liaison or the body's secretary may."""
+    body = auth.body_or_404(body_id, "checkin.view")
+    if not (auth.can(current_user, "checkin.manage", body)
+            or auth.can(current_user, "document.register", body)):
+        abort(403)
+    form = PhaseForm()
+    if form.validate_on_submit():
+        try:
+            milestones.record_phase(body, _user(), form.on.data, form.name.data,
+                                    form.calls_for_checkin.data, local_today())
+        except RegistrationError as error:
+            for name, messages in error.field_errors.items():
+                getattr(form, name).errors = list(getattr(form, name).errors) + messages
+        else:
+            flash(_("已记录工作节点“%(name)s”。", name=form.name.data.strip()), "success")
+            return redirect(url_for(".body_checkins", body_id=body.id) + "#phases")
+    return _body_checkins_page(body, phase_form=form), 422
 
 
 @bp.route("/bodies/<int:body_id>/checkins", methods=["GET", "POST"])
@@ -107,13 +145,23 @@ def body_checkins(body_id):
             except checkins.AlreadyScheduled as clash:
                 form.time.errors = list(form.time.errors) + [
                     _("该指导员在这个时间已安排了对本机构的指导，不能重复安排。")]
-                return render_template("guidance/body_checkins.html", body=body, form=form,
-                                       proposal=proposal, checkins=checkins.for_body(body),
-                                       clash=clash.existing), 409
+                return _body_checkins_page(body, form, proposal, clash=clash.existing), 409
             flash(_("已安排 %(when)s 的指导。", when=when.strftime("%Y-%m-%d %H:%M")), "success")
             return redirect(url_for(".checkin", body_id=body.id, checkin_id=checkin.id))
-    return render_template("guidance/body_checkins.html", body=body, form=form, proposal=proposal,
-                           checkins=checkins.for_body(body), clash=None)
+    return _body_checkins_page(body, form, proposal)
+
+
+def _body_checkins_page(body, form=None, proposal=None, phase_form=None, clash=None):
+    may_record = (auth.can(current_user, "checkin.manage", body)
+                  or auth.can(current_user, "document.register", body))
+    if phase_form is None and may_record:
+        phase_form = PhaseForm()
+    today = local_today()
+    return render_template(
+        "guidance/body_checkins.html", body=body, form=form, proposal=proposal,
+        checkins=checkins.for_body(body), phase_form=phase_form, phases=milestones.phases_of(body),
+        milestones=milestones.gather(Body.select().where(Body.id == body.id), _zone(), today),
+        today=today, clash=clash)
 
 
 def _outcome_form(body, item):

@@ -35,6 +35,8 @@ JOBS = [
     ("checkin_reminders", jobs.remind_checkins, {"minute": "15"}),
     ("follow_up_reminders", jobs.remind_follow_ups, {"hour": "7", "minute": "0"}),
     ("commitment_reminders", jobs.remind_commitments, {"hour": "7", "minute": "5"}),
+    ("series_reminders", jobs.remind_series, {"hour": "7", "minute": "8"}),
+    ("milestone_reminders", jobs.remind_milestones, {"hour": "7", "minute": "10"}),
     ("at_risk_scan_and_digest", jobs.morning_round, {"hour": "7", "minute": "15"}),
     ("fixity", fixity.check_slice, {"hour": "2", "minute": "30"}),
     ("email", jobs.send_email, {"minute": "*/5"}),

@@ -1,4 +1,6 @@
 """Temporary bodies: the list, creating and editing, members, and the body's audit trail."""
+import datetime as dt
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -6,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from capture import audit, labels
+from capture import audit, clock, labels
 from capture.db import db
 from capture.models import DEFAULT_CADENCE, AuditEvent, Body, Membership, User, now
 from capture.people import auth
@@ -104,7 +106,10 @@ def _members(body):
 def home():
     """The start page: the bodies the user works with."""
     bodies = list(auth.visible_bodies(current_user))
-    return render_template("bodies/home.html", bodies=bodies,
+    filing = [b.id for b in bodies if auth.can(current_user, "document.register", b)]
+    gaps = coverage.series_gaps(Body.select().where(Body.id.in_(filing)), clock.today()) if filing else {}
+    return render_template("bodies/home.html", bodies=bodies, series_gaps=gaps,
+                           yesterday=clock.today() - dt.timedelta(days=1),
                            untransferred=lifecycle.pending_counts([b.id for b in bodies]))
 
 
@@ -151,7 +156,7 @@ def detail(body_id):
     """The body's page: facts, members and what it has filed."""
     body = auth.body_or_404(body_id)
     return render_template("bodies/detail.html", body=body, members=_members(body),
-                           coverage=coverage.coverage(body), state=lifecycle.state(body))
+                           coverage=coverage.coverage(body, clock.today()), state=lifecycle.state(body))
 
 
 @bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])

@@ -1,7 +1,8 @@
 """The forms of the documents pages: rendering and CSRF; the checking is in validation.py."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import Optional
 
 from capture import clock, labels
 from capture.models import SECURITY_LEVELS
@@ -90,6 +91,10 @@ class ScopeItemForm(FlaskForm):
     """Add or change an archiving scope item."""
     name = StringField(_l("归档范围条目"))
     required = BooleanField(_l("必须归档"), default=True)
+    recurrence = SelectField(_l("形成规律（预立卷）"), choices=labels.choices(labels.RECURRENCE),
+                             default="")
+    starts_on = DateField(_l("起始日期"), validators=[Optional()],
+                          description=_l("不填则从机构成立之日算起"))
 
 
 class CategoryForm(FlaskForm):

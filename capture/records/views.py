@@ -1,17 +1,23 @@
 """A body's documents: list, register, detail, edit, withdraw, files, and the archiving scope."""
+import io
+
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
                    request, send_file, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from capture import clock
 from capture.models import Category, Document, ScopeItem
 from capture.people import auth
 from capture.text import RegistrationError
+
+from exporters.plan import write_filing_plan
 
 from . import coverage, files, lifecycle, listing, registry
 from .forms import CategoryForm, DocumentForm, PlainForm, ScopeItemForm, WithdrawForm
 
 bp = Blueprint("documents", __name__, url_prefix="/bodies/<int:body_id>")
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 INLINE_CSP = "default-src 'none'; img-src 'self'; object-src 'self'; frame-ancestors 'self'"
 
 
@@ -208,9 +214,21 @@ def scope(body_id):
         else:
             flash(_("已保存。"), "success")
             return redirect(url_for(".scope", body_id=body.id))
-    return render_template("documents/scope.html", body=body, coverage=coverage.coverage(body),
+    return render_template("documents/scope.html", body=body, coverage=coverage.coverage(body, clock.today()),
                            categories=coverage.categories(body), item_form=item_form,
                            category_form=category_form), status
+
+
+@bp.get("/scope/plan.docx")
+@login_required
+def filing_plan(body_id):
+    """The body's filing plan (归档计划) as .docx, for the founding check-in to agree and sign."""
+    body = auth.body_or_404(body_id)
+    buffer = io.BytesIO()
+    write_filing_plan(buffer, coverage.filing_plan(body, clock.today()))
+    buffer.seek(0)
+    return send_file(buffer, as_attachment=True, download_name=f"{body.code}-归档计划.docx",
+                     mimetype=DOCX)
 
 
 def _save_scope_or_category(body, item_form, category_form):
@@ -225,7 +243,11 @@ def _save_scope_or_category(body, item_form, category_form):
         if what == "scope-remove":
             coverage.remove_scope_item(body, _user(), item or abort(404))
         else:
-            coverage.save_scope_item(body, _user(), item_form.name.data, item_form.required.data, item)
+            if item_form.starts_on.raw_data and item_form.starts_on.raw_data[0] \
+                    and item_form.starts_on.data is None:
+                raise RegistrationError({"starts_on": [_("起始日期应写成 2026-02-01 这样的日期。")]})
+            coverage.save_scope_item(body, _user(), item_form.name.data, item_form.required.data, item,
+                                     item_form.recurrence.data, item_form.starts_on.data)
     elif what == "category":
         category = None
         if item_id is not None:

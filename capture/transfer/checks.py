@@ -10,7 +10,8 @@ from peewee import JOIN
 
 from capture.models import (CARRIERS, DOCUMENT_STATUSES, RETENTIONS, SECURITY_LEVELS, Category,
                             Document, File, ScopeItem, now)
-from capture.records import lifecycle, usability
+from capture import clock
+from capture.records import coverage, lifecycle, series, usability
 
 PROPERTIES = ("authenticity", "completeness", "usability", "security")
 PREFIX = {"AUTH": "authenticity", "COMP": "completeness", "USE": "usability", "SEC": "security"}
@@ -123,7 +124,7 @@ def load_documents(body, document_ids=None):
     return documents
 
 
-def run(body, store, progress=None, scanner=None, verify_digests=True, documents=None):
+def run(body, store, progress=None, scanner=None, verify_digests=True, documents=None, today=None):
     """Check every item of `body` and return the Report; `progress(done, total)` counts bytes.
 
     With verify_digests=False the caller re-hashes every file itself (the export does, as it
@@ -139,6 +140,7 @@ def run(body, store, progress=None, scanner=None, verify_digests=True, documents
     _check_metadata(report, body, documents)
     _check_untransferred(report, body, documents)
     _check_completeness(report, body, documents)
+    _check_series(report, body, documents, today or clock.today())
     _check_files(report, store, files, progress, verify_digests)
     _check_viruses(report, store, files, scanner if scanner is not None else shutil.which("clamscan"))
     return report
@@ -249,6 +251,24 @@ def _check_completeness(report, body, documents):
     report.add("COMP-TOTALS", "pass", "",
                f"共 {totals['items']} 件（其中撤回 {totals['withdrawn']} 件），"
                f"{totals['files']} 个文件，{totals['bytes']} 字节{moved}")
+
+
+def _check_series(report, body, documents, today):
+    """Every due period of an expected series (预立卷) has a record filed under the item."""
+    dates = defaultdict(list)
+    for doc in documents:
+        if doc.status == "registered" and doc.scope_item_id and doc.date:
+            dates[doc.scope_item_id].append(doc.date)
+    items = ScopeItem.select().where(ScopeItem.body == body, ScopeItem.recurrence != "")
+    for item in items.order_by(ScopeItem.sort):
+        status = coverage.series_status(item, body, dates[item.id], today)
+        if status.missing:
+            named = "、".join(series.label(p, "zh_Hans") for p in status.missing[:series.NAMED])
+            more = f"等 {len(status.missing)} 期" if len(status.missing) > series.NAMED else ""
+            report.add("COMP-SERIES", "fail", item.name,
+                       f"“{item.name}”按归档计划应逐期归档，应有 {status.expected} 期，"
+                       f"缺 {named}{more}", f"s{item.id}-series")
+    _passed(report, "COMP-SERIES", "按归档计划逐期形成的文件均已登记")
 
 
 def _check_files(report, store, files, progress, verify_digests=True):
