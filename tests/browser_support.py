@@ -2,6 +2,7 @@
 import threading
 from pathlib import Path
 
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -60,5 +61,16 @@ def login(page, base_url, username, password):
     page.goto(base_url + "/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button.primary")
-    page.wait_for_load_state()
+    submit(page, "button.primary")
+
+
+def submit(page, selector):
+    """Click what leads to a new page and wait until that page has loaded (never read mid-navigation)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def see(page, *texts):
+    """Wait until the page shows every text (what the user waits for), then go on."""
+    for text in texts:
+        expect(page.locator("body")).to_contain_text(text)

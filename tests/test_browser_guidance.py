@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from browser_support import PHONE, login
+from browser_support import PHONE, login, submit
 from conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -22,6 +22,6 @@ def test_liaison_pages_fit_a_phone(app, live_server, browser, world):
         assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], name
         browser.shot(phone, name)
     phone.goto(f"{live_server.url}/bodies/{world['a'].id}/checkins")
-    phone.click(".checkin-list a:has-text('登记结果')")
+    submit(phone, ".checkin-list a:has-text('登记结果')")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     browser.shot(phone, "outcome-form-phone")
