@@ -40,9 +40,14 @@ def nav_links():
 
 def body_tabs(body):
     """The body's tabs the current user may open, as (label, URL, is the page shown)."""
-    user, shown = current_user._get_current_object(), request.endpoint
-    return [(label, url_for(endpoint, body_id=body.id), endpoint == shown)
+    user, path = current_user._get_current_object(), request.path
+    tabs = [(label, url_for(endpoint, body_id=body.id))
             for endpoint, label, action in _translated("tabs", BODY_TABS) if auth.can(user, action, body)]
+    # The tab whose address is the longest start of this page's: a document's page and the
+    # register form sit under the 文件 tab's /documents, every tab under the overview's /bodies/N.
+    within = [url for _label, url in tabs if path == url or path.startswith(url.rstrip("/") + "/")]
+    shown = max(within, key=len, default=None)
+    return [(label, url, url == shown) for label, url in tabs]
 
 
 def _translated(name, entries):

@@ -309,3 +309,14 @@ def test_demo_registers_a_living_set_of_documents(app, runner):
     assert 0 < coverage.coverage(Body.get(Body.code == "YQFK")).percent < 100
     assert coverage.coverage(Body.get(Body.code == "FXQX")).percent == 100
     assert Document.get(Document.reference_code == "J001-WS·2026-Y-ZH-0001").title.startswith("关于成立")
+
+
+def test_the_documents_tab_is_highlighted_on_the_register_and_detail_pages(client, auth, world):
+    auth.login("secretary")
+    register(auth, world["a"])
+    body_id, document_id = world["a"].id, Document.get().id
+    for url in (f"/bodies/{body_id}/documents/new", f"/bodies/{body_id}/documents/{document_id}",
+                f"/bodies/{body_id}/documents"):
+        page = client.get(url).get_data(as_text=True)
+        active = re.findall(r'<a href="([^"]+)" class="active" aria-current="page">', page)
+        assert active == [f"/bodies/{body_id}/documents"], url
