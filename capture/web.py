@@ -6,7 +6,7 @@ from flask_wtf.csrf import CSRFError
 from peewee import fn
 from werkzeug.routing import IntegerConverter
 
-from . import labels, prepared
+from . import form_problems, labels, prepared
 from .api import problems
 from .models import Notification
 from .people import auth
@@ -135,6 +135,7 @@ def register(app):
                                  get_locale=get_locale)
     app.jinja_env.filters["compact_date"] = compact_date
     labels.register(app)
+    form_problems.init_app(app)
 
     @app.errorhandler(403)
     def forbidden(e):

@@ -66,6 +66,8 @@
         window.location.assign(JSON.parse(xhr.responseText).location);
       } else if (showPage(xhr.responseText)) {
         init();
+        var summary = document.getElementById("error-summary");  // the form came back: say why
+        if (summary) { summary.focus(); }
       }
     });
     xhr.addEventListener("error", function () {
