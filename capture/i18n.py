@@ -1,7 +1,7 @@
 """Languages: choosing one per request, and fast translation in templates."""
 from babel import Locale
 from flask import current_app, g, has_request_context, session
-from flask_babel import get_locale, get_translations
+from flask_babel import get_locale, get_translations, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -70,3 +70,18 @@ def install_template_gettext(app):
     # Macros imported without context see the global; a rendered template, the bound one.
     app.jinja_env.globals["_"] = template_gettext
     app.context_processor(bound_template_gettext)
+
+
+def size_text(size):
+    """A file size the one way each language writes it: 607 字节 / 607 bytes, then KB and MB in
+    steps of 1024 with one decimal, the same number the file picker (upload.js) shows."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return _("%(n)s 字节", n=size)
+    value, unit = float(size), ""
+    for unit in ("KB", "MB", "GB", "TB"):
+        value /= 1024
+        if value < 1024:
+            break
+    return f"{value:.1f} {unit}"

@@ -7,6 +7,7 @@ from peewee import fn
 from werkzeug.routing import IntegerConverter
 
 from . import form_problems, labels, prepared
+from .i18n import size_text
 from .api import problems
 from .models import Notification
 from .people import auth
@@ -134,6 +135,7 @@ def register(app):
                                  nav_links=nav_links, body_tabs=body_tabs,
                                  get_locale=get_locale)
     app.jinja_env.filters["compact_date"] = compact_date
+    app.jinja_env.filters["size"] = size_text
     labels.register(app)
     form_problems.init_app(app)
 

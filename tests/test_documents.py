@@ -158,8 +158,8 @@ def test_edits_appear_in_the_audit_trail(client, auth, world):
     auth.logout()
     auth.login("liaison")
     html = client.get(f"/bodies/{world['a'].id}/audit").get_data(as_text=True)
-    assert "document.edit" in html
-    assert "关于加强重点场所疫情防控工作的通知" in html and "补充通知" in html
+    assert "文件信息修改" in html
+    assert "题名：关于加强重点场所疫情防控工作的通知 → 关于加强重点场所疫情防控工作的补充通知" in html
 
 
 def test_adding_a_file_later_and_a_new_version(client, auth, world):

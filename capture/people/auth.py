@@ -22,7 +22,8 @@ BODY_ACTIONS = {
     "body.view": EVERYONE,
     "body.edit": {"admin", "liaison"},
     "body.members": {"admin", "liaison"},
-    "body.audit": {"admin", "liaison"},
+    # Whoever may read the body's documents may read what happened to them.
+    "body.audit": EVERYONE,
     "category.edit": {"admin", "liaison"},
     "scope.edit": {"admin", "liaison"},
     "document.register": {"secretary", "liaison"},

@@ -8,7 +8,7 @@ from capture.models import Category, Document, ScopeItem
 from capture.people import auth
 from capture.text import RegistrationError
 
-from . import coverage, files, listing, registry
+from . import coverage, files, history, listing, registry
 from .forms import CategoryForm, DocumentForm, PlainForm, ScopeItemForm, WithdrawForm
 
 bp = Blueprint("documents", __name__, url_prefix="/bodies/<int:body_id>")
@@ -97,7 +97,7 @@ def detail(body_id, document_id):
     return render_template("documents/detail.html", body=body, document=document,
                            files=files.files_of(document), duplicates=files.duplicates(document),
                            withdraw_form=WithdrawForm(), file_form=PlainForm(),
-                           inline_types=files.INLINE_TYPES)
+                           inline_types=files.INLINE_TYPES, history=history.document_history(document))
 
 
 @bp.route("/documents/<int:document_id>/edit", methods=["GET", "POST"])
