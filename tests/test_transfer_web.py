@@ -1,5 +1,6 @@
 """The dissolution and transfer pages: who may do what, dissolving, commitments, export, receipt."""
 import datetime as dt
+import re
 import io
 import zipfile
 
@@ -197,3 +198,19 @@ def test_an_export_whose_worker_died_is_shown_as_interrupted_and_can_be_retried(
     page = client.get(f"/bodies/{body.id}/transfer").get_data(as_text=True)
     assert "导出已中断" in page and '<meta http-equiv="refresh"' not in page
     assert packaging.claim(body, None).id == transfer.id  # the retry takes the same transfer over
+
+
+def test_the_check_report_reads_like_a_report_failures_first_passes_folded(client, auth, flood):
+    body, secretary, docs = flood
+    summary_scope = ScopeItem.get(ScopeItem.body == body, ScopeItem.name == "工作总结")
+    next(d for d in docs if d.scope_item_id == summary_scope.id).update(scope_item=None).execute()
+    auth.login("officer")
+    url = f"/bodies/{body.id}/transfer"
+    auth.post(f"{url}/check", page=url)
+    html = client.get(f"{url}/report").get_data(as_text=True)
+    fail, passed = html.index(">不通过（"), html.index('<details class="finding-group"><summary>通过（')
+    assert html.index("逐项结果") < fail < passed  # the summary, then failures, then the passes folded
+    assert re.search(r'<ul class="findings compact">\s*<li class="finding finding-fail">', html)
+    # A finding is one paragraph and its meta on the same line, not a block per detail.
+    first = re.search(r'<li class="finding finding-fail">(.*?)</li>', html, re.S).group(1)
+    assert first.count("<p>") == 1 and "finding-head" not in first
