@@ -7,7 +7,7 @@ from peewee import fn
 from werkzeug.routing import IntegerConverter
 
 from . import form_problems, labels, prepared
-from .i18n import size_text
+from .i18n import fill, size_text
 from .api import problems
 from .models import Notification
 from .people import auth
@@ -61,6 +61,14 @@ def _translated(name, entries):
         found = done[key] = [(endpoint, str(label), action) for endpoint, label, action in entries
                              if endpoint in current_app.view_functions]
     return found
+
+
+def finding_text(finding):
+    """A check finding in the reader's language (a report kept before findings had their
+    message and values apart shows the Chinese it was written in)."""
+    if finding.get("template"):
+        return fill(finding["template"], finding.get("params"))
+    return finding["message"]
 
 
 def allowed(action, body=None):
@@ -136,6 +144,7 @@ def register(app):
                                  get_locale=get_locale)
     app.jinja_env.filters["compact_date"] = compact_date
     app.jinja_env.filters["size"] = size_text
+    app.jinja_env.filters["finding_text"] = finding_text
     labels.register(app)
     form_problems.init_app(app)
 

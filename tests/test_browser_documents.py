@@ -20,12 +20,15 @@ def test_register_form_with_errors_keeps_the_chosen_files(app, world, live_serve
     page.wait_for_selector(".field.has-error")
     see(page, "请填写题名")
     expect(page.locator("[data-file-list] li")).to_have_count(1)
+    picked = page.locator("[data-file-list] li span").inner_text()  # "简报.pdf · 1.3 KB", by upload.js
     browser.shot(page, "form-with-errors")
     page.fill("textarea[name=title]", "疫情防控工作简报（第3期）")
     page.fill("input[name=responsible]", "区疫情防控工作指挥部")
     page.click("button.primary")
     page.wait_for_selector(".reference-code")
     see(page, "简报.pdf")
+    shown = page.locator(".file-rows .meta span").first.inner_text()
+    assert picked.endswith(" · " + shown) and ("字节" in shown or "KB" in shown)  # one way, one number
     browser.shot(page, "registered-after-correction")
 
 

@@ -176,6 +176,15 @@ def test_the_archive_verifies_an_uploaded_package(app, client, auth, flood, tmp_
                      content_type="multipart/form-data")
     html = page.get_data(as_text=True)
     assert "校验未通过" in html and "文件已损坏" in html and "data/files/" in html
+    page = auth.post("/transfers/verify", {"package": (open(result.path, "rb"), result.path.name),
+                                           "digest": "0" * 64}, page="/transfers",
+                     content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert "填写的摘要 " + "0" * 64 in html and "命令行" not in html  # typed into a form, not a command
+    page = auth.post("/transfers/verify", {"package": (io.BytesIO(b"not a zip"), "x.zip")},
+                     page="/transfers", content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert "x.zip 不是有效的 zip 压缩包" in html and "File is not a zip file" not in html
 
 
 def test_the_demo_leaves_the_flood_task_force_dissolved_and_ready_to_export(app, runner, tmp_path):

@@ -88,7 +88,7 @@ def run_check(body, user, store, progress=None, verify_digests=True, documents=N
         if transfer is None:
             transfer = Transfer.create(body=body, run_by=user, kind=_kind(body))
         audit.record("transfer.check", transfer, report.summary, user=user, body=body)
-        report.add("SEC-LOGGED", "pass", "", "本次检测已记入审计记录")
+        report.add("SEC-LOGGED", "pass", "", checks.N_("本次检测已记入审计记录"))
         transfer.check_report = json.dumps(report.as_dict(), ensure_ascii=False, default=str)
         if transfer.status != "exporting":
             transfer.status, transfer.message = "checking", ""

@@ -73,8 +73,9 @@ def sha256_file(path):
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def verify(path, digest=None):
-    """Validate the package at `path`; compare its digest with `digest` and any register beside it."""
+def verify(path, digest=None, digest_source="命令行给出的摘要"):
+    """Validate the package at `path`; compare its digest with `digest` (named by where it came
+    from: the command line, or the web form) and any register beside it."""
     path = Path(path)
     result = Verification(str(path))
     if not path.exists():
@@ -86,17 +87,20 @@ def verify(path, digest=None):
         with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
             try:
                 root = _extract(path, Path(tmp), result)
-            except (Refused, zipfile.BadZipFile) as exc:
+            except Refused as exc:
                 result.fail(f"拒绝处理该压缩包：{exc}")
                 return result
+            except zipfile.BadZipFile:  # its own message is English ("File is not a zip file")
+                result.fail(f"{path.name} 不是有效的 zip 压缩包，可能不完整或不是移交包")
+                return result
             if root is not None:
-                _compare_digests(result, digest, register)
+                _compare_digests(result, digest, register, digest_source)
                 validate_bag(root, result)
     else:
         tagmanifest = path / "tagmanifest-sha256.txt"
         if tagmanifest.is_file():
             result.digest, result.digest_of = sha256_file(tagmanifest), "tagmanifest-sha256.txt"
-        _compare_digests(result, digest, register)
+        _compare_digests(result, digest, register, digest_source)
         validate_bag(path, result)
     return result
 
@@ -106,10 +110,10 @@ def _register_beside(path):
     return candidate if candidate.is_file() else None
 
 
-def _compare_digests(result, digest, register):
+def _compare_digests(result, digest, register, digest_source):
     expected = []
     if digest:
-        expected.append(("命令行给出的摘要", digest.strip().lower()))
+        expected.append((digest_source, digest.strip().lower()))
     if register is not None:
         from exporters.forms import read_register_digest
         expected.append((f"登记表 {register.name} 中的摘要", read_register_digest(register)))

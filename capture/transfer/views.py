@@ -46,7 +46,7 @@ def verify():
     with tempfile.TemporaryDirectory(dir=current_app.config["DATA_DIR"], prefix="verify-") as tmp:
         path = Path(tmp) / Path(upload.filename or "package.zip").name
         upload.save(path)
-        result = verifier.verify(path, form.digest.data or None)
+        result = verifier.verify(path, form.digest.data or None, digest_source="填写的摘要")
     return render_template("transfers/verified.html", result=result, name=path.name)
 
 
