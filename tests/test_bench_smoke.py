@@ -14,3 +14,11 @@ def test_catalogue_benchmark_prints_ours_the_baseline_and_the_ratio(capsys, tmp_
     same = next(line for line in out.splitlines() if "same rows and cells" in line)
     assert "yes" in same  # both documents hold the same table, read back with python-docx
     assert "growth" in out
+
+
+def test_a_bench_dir_that_does_not_exist_yet_is_made(capsys, tmp_path, monkeypatch):
+    folder = tmp_path / "not" / "made" / "yet"
+    monkeypatch.setenv("BENCH_DIR", str(folder))
+    catalogue.run(size=10)
+    assert "catalogue .docx" in capsys.readouterr().out
+    assert folder.is_dir()
