@@ -145,6 +145,8 @@ def register(app):
     app.jinja_env.filters["compact_date"] = compact_date
     app.jinja_env.filters["size"] = size_text
     app.jinja_env.filters["finding_text"] = finding_text
+    # A stored message marked with N_ shown in the reader's language; anything else as it is.
+    app.jinja_env.filters["translated"] = lambda text: _(text) if text else text
     labels.register(app)
     form_problems.init_app(app)
 

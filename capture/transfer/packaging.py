@@ -119,7 +119,7 @@ def claim(body, user):
             raise ExportBusy("该机构的移交包正在导出，请稍候，不要重复操作。")
         if transfer is None:
             transfer = Transfer.create(body=body, run_by=user, kind=_kind(body))
-        transfer.status, transfer.progress, transfer.message = "exporting", 0, "正在检测"
+        transfer.status, transfer.progress, transfer.message = "exporting", 0, checks.N_("正在检测")
         transfer.worker, transfer.heartbeat_at, transfer.run_by = _this_worker(), now(), user
         transfer.started_at, transfer.finished_at = now(), None
         transfer.save()
@@ -206,7 +206,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
     if on_total:
         on_total(total)
     progress = Progress(transfer, total, echo)
-    progress.note(0, "正在复制文件，生成目录和表单")
+    progress.note(0, checks.N_("正在复制文件，生成目录和表单"))
     _remove_unrecorded(transfer)
     name = package_name(body, transfer.kind, out_dir)
     bag.remove_partials(out_dir, name, alive=_pid_alive)
