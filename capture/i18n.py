@@ -79,7 +79,7 @@ def N_(message):
 
 
 # Values of a stored message that are themselves messages (not user data), translated by fill().
-TRANSLATED_VALUES = {"problem"}
+TRANSLATED_VALUES = {"problem", "source", "version", "encoding"}
 
 
 def fill(template, params):

@@ -185,6 +185,14 @@ def test_the_archive_verifies_an_uploaded_package(app, client, auth, flood, tmp_
                      page="/transfers", content_type="multipart/form-data")
     html = page.get_data(as_text=True)
     assert "x.zip 不是有效的 zip 压缩包" in html and "File is not a zip file" not in html
+    auth.post("/language", {"language": "en", "next": "/transfers"}, page="/transfers")
+    page = auth.post("/transfers/verify", {"package": (open(result.path, "rb"), result.path.name),
+                                           "digest": "0" * 64}, page="/transfers",
+                     content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert "The digest typed in " + "0" * 64 + " differs from the actual digest" in html
+    assert not re.search(r"[\u4e00-\u9fff]", re.sub(r"<[^>]+>", "", html[html.index("<main"):]).replace(
+        result.path.name, "").replace("中文", ""))  # no Chinese but the switch to it
 
 
 def test_the_demo_leaves_the_flood_task_force_dissolved_and_ready_to_export(app, runner, tmp_path):

@@ -7,6 +7,7 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from capture.i18n import N_, fill
 from capture.models import ChronicleEntry, Commitment, Document, Transfer
 from capture.people import auth
 from exporters import forms as form_writer, report as report_writer
@@ -46,8 +47,10 @@ def verify():
     with tempfile.TemporaryDirectory(dir=current_app.config["DATA_DIR"], prefix="verify-") as tmp:
         path = Path(tmp) / Path(upload.filename or "package.zip").name
         upload.save(path)
-        result = verifier.verify(path, form.digest.data or None, digest_source="填写的摘要")
-    return render_template("transfers/verified.html", result=result, name=path.name)
+        result = verifier.verify(path, form.digest.data or None, digest_source=N_("填写的摘要"))
+    problems = [(severity, fill(message, params))
+                for (severity, _text), (message, params) in zip(result.problems, result.texts)]
+    return render_template("transfers/verified.html", result=result, problems=problems, name=path.name)
 
 
 @bp.route("/bodies/<int:body_id>/transfer")
