@@ -116,7 +116,10 @@ def capture_cli(data_dir, *args, **env):
 
 def scratch(prefix):
     """A scratch folder on the same disk as the project (tmpfs would hide disk costs)."""
-    return Path(tempfile.mkdtemp(prefix=f"bench-{prefix}-", dir=os.environ.get("BENCH_DIR")))
+    parent = os.environ.get("BENCH_DIR") or None
+    if parent:
+        Path(parent).mkdir(parents=True, exist_ok=True)  # a BENCH_DIR not made yet is made
+    return Path(tempfile.mkdtemp(prefix=f"bench-{prefix}-", dir=parent))
 
 
 def percentile(values, p):

@@ -1,7 +1,7 @@
 """Languages: choosing one per request, and fast translation in templates."""
 from babel import Locale
 from flask import current_app, g, has_request_context, session
-from flask_babel import get_locale, get_translations
+from flask_babel import get_locale, get_translations, gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -70,3 +70,41 @@ def install_template_gettext(app):
     # Macros imported without context see the global; a rendered template, the bound one.
     app.jinja_env.globals["_"] = template_gettext
     app.context_processor(bound_template_gettext)
+
+
+def N_(message):
+    """Mark a stored message for translation: it is kept in Chinese (a check report is an archival
+    record) and shown again in the reader's language by fill()."""
+    return message
+
+
+# Values of a stored message that are themselves messages (not user data), translated by fill().
+TRANSLATED_VALUES = {"problem", "source", "version", "encoding"}
+
+
+def fill(template, params):
+    """A stored message in the reader's language: the msgid translated, then its values put in;
+    a list is joined the language's way, its items translated (labels such as 题名)."""
+    values = {}
+    for name, value in (params or {}).items():
+        if isinstance(value, list):
+            value = _("、").join(_(item) for item in value)
+        elif name in TRANSLATED_VALUES and isinstance(value, str):
+            value = _(value)
+        values[name] = value
+    return _(template) % values if values else _(template)
+
+
+def size_text(size):
+    """A file size the one way each language writes it: 607 字节 / 607 bytes, then KB and MB in
+    steps of 1024 with one decimal, the same number the file picker (upload.js) shows."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return _("%(n)s 字节", n=size)
+    value, unit = float(size), ""
+    for unit in ("KB", "MB", "GB", "TB"):
+        value /= 1024
+        if value < 1024:
+            break
+    return f"{value:.1f} {unit}"

@@ -13,6 +13,8 @@ BODY_STATUS = {"active": _l("运行中"), "dissolving": _l("撤销中"), "dissol
 RETENTION = {"Y": _l("永久"), "D30": _l("30 年"), "D10": _l("10 年")}
 CARRIER = {"electronic": _l("电子"), "paper": _l("纸质"), "photo": _l("照片"),
            "audio-video": _l("录音录像")}
+# Security levels are stored in Chinese words (DA/T 22's own), shown in the reader's language.
+SECURITY = {"": _l("不标"), "内部": _l("内部"), "秘密": _l("秘密"), "机密": _l("机密")}
 DOCUMENT_STATUS = {"registered": _l("已登记"), "withdrawn": _l("已撤回")}
 CHECKIN_MODE = {"on_site": _l("现场"), "phone": _l("电话"), "video": _l("视频"), "chat": _l("在线文字")}
 CHECKIN_STATUS = {"scheduled": _l("已安排"), "held": _l("已开展"), "missed": _l("未开展"),

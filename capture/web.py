@@ -7,7 +7,8 @@ from peewee import OperationalError, fn
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
 
-from . import labels, prepared
+from . import form_problems, labels, prepared
+from .i18n import fill, size_text
 from .api import problems
 from .db import is_busy
 from .models import Notification
@@ -43,9 +44,14 @@ def nav_links():
 
 def body_tabs(body):
     """The body's tabs the current user may open, as (label, URL, is the page shown)."""
-    user, shown = current_user._get_current_object(), request.endpoint
-    return [(label, url_for(endpoint, body_id=body.id), endpoint == shown)
+    user, path = current_user._get_current_object(), request.path
+    tabs = [(label, url_for(endpoint, body_id=body.id))
             for endpoint, label, action in _translated("tabs", BODY_TABS) if auth.can(user, action, body)]
+    # The tab whose address is the longest start of this page's: a document's page and the
+    # register form sit under the 文件 tab's /documents, every tab under the overview's /bodies/N.
+    within = [url for _label, url in tabs if path == url or path.startswith(url.rstrip("/") + "/")]
+    shown = max(within, key=len, default=None)
+    return [(label, url, url == shown) for label, url in tabs]
 
 
 def _translated(name, entries):
@@ -58,6 +64,14 @@ def _translated(name, entries):
         found = done[key] = [(endpoint, str(label), action) for endpoint, label, action in entries
                              if endpoint in current_app.view_functions]
     return found
+
+
+def finding_text(finding):
+    """A check finding in the reader's language (a report kept before findings had their
+    message and values apart shows the Chinese it was written in)."""
+    if finding.get("template"):
+        return fill(finding["template"], finding.get("params"))
+    return finding["message"]
 
 
 def allowed(action, body=None):
@@ -148,7 +162,12 @@ def register(app):
                                  get_locale=get_locale)
     app.jinja_env.filters["compact_date"] = compact_date
     app.jinja_env.globals["series_label"] = lambda period: series.label(period, get_locale())
+    app.jinja_env.filters["size"] = size_text
+    app.jinja_env.filters["finding_text"] = finding_text
+    # A stored message marked with N_ shown in the reader's language; anything else as it is.
+    app.jinja_env.filters["translated"] = lambda text: _(text) if text else text
     labels.register(app)
+    form_problems.init_app(app)
 
     @app.errorhandler(403)
     def forbidden(e):

@@ -2,11 +2,16 @@
 import threading
 from pathlib import Path
 
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic", "--lang=zh-CN"]
+# What the user waits for may take a while on a busy 2-core machine (an upload, an export):
+# expect() waits as long as any other step (Playwright's own default is 5 s).
+TIMEOUT_MS = 20_000
+expect.set_options(timeout=TIMEOUT_MS)
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -38,7 +43,7 @@ class Browser:
     def page(self, viewport=DESKTOP, **context_args):
         """A new page in its own context (own cookies)."""
         context = self.browser.new_context(viewport=viewport, locale="zh-CN", **context_args)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
         page.on("console", lambda m: m.type == "error" and self.console_errors.append(m.text))
         page.on("pageerror", lambda e: self.console_errors.append(str(e)))
@@ -60,5 +65,16 @@ def login(page, base_url, username, password):
     page.goto(base_url + "/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
-    page.click("button.primary")
-    page.wait_for_load_state()
+    submit(page, "button.primary")
+
+
+def submit(page, selector):
+    """Click what leads to a new page and wait until that page has loaded (never read mid-navigation)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
+def see(page, *texts):
+    """Wait until the page shows every text (what the user waits for), then go on."""
+    for text in texts:
+        expect(page.locator("body")).to_contain_text(text)

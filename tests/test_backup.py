@@ -61,3 +61,33 @@ def test_restore_refuses_a_folder_in_use(app, runner, tmp_path):
     assert result.exit_code != 0 and "already holds files" in result.output
     assert not any(p.name.endswith(".partial") for p in (tmp_path / "backups").iterdir())
     assert os.listdir(tmp_path / "backups") == [folder.name]
+
+
+def test_restore_given_the_folder_backup_was_given_takes_the_newest_and_says_so(app, runner, world, tmp_path, postgres_url):
+    import datetime as dt
+
+    from capture.ops import backup
+    _fill(app, 1)
+    backups = tmp_path / "backups"
+    store, url = app.extensions["store"].root, app.config["DATABASE_URL"]
+    backup.backup(url, store, backups, now=dt.datetime(2026, 11, 30, 2, 0))
+    audit.record("test.event", details={"after": "the first backup"})
+    backup.backup(url, store, backups, now=dt.datetime(2026, 12, 1, 2, 0))
+    events = AuditEvent.select().count()
+
+    restored = _restored_app(tmp_path, postgres_url)
+    listed = restored.test_cli_runner().invoke(args=["restore", "--list", str(backups)])
+    assert listed.exit_code == 0 and listed.output.split() == [
+        str(backups / "capture-backup-20261130-020000"), str(backups / "capture-backup-20261201-020000")]
+    result = restored.test_cli_runner().invoke(args=["restore", str(backups)])
+    assert result.exit_code == 0, result.output
+    assert "Restoring the newest of 2 backups" in result.output and "capture-backup-20261201-020000" in result.output
+    with restored.app_context(), db.connection_context():
+        assert AuditEvent.select().count() == events  # the newer one
+
+
+def test_restore_of_a_folder_without_backups_says_what_it_looks_for(app, runner, tmp_path):
+    empty = tmp_path / "nothing-here"
+    empty.mkdir()
+    result = runner.invoke(args=["restore", str(empty)])
+    assert result.exit_code != 0 and "capture-backup-YYYYMMDD-HHMMSS" in result.output

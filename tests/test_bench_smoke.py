@@ -24,3 +24,11 @@ def test_import_benchmark_prints_ours_the_bare_insert_and_the_lock_held(capsys, 
     figure = next(line for line in out.splitlines() if "vs bare insert_many" in line)
     assert "ours" in figure and "baseline" in figure and "ratio" in figure
     assert "longest write transaction" in out and "growth" in out
+
+
+def test_a_bench_dir_that_does_not_exist_yet_is_made(capsys, tmp_path, monkeypatch):
+    folder = tmp_path / "not" / "made" / "yet"
+    monkeypatch.setenv("BENCH_DIR", str(folder))
+    catalogue.run(size=10)
+    assert "catalogue .docx" in capsys.readouterr().out
+    assert folder.is_dir()

@@ -77,7 +77,7 @@ def test_liaison_adds_a_member(client, auth, world):
 def test_audit_page_lists_body_events(client, auth, world):
     auth.login("liaison")
     html = client.get(f"/bodies/{world['a'].id}/audit").get_data(as_text=True)
-    assert "body.create" in html
+    assert "临时机构登记" in html
 
 
 def test_a_role_in_a_body_never_exceeds_the_account_role(client, auth, world):

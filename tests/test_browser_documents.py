@@ -1,9 +1,10 @@
 """In Chromium: the register form keeps chosen files on errors, fits a phone, works without JavaScript."""
 import pytest
+from playwright.sync_api import expect
 
 from capture.ops import samples
 
-from browser_support import PHONE, login
+from browser_support import PHONE, login, see
 from conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -17,14 +18,17 @@ def test_register_form_with_errors_keeps_the_chosen_files(app, world, live_serve
                                      "buffer": samples.pdf("Brief")}])
     page.click("button.primary")  # no title yet
     page.wait_for_selector(".field.has-error")
-    assert "请填写题名" in page.content()
-    assert page.locator("[data-file-list] li").count() == 1
+    see(page, "请填写题名")
+    expect(page.locator("[data-file-list] li")).to_have_count(1)
+    picked = page.locator("[data-file-list] li span").inner_text()  # "简报.pdf · 1.3 KB", by upload.js
     browser.shot(page, "form-with-errors")
     page.fill("textarea[name=title]", "疫情防控工作简报（第3期）")
     page.fill("input[name=responsible]", "区疫情防控工作指挥部")
     page.click("button.primary")
     page.wait_for_selector(".reference-code")
-    assert "简报.pdf" in page.content()
+    see(page, "简报.pdf")
+    shown = page.locator(".file-rows .meta span").first.inner_text()
+    assert picked.endswith(" · " + shown) and ("字节" in shown or "KB" in shown)  # one way, one number
     browser.shot(page, "registered-after-correction")
 
 
@@ -48,5 +52,5 @@ def test_register_form_works_without_javascript(app, world, live_server, browser
                                      "buffer": samples.pdf("Test sites")}])
     page.click("button.primary")
     page.wait_for_selector(".reference-code")
-    assert "核酸检测点调整.pdf" in page.content()
+    see(page, "核酸检测点调整.pdf")
     browser.shot(page, "registered-without-javascript")

@@ -161,8 +161,8 @@ def test_edits_appear_in_the_audit_trail(client, auth, world):
     auth.logout()
     auth.login("liaison")
     html = client.get(f"/bodies/{world['a'].id}/audit").get_data(as_text=True)
-    assert "document.edit" in html
-    assert "关于加强重点场所疫情防控工作的通知" in html and "补充通知" in html
+    assert "文件信息修改" in html
+    assert "题名：关于加强重点场所疫情防控工作的通知 → 关于加强重点场所疫情防控工作的补充通知" in html
 
 
 def test_adding_a_file_later_and_a_new_version(client, auth, world):
@@ -322,3 +322,14 @@ def test_demo_registers_a_living_set_of_documents(app, runner):
         today - dt.timedelta(days=7), today - dt.timedelta(days=3)]
     assert series["疫情防控工作周报"].complete and series["疫情防控工作周报"].expected == 5
     assert Document.get(Document.reference_code == "J001-WS·2026-Y-ZH-0001").title.startswith("关于成立")
+
+
+def test_the_documents_tab_is_highlighted_on_the_register_and_detail_pages(client, auth, world):
+    auth.login("secretary")
+    register(auth, world["a"])
+    body_id, document_id = world["a"].id, Document.get().id
+    for url in (f"/bodies/{body_id}/documents/new", f"/bodies/{body_id}/documents/{document_id}",
+                f"/bodies/{body_id}/documents"):
+        page = client.get(url).get_data(as_text=True)
+        active = re.findall(r'<a href="([^"]+)" class="active" aria-current="page">', page)
+        assert active == [f"/bodies/{body_id}/documents"], url

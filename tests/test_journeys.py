@@ -3,6 +3,7 @@ transfer officer transfers. Each saves a screenshot of every step, the final scr
 import datetime as dt
 
 import pytest
+from playwright.sync_api import expect
 
 from capture import clock
 from capture.db import db
@@ -10,7 +11,7 @@ from capture.models import Body, Document, File, ScopeItem, User
 from capture.ops import demo, samples
 from capture.transfer import verify
 
-from browser_support import PHONE, login
+from browser_support import PHONE, login, see, submit
 from conftest import PASSWORD
 from transfer_support import complete_body
 
@@ -41,7 +42,7 @@ def test_secretary_registers_a_document_with_two_files(app, world, live_server, 
     browser.shot(page, "overview-before")
 
     page.goto(live_server.url + "/")
-    page.click(f"a[href='/bodies/{body.id}/documents/new']")
+    submit(page, f"a[href='/bodies/{body.id}/documents/new']")
     assert page.input_value("input[name=date]")  # today by default
     page.select_option("select[name=category]", "ZH")
     page.select_option("select[name=retention]", "Y")
@@ -54,32 +55,30 @@ def test_secretary_registers_a_document_with_two_files(app, world, live_server, 
         {"name": "第三次会议纪要.pdf", "mimeType": "application/pdf", "buffer": samples.pdf("Minutes 3")},
         {"name": "会议现场.jpg", "mimeType": "image/jpeg", "buffer": samples.jpeg()},
     ])
-    assert page.locator("[data-file-list] li").count() == 2  # listed by upload.js
+    expect(page.locator("[data-file-list] li")).to_have_count(2)  # listed by upload.js
     assert page.is_visible("[data-drop-hint]")
     browser.shot(page, "register-form-filled")
 
     page.click("button.primary")
-    page.wait_for_selector(".reference-code")
-    assert f"已登记，档号 {body.fonds_code}-WS·2026-Y-ZH-0001" in page.content()
-    assert page.locator(".file-rows li").count() == 2
-    assert "第三次会议纪要.pdf" in page.content() and "会议现场.jpg" in page.content()
+    see(page, f"已登记，档号 {body.fonds_code}-WS·2026-Y-ZH-0001", "第三次会议纪要.pdf", "会议现场.jpg")
+    expect(page.locator(".file-rows li")).to_have_count(2)
     browser.shot(page, "registered")
     document = Document.get()
     assert sorted(f.original_name for f in File.select().where(File.document == document)) == [
         "会议现场.jpg", "第三次会议纪要.pdf"]
 
-    page.click("nav.tabs a:has-text('文件')")
+    submit(page, "nav.tabs a:has-text('文件')")
     page.fill("input[name=q]", "第三次会议纪要")
-    page.click("form[role=search] button")
-    assert page.locator("table.documents tbody tr").count() == 1
-    assert "J001-WS·2026-Y-ZH-0001" in page.inner_text("table.documents")
+    submit(page, "form[role=search] button")
+    expect(page.locator("table.documents tbody tr")).to_have_count(1)
+    expect(page.locator("table.documents")).to_contain_text("J001-WS·2026-Y-ZH-0001")
     browser.shot(page, "found-by-title")
 
-    page.click("nav.tabs a:has-text('概况')")
+    submit(page, "nav.tabs a:has-text('概况')")
     assert meter_value(page) == before + 1
     browser.shot(page, "overview-after")
-    page.click("nav.tabs a:has-text('归档范围')")
-    assert "区疫情防控工作指挥部第三次会议纪要" in page.inner_text("table.scope")
+    submit(page, "nav.tabs a:has-text('归档范围')")
+    expect(page.locator("table.scope")).to_contain_text("区疫情防控工作指挥部第三次会议纪要")
     browser.shot(page, "scope")
 
 
@@ -89,8 +88,8 @@ def test_check_in_from_schedule_to_statistics(app, live_server, browser, world):
     liaison = browser.page()
     login(liaison, live_server.url, "liaison", PASSWORD)
     liaison.goto(f"{live_server.url}/bodies/{body.id}")
-    liaison.click("nav.tabs >> text=指导")
-    assert "建议下次指导" in liaison.content()
+    submit(liaison, "nav.tabs >> text=指导")
+    see(liaison, "建议下次指导")
     assert liaison.input_value("input[name=date]")  # proposed from the cadence
     browser.shot(liaison, "schedule-form")
 
@@ -98,8 +97,8 @@ def test_check_in_from_schedule_to_statistics(app, live_server, browser, world):
     liaison.fill("input[name=time]", "00:05")
     liaison.select_option("select[name=mode]", "on_site")
     liaison.fill("input[name=place]", "区政府 3 号楼 302 会议室")
-    liaison.click("button:has-text('安排')")
-    assert "已安排" in liaison.content() and "区政府 3 号楼 302 会议室" in liaison.content()
+    submit(liaison, "button:has-text('安排')")
+    see(liaison, "已安排", "区政府 3 号楼 302 会议室")
     browser.shot(liaison, "scheduled")
 
     due = today + dt.timedelta(days=7)
@@ -111,28 +110,28 @@ def test_check_in_from_schedule_to_statistics(app, live_server, browser, world):
     liaison.fill("input[name='follow_ups-0-owner']", "张文书")
     liaison.fill("input[name='follow_ups-0-due']", due.isoformat())
     browser.shot(liaison, "outcome-form")
-    liaison.click("button:has-text('保存结果')")
-    assert "已登记指导结果" in liaison.content()
-    assert "补登 3 月以来的会议纪要" in liaison.content()
+    submit(liaison, "button:has-text('保存结果')")
+    see(liaison, "已登记指导结果", "补登 3 月以来的会议纪要")
     browser.shot(liaison, "recorded")
 
     secretary = browser.page(viewport=PHONE)
     login(secretary, live_server.url, "secretary", PASSWORD)
     panel = secretary.locator(".follow-up-panel")
-    assert "补登 3 月以来的会议纪要" in panel.inner_text()
+    expect(panel).to_contain_text("补登 3 月以来的会议纪要")
     assert secretary.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     browser.shot(secretary, "secretary-home-phone")
-    panel.locator("button:has-text('标记完成')").click()
-    assert "已完成：补登 3 月以来的会议纪要" in secretary.content()
-    assert secretary.locator(".follow-up-panel").count() == 0
+    with secretary.expect_navigation():
+        panel.locator("button:has-text('标记完成')").click()
+    see(secretary, "已完成：补登 3 月以来的会议纪要")
+    expect(secretary.locator(".follow-up-panel")).to_have_count(0)
     browser.shot(secretary, "secretary-ticked-phone")
 
-    liaison.click("nav.nav >> text=指导工作台")
-    assert "指导工作台" in liaison.content()
+    submit(liaison, "nav.nav >> text=指导工作台")
+    see(liaison, "指导工作台")
     browser.shot(liaison, "dashboard")
-    liaison.click("nav.nav >> text=统计")
-    assert liaison.inner_text("#tile-on-site .number") == "1"
-    assert liaison.inner_text("#tile-online .number") == "0"
+    submit(liaison, "nav.nav >> text=统计")
+    expect(liaison.locator("#tile-on-site .number")).to_have_text("1")
+    expect(liaison.locator("#tile-online .number")).to_have_text("0")
     browser.shot(liaison, "statistics")
 
 
@@ -141,38 +140,37 @@ def test_transfer_officer_dissolves_checks_commits_exports_and_downloads(app, li
     page = browser.page()
     login(page, live_server.url, "transfer", credentials["transfer"])
     page.goto(f"{live_server.url}/bodies/{body.id}")
-    page.click("nav.tabs >> text=撤销与移交")
+    submit(page, "nav.tabs >> text=撤销与移交")
     browser.shot(page, "transfer-page-active")
 
     page.click("details.dissolve summary")
     page.fill("input[name=dissolved_on]", "2026-11-20")
     page.select_option("select[name=notice]", label=page.locator("select[name=notice] option",
                                                                  has_text="撤销文件").first.inner_text())
-    page.click("button[name=dissolve]")
-    page.wait_for_selector("#confirm-dissolution")
-    assert "分类锁定" in page.content()
-    page.click("button[name=confirm-dissolve]")
-    page.wait_for_selector(".flash-success")
-    assert "已进入撤销程序" in page.content()
+    submit(page, "button[name=dissolve]")
+    see(page, "分类锁定")
+    submit(page, "button[name=confirm-dissolve]")
+    see(page, "已进入撤销程序")
     browser.shot(page, "dissolving")
-    page.click("button[name=confirm]")
-    assert "已确认撤销" in page.content()
+    submit(page, "button[name=confirm]")
+    see(page, "已确认撤销")
 
-    page.click("button[name=check]")
-    assert "检测完成" in page.content() and "归档范围要求的“工作总结”尚无已登记的文件" in page.content()
+    submit(page, "button[name=check]")
+    see(page, "检测完成", "归档范围要求的“工作总结”尚无已登记的文件")
     browser.shot(page, "check-report")
-    page.click("li.finding-fail >> text=记录限时承诺")
+    submit(page, "li.finding-fail >> text=记录限时承诺")
     page.fill("input[name=promised_by]", "张文书（综合组）")
     page.fill("input[name=due]", (dt.date.today() + dt.timedelta(days=30)).isoformat())
     browser.shot(page, "commitment-form")
-    page.click("button[name=commit]")
-    assert "已记录限时承诺" in page.content() and "已作限时承诺" in page.content()
+    submit(page, "button[name=commit]")
+    see(page, "已记录限时承诺", "已作限时承诺")
 
     page.goto(f"{live_server.url}/bodies/{body.id}/transfer")
-    page.click("button[name=export]")
+    submit(page, "button[name=export]")
     browser.shot(page, "exporting")
     page.wait_for_selector("text=下载移交包", timeout=30_000)  # the page refreshes itself until done
-    assert "已导出" in page.content()
+    page.wait_for_load_state()
+    see(page, "已导出")
     browser.shot(page, "exported")
 
     with page.expect_download() as download_info:
@@ -184,14 +182,14 @@ def test_transfer_officer_dissolves_checks_commits_exports_and_downloads(app, li
     result = verify.verify(saved)
     assert result.valid, result.problems
 
-    page.click("text=全宗介绍、组织沿革与大事记")
+    submit(page, "text=全宗介绍、组织沿革与大事记")
     page.fill("input[name=event-date]", "2026-11-20")
     page.fill("textarea[name=event-event]", "指挥部撤销，档案移交区卫生健康委员会。")
-    page.click("form:has(input[value=event]) button.primary")
-    assert "已添加大事记" in page.content() and "指挥部撤销" in page.content()
+    submit(page, "form:has(input[value=event]) button.primary")
+    see(page, "已添加大事记", "指挥部撤销")
     browser.shot(page, "descriptions")
-    page.click("nav.nav >> text=移交")
-    assert body.name in page.content() and "校验收到的移交包" in page.content()
+    submit(page, "nav.nav >> text=移交")
+    see(page, body.name, "校验收到的移交包")
     browser.shot(page, "transfers-index")
 
     phone = browser.page(viewport=PHONE)

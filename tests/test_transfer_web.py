@@ -1,5 +1,6 @@
 """The dissolution and transfer pages: who may do what, dissolving, commitments, export, receipt."""
 import datetime as dt
+import re
 import io
 import zipfile
 
@@ -186,6 +187,23 @@ def test_the_archive_verifies_an_uploaded_package(app, client, auth, flood, tmp_
     work(app)
     html = client.get(queued.headers["Location"]).get_data(as_text=True)
     assert "校验未通过" in html and "文件已损坏" in html and "data/files/" in html
+    page = auth.post("/transfers/verify", {"package": (open(result.path, "rb"), result.path.name),
+                                           "digest": "0" * 64}, page="/transfers",
+                     content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert "填写的摘要 " + "0" * 64 in html and "命令行" not in html  # typed into a form, not a command
+    page = auth.post("/transfers/verify", {"package": (io.BytesIO(b"not a zip"), "x.zip")},
+                     page="/transfers", content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert "x.zip 不是有效的 zip 压缩包" in html and "File is not a zip file" not in html
+    auth.post("/language", {"language": "en", "next": "/transfers"}, page="/transfers")
+    page = auth.post("/transfers/verify", {"package": (open(result.path, "rb"), result.path.name),
+                                           "digest": "0" * 64}, page="/transfers",
+                     content_type="multipart/form-data")
+    html = page.get_data(as_text=True)
+    assert "The digest typed in " + "0" * 64 + " differs from the actual digest" in html
+    assert not re.search(r"[\u4e00-\u9fff]", re.sub(r"<[^>]+>", "", html[html.index("<main"):]).replace(
+        result.path.name, "").replace("中文", ""))  # no Chinese but the switch to it
 
 
 def test_the_demo_leaves_the_flood_task_force_dissolved_and_ready_to_export(app, runner, tmp_path):
@@ -228,3 +246,19 @@ def test_the_verify_page_speaks_the_users_language_and_escapes_names(app, client
     page = auth.post("/transfers/verify", {"package": (truncated, "cut.zip")}, page="/transfers",
                      content_type="multipart/form-data")
     assert "The zip file is incomplete or damaged" in page.get_data(as_text=True)
+
+
+def test_the_check_report_reads_like_a_report_failures_first_passes_folded(client, auth, flood):
+    body, secretary, docs = flood
+    summary_scope = ScopeItem.get(ScopeItem.body == body, ScopeItem.name == "工作总结")
+    next(d for d in docs if d.scope_item_id == summary_scope.id).update(scope_item=None).execute()
+    auth.login("officer")
+    url = f"/bodies/{body.id}/transfer"
+    auth.post(f"{url}/check", page=url)
+    html = client.get(f"{url}/report").get_data(as_text=True)
+    fail, passed = html.index(">不通过（"), html.index('<details class="finding-group"><summary>通过（')
+    assert html.index("逐项结果") < fail < passed  # the summary, then failures, then the passes folded
+    assert re.search(r'<ul class="findings compact">\s*<li class="finding finding-fail">', html)
+    # A finding is one paragraph and its meta on the same line, not a block per detail.
+    first = re.search(r'<li class="finding finding-fail">(.*?)</li>', html, re.S).group(1)
+    assert first.count("<p>") == 1 and "finding-head" not in first

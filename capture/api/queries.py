@@ -3,6 +3,7 @@ from pathlib import Path
 
 from peewee import prefetch
 
+from capture.i18n import N_
 from capture.models import (CARRIERS, DOCUMENT_STATUSES, RETENTIONS, CheckIn, FollowUp, Membership,
                             Transfer, User)
 from capture.people import auth
@@ -10,20 +11,20 @@ from capture.records import listing
 
 from .support import Param
 
-PAGE = [Param("page", "integer", "页码，从 1 开始。", minimum=1, maximum=100000, default=1),
-        Param("per_page", "integer", "每页条数。", minimum=1, maximum=200, default=50)]
+PAGE = [Param("page", "integer", N_("页码，从 1 开始。"), minimum=1, maximum=100000, default=1),
+        Param("per_page", "integer", N_("每页条数。"), minimum=1, maximum=200, default=50)]
 DOCUMENT_FILTERS = [
-    Param("q", "string", "在题名、文号、责任者和档号中查找（包含即匹配）。", max_length=200),
-    Param("category", "string", "分类代码。", max_length=10),
-    Param("year", "integer", "年度。", minimum=1900, maximum=2999),
-    Param("retention", "string", "保管期限。", enum=RETENTIONS),
-    Param("carrier", "string", "载体。", enum=CARRIERS),
-    Param("status", "string", "状态。", enum=DOCUMENT_STATUSES),
-    Param("no_file", "boolean", "只列出没有电子文件的文件。"),
-    Param("sort", "string", "排序：-created 最近登记，code 档号，date / -date 日期，title 题名。",
+    Param("q", "string", N_("在题名、文号、责任者和档号中查找（包含即匹配）。"), max_length=200),
+    Param("category", "string", N_("分类代码。"), max_length=10),
+    Param("year", "integer", N_("年度。"), minimum=1900, maximum=2999),
+    Param("retention", "string", N_("保管期限。"), enum=RETENTIONS),
+    Param("carrier", "string", N_("载体。"), enum=CARRIERS),
+    Param("status", "string", N_("状态。"), enum=DOCUMENT_STATUSES),
+    Param("no_file", "boolean", N_("只列出没有电子文件的文件。")),
+    Param("sort", "string", N_("排序：-created 最近登记，code 档号，date / -date 日期，title 题名。"),
           enum=tuple(listing.SORTS), default="-created"),
 ] + PAGE
-FOLLOW_UP_FILTERS = [Param("open", "boolean", "true：只列未完成的；false：只列已完成的。")] + PAGE
+FOLLOW_UP_FILTERS = [Param("open", "boolean", N_("true：只列未完成的；false：只列已完成的。"))] + PAGE
 
 
 def bodies_with_roles(user):

@@ -56,7 +56,7 @@ def columns(categories, series, width=960, height=280):
     return chart
 
 
-def rows(names, series, width=960, row_height=30, label_width=220):
+def rows(names, series, width=960, row_height=30, label_width=220, max_chars=14):
     """Stacked horizontal bars, one row per name; `series` is [(css class, name, values)]."""
     top_pad, right, bottom = 8, 40, 24
     height = top_pad + row_height * max(len(names), 1) + bottom
@@ -70,7 +70,7 @@ def rows(names, series, width=960, row_height=30, label_width=220):
                            round(x, 1), height - 6))
     for i, name in enumerate(names):
         y, start = top_pad + row_height * i + row_height * 0.2, label_width
-        short = name if len(name) <= 14 else name[:13] + "…"
+        short = name if len(name) <= max_chars else name[:max_chars - 1] + "…"
         chart.labels.append((label_width - 8, round(y + row_height * 0.45, 1), short, "end"))
         for css, series_name, values in series:
             w = plot_w * values[i] / top
@@ -82,3 +82,13 @@ def rows(names, series, width=960, row_height=30, label_width=220):
         chart.labels.append((round(start + 6, 1), round(y + row_height * 0.45, 1),
                              str(totals[i]), "start"))
     return chart
+
+
+# A phone shows every chart as horizontal bars drawn at its own width, so that a label of
+# 12 units is about 12 px on screen instead of a 960-wide drawing shrunk to a third.
+PHONE = dict(width=340, row_height=24)
+
+
+def phone_rows(names, series, label_width=96, max_chars=7):
+    """The same figures as horizontal bars sized for a phone's width."""
+    return rows(names, series, label_width=label_width, max_chars=max_chars, **PHONE)

@@ -139,14 +139,17 @@ def _draw(figures):
     modes = [("on-site", _("现场")), ("online", _("线上"))]
     def series(table, keys):
         return [(css, name, [table[k][i] for k in keys]) for i, (css, name) in enumerate(modes)]
-    figures.charts["months"] = charts.columns(figures.months, series(figures.by_month, figures.months))
     liaisons, bodies = sorted(figures.by_liaison), sorted(figures.by_body)
-    figures.charts["liaisons"] = charts.rows(liaisons, series(figures.by_liaison, liaisons))
-    figures.charts["bodies"] = charts.rows(bodies, series(figures.by_body, bodies))
     week_labels = [monday.strftime("%m-%d") for monday in figures.weeks]
     totals = [sum(counts[i] for counts in figures.documents.values())
               for i in range(len(figures.weeks))]
-    figures.charts["documents"] = charts.columns(week_labels, [("documents", _("登记文件"), totals)])
+    drawn = {"months": (figures.months, series(figures.by_month, figures.months), charts.columns),
+             "liaisons": (liaisons, series(figures.by_liaison, liaisons), charts.rows),
+             "bodies": (bodies, series(figures.by_body, bodies), charts.rows),
+             "documents": (week_labels, [("documents", _("登记文件"), totals)], charts.columns)}
+    for name, (keys, values, draw) in drawn.items():
+        figures.charts[name] = draw(keys, values)
+        figures.charts[name + "_phone"] = charts.phone_rows(keys, values)
 
 
 def compute(user, zone, now_utc=None):

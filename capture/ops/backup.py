@@ -92,6 +92,22 @@ def backup(database_url, store_root, target_dir, now=None):
     return folder, manifest
 
 
+def backups_in(folder):
+    """The complete dated backups inside `folder` (the folder `backup` was given), oldest first."""
+    return sorted(p for p in Path(folder).glob("capture-backup-*")
+                  if p.is_dir() and not p.name.endswith(".partial") and (p / MANIFEST).is_file())
+
+
+def chosen_backup(folder):
+    """The backup a restore of `folder` means: the folder itself when it is one, else the newest
+    dated backup inside it (the folder given to `capture backup`); None when there is neither."""
+    folder = Path(folder)
+    if (folder / MANIFEST).is_file():
+        return folder
+    found = backups_in(folder)
+    return found[-1] if found else None
+
+
 def verify_backup(folder):
     """Re-hash every file of a backup; return the list of problems (empty when sound)."""
     folder = Path(folder)

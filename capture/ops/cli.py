@@ -1,5 +1,6 @@
 """`capture demo`, `capture backup DIR` and `capture restore DIR`: running an installation."""
 import sys
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -42,12 +43,29 @@ def backup_command(target_dir):
 
 @click.command("restore")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--list", "list_only", is_flag=True, help="List the backups in FOLDER and restore nothing.")
 @with_appcontext
-def restore_command(folder):
-    """Restore a backup into an empty data folder and database, after checking every digest."""
+def restore_command(folder, list_only):
+    """Restore a backup into an empty data folder and database, after checking every digest.
+
+    FOLDER is a backup, or the folder given to `capture backup`: the newest backup there is taken."""
     from . import backup
+    found = backup.backups_in(folder)
+    if list_only:
+        for path in found:
+            click.echo(str(path))
+        if not found:
+            raise click.ClickException(f"{folder} holds no capture backups")
+        return
+    chosen = backup.chosen_backup(folder)
+    if chosen is None:
+        raise click.ClickException(f"{folder} is not a capture backup and holds none "
+                                   "(folders named capture-backup-YYYYMMDD-HHMMSS)")
+    if chosen != Path(folder):
+        click.echo(f"Restoring the newest of {len(found)} backups in {folder}: {chosen.name}"
+                   + (" (see the others with --list)" if len(found) > 1 else ""))
     try:
-        manifest = backup.restore(folder, current_app.config["DATABASE_URL"],
+        manifest = backup.restore(chosen, current_app.config["DATABASE_URL"],
                                   current_app.extensions["store"].root)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -3,6 +3,7 @@ import datetime as dt
 from functools import wraps
 
 from flask import abort, g, has_request_context
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from peewee import JOIN
 
@@ -13,6 +14,9 @@ from capture.prepared import Slot
 login_manager = LoginManager()
 login_manager.login_view = "account.login"
 login_manager.session_protection = "basic"
+# Flask-Login's own message is English whatever the page's language; ours is translated.
+login_manager.login_message = _l("请先登录。")
+login_manager.login_message_category = "info"
 
 EVERYONE = {"admin", "liaison", "secretary", "transfer_officer", "viewer"}
 
@@ -22,7 +26,8 @@ BODY_ACTIONS = {
     "body.view": EVERYONE,
     "body.edit": {"admin", "liaison"},
     "body.members": {"admin", "liaison"},
-    "body.audit": {"admin", "liaison"},
+    # Whoever may read the body's documents may read what happened to them.
+    "body.audit": EVERYONE,
     "category.edit": {"admin", "liaison"},
     "scope.edit": {"admin", "liaison"},
     "document.register": {"secretary", "liaison"},

@@ -1,7 +1,7 @@
 """Temporary bodies: the list, creating and editing, members, and the body's audit trail."""
 import datetime as dt
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -10,11 +10,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from capture import audit, clock, labels
 from capture.db import db
-from capture.models import DEFAULT_CADENCE, AuditEvent, Body, Membership, User, now
+from capture.models import DEFAULT_CADENCE, Body, Membership, User, now
 from capture.people import auth
 from capture.text import PlainText
 
-from . import coverage, lifecycle, scope
+from . import coverage, history, lifecycle, scope
 
 bp = Blueprint("bodies", __name__)
 
@@ -224,7 +224,7 @@ def remove_member(body_id, member_id):
 def audit_trail(body_id):
     """The body's audit events, newest first."""
     body = auth.body_or_404(body_id, "body.audit")
-    page = max(request.args.get("page", 1, type=int), 1)
-    events = (AuditEvent.select().where(AuditEvent.body == body)
-              .order_by(AuditEvent.id.desc()).paginate(page, 100))
-    return render_template("bodies/audit.html", body=body, events=list(events), page=page)
+    filters = history.TrailFilters.from_args(request.args)
+    entries, has_next = history.body_trail(body, filters, current_app.config["TIMEZONE"])
+    return render_template("bodies/audit.html", body=body, entries=entries, has_next=has_next,
+                           filters=filters, people=history.people_of(body), groups=history.ACTION_GROUPS)

@@ -5,7 +5,6 @@ from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaF
 from wtforms.validators import Optional
 
 from capture import clock, labels
-from capture.models import SECURITY_LEVELS
 
 FILE_ACCEPT = ("image/*,video/*,audio/*,application/pdf,.pdf,.ofd,.jpg,.jpeg,.tif,.tiff,.png,"
                ".mp4,.mp3,.wav,.xml,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.txt,.zip")
@@ -27,7 +26,7 @@ class DocumentForm(FlaskForm):
     pages = StringField(_l("页数"), render_kw={"type": "number", "min": 0, "inputmode": "numeric"},
                         description=_l("有内容的页数；照片、录音录像填 0"))
     security = SelectField(_l("密级"), validate_choice=False,
-                           choices=[(s, s or _l("不标")) for s in SECURITY_LEVELS])
+                           choices=labels.choices(labels.SECURITY))
     scope_item = SelectField(_l("归入归档范围"), validate_choice=False)
     remarks = TextAreaField(_l("备注"), render_kw={"rows": 2})
 

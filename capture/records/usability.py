@@ -12,6 +12,8 @@ from lxml import etree
 from PIL import Image
 from pypdf import PdfReader
 
+from capture.i18n import N_
+
 # Long-term formats of STANDARDS.md; plain PDF only counts as PDF/A.
 LONG_TERM_KINDS = {"ofd", "pdfa", "jpeg", "tiff", "wav", "mp3", "mp4", "xml"}
 EXECUTABLE_KINDS = {"exe", "elf", "macho", "script"}
@@ -84,7 +86,7 @@ def inspect(path, original_name):
         except Exception as exc:  # any reader error means the file does not open
             result.problems.append(("USE-OPEN", "fail", f"无法作为 {KIND_NAMES[kind]} 打开：{_short(exc)}"))
     elif kind == "unknown":
-        result.problems.append(("USE-FORMAT", "warning", "无法从内容识别文件格式"))
+        result.problems.append(("USE-FORMAT", "warning", N_("无法从内容识别文件格式")))
     return result
 
 
@@ -117,7 +119,7 @@ def _short(exc):
 def _open_pdf(path, result):
     reader = PdfReader(path)
     if reader.is_encrypted:
-        result.problems.append(("USE-ENCRYPTED", "fail", "PDF 已加密或设有密码，移交前须解密"))
+        result.problems.append(("USE-ENCRYPTED", "fail", N_("PDF 已加密或设有密码，移交前须解密")))
         return
     result.pages = len(reader.pages)
     if result.pages == 0:
@@ -247,7 +249,7 @@ def _open_zip(path, result):
     with zipfile.ZipFile(path) as archive:
         infos = archive.infolist()
         if any(info.flag_bits & 0x1 for info in infos):
-            result.problems.append(("USE-ENCRYPTED", "fail", "压缩包内容已加密，移交前须解密"))
+            result.problems.append(("USE-ENCRYPTED", "fail", N_("压缩包内容已加密，移交前须解密")))
             return
         names = {info.filename for info in infos}
         if "OFD.xml" in names:
@@ -255,7 +257,7 @@ def _open_zip(path, result):
         elif "[Content_Types].xml" in names:
             result.kind = "ooxml"
         else:
-            result.problems.append(("USE-COMPRESSED", "warning", "是压缩包；移交的电子档案应解压后逐件登记"))
+            result.problems.append(("USE-COMPRESSED", "warning", N_("是压缩包；移交的电子档案应解压后逐件登记")))
         broken = archive.testzip()
         if broken:
             raise ValueError(f"{broken} 已损坏")

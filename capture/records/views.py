@@ -13,7 +13,7 @@ from capture.text import RegistrationError
 
 from exporters.plan import write_filing_plan
 
-from . import coverage, files, lifecycle, listing, registry
+from . import coverage, files, history, lifecycle, listing, registry
 from .forms import CategoryForm, DocumentForm, PlainForm, ScopeItemForm, WithdrawForm
 
 bp = Blueprint("documents", __name__, url_prefix="/bodies/<int:body_id>")
@@ -115,7 +115,8 @@ def detail(body_id, document_id):
                            withdraw_form=WithdrawForm(), file_form=PlainForm(),
                            inline_types=files.INLINE_TYPES, carried=lifecycle.carried_by(document),
                            untransferred=(document.transferred_in_id is None
-                                          and lifecycle.last_export(body) is not None))
+                                          and lifecycle.last_export(body) is not None),
+                           history=history.document_history(document))
 
 
 @bp.route("/documents/<int:document_id>/edit", methods=["GET", "POST"])

@@ -31,6 +31,21 @@
     return true;
   }
 
+  // A form sent back: its summary of problems takes the focus, and each of its links puts the
+  // cursor in the field it names (a bare anchor would only scroll there).
+  var summary = document.getElementById('error-summary');
+  if (summary) {
+    summary.focus();
+    summary.addEventListener('click', function (event) {
+      var link = event.target.closest('a[href^="#"]');
+      var target = link && document.getElementById(link.getAttribute('href').slice(1));
+      if (!target) { return; }
+      event.preventDefault();
+      target.scrollIntoView({ block: 'center' });
+      target.focus();
+    });
+  }
+
   // A success message means the last submitted draft was saved by the server: forget it.
   if (document.querySelector('.flash-success')) {
     var done = sessionStorage.getItem(PENDING);

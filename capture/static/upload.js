@@ -4,10 +4,12 @@
   "use strict";
   var chosen = [];  // kept when the server shows the form again with messages
 
+  // Sizes written as the server writes them (i18n.size_text): 607 字节 / 607 bytes, then KB, MB.
   function human(bytes) {
-    var units = ["B", "KB", "MB", "GB"], i = 0;
+    var units = ["KB", "MB", "GB", "TB"], i = -1;
+    if (bytes < 1024) { return bytes + (document.documentElement.lang === "en" ? " bytes" : " 字节"); }
     while (bytes >= 1024 && i < units.length - 1) { bytes /= 1024; i += 1; }
-    return (i ? bytes.toFixed(1) : bytes) + " " + units[i];
+    return bytes.toFixed(1) + " " + units[i];
   }
 
   function render(form) {
@@ -68,6 +70,8 @@
         window.location.assign(JSON.parse(xhr.responseText).location);
       } else if (showPage(xhr.responseText)) {
         init();
+        var summary = document.getElementById("error-summary");  // the form came back: say why
+        if (summary) { summary.focus(); }
       }
     });
     xhr.addEventListener("error", function () {

@@ -11,6 +11,7 @@ from peewee import JOIN
 from capture.models import (CARRIERS, DOCUMENT_STATUSES, RETENTIONS, SECURITY_LEVELS, Category,
                             Document, File, ScopeItem, now)
 from capture import clock
+from capture.i18n import N_
 from capture.records import coverage, lifecycle, series, usability
 
 PROPERTIES = ("authenticity", "completeness", "usability", "security")
@@ -33,6 +34,8 @@ class Finding:
     message: str
     key: str               # code + subject id: what a commitment refers to
     committed: bool = False
+    template: str = ""     # the message before its values went in (a msgid), for other languages
+    params: dict = field(default_factory=dict)
 
     @property
     def committable(self):
@@ -59,9 +62,11 @@ class Report:
     # {file id: usability.remember(...)} for files opened in this run, for the caller to keep.
     inspections: dict = field(default_factory=dict)
 
-    def add(self, code, severity, subject, message, key=""):
-        """Record a finding."""
-        self.findings.append(Finding(code, severity, subject, message, f"{code}:{key}"))
+    def add(self, code, severity, subject, message, key="", **params):
+        """Record a finding; `message` is a msgid (N_) filled with `params`, lists joined with 、."""
+        chinese = {k: "、".join(v) if isinstance(v, list) else v for k, v in params.items()}
+        self.findings.append(Finding(code, severity, subject, message % chinese if params else message,
+                                     f"{code}:{key}", template=message, params=params))
 
     @property
     def summary(self):
@@ -146,9 +151,9 @@ def run(body, store, progress=None, scanner=None, verify_digests=True, documents
     return report
 
 
-def _passed(report, code, message):
+def _passed(report, code, message, **params):
     if not any(f.code == code and f.severity != "pass" for f in report.findings):
-        report.add(code, "pass", "", message)
+        report.add(code, "pass", "", message, **params)
 
 
 def _check_metadata(report, body, documents):
@@ -157,8 +162,8 @@ def _check_metadata(report, body, documents):
         ref = doc.reference_code
         expected = reference_code(body.fonds_code, doc)
         if not REFERENCE_CODE.match(ref or "") or ref != expected or doc.class_key != class_key(doc):
-            report.add("AUTH-REFCODE", "fail", ref,
-                       f"档号 {ref} 与其年度、保管期限、分类和件号不符，应为 {expected}", f"d{doc.id}")
+            report.add("AUTH-REFCODE", "fail", ref, N_("档号 %(ref)s 与其年度、保管期限、分类和件号不符，应为 %(expected)s"),
+                       f"d{doc.id}", ref=ref, expected=expected)
         problems = []
         if doc.retention not in RETENTIONS:
             problems.append(f"保管期限“{doc.retention}”不是规定值")
@@ -171,28 +176,30 @@ def _check_metadata(report, body, documents):
         problems += [f"{name}超过 {limit} 个字符" for name, limit in LIMITS.items()
                      if len(getattr(doc, name) or "") > limit]
         if problems:
-            report.add("AUTH-FIELD", "fail", ref, f"{ref}：" + "；".join(problems), f"d{doc.id}")
-        dirty = [label for name, label in (("title", "题名"), ("responsible", "责任者"),
-                                           ("doc_number", "文号"), ("remarks", "备注"))
+            report.add("AUTH-FIELD", "fail", ref, N_("%(ref)s：%(problems)s"), f"d{doc.id}", ref=ref,
+                       problems="；".join(problems))
+        dirty = [label for name, label in (("title", N_("题名")), ("responsible", N_("责任者")),
+                                           ("doc_number", N_("文号")), ("remarks", N_("备注")))
                  if CONTROL.search(getattr(doc, name) or "")]
         if dirty:
-            report.add("AUTH-CONTROL", "fail", ref, f"{ref} 的{'、'.join(dirty)}含有控制字符，请重新录入",
-                       f"d{doc.id}")
+            report.add("AUTH-CONTROL", "fail", ref, N_("%(ref)s 的%(fields)s含有控制字符，请重新录入"),
+                       f"d{doc.id}", ref=ref, fields=dirty)
         if doc.date and doc.year and doc.date.year != doc.year:
-            report.add("AUTH-YEAR", "warning", ref, f"{ref} 的日期 {doc.date:%Y%m%d} 不在其年度 {doc.year} 内",
-                       f"d{doc.id}")
+            report.add("AUTH-YEAR", "warning", ref, N_("%(ref)s 的日期 %(date)s 不在其年度 %(year)s 内"),
+                       f"d{doc.id}", ref=ref, date=f"{doc.date:%Y%m%d}", year=doc.year)
         if (doc.responsible or "").strip() in VAGUE_RESPONSIBLE:
             report.add("AUTH-RESPONSIBLE", "warning", ref,
-                       f"{ref} 的责任者写作“{doc.responsible}”，应写机关全称或规范简称", f"d{doc.id}")
+                       N_("%(ref)s 的责任者写作“%(responsible)s”，应写机关全称或规范简称"), f"d{doc.id}",
+                       ref=ref, responsible=doc.responsible)
         if doc.status == "registered" and doc.doc_number:
             seen[(doc.doc_number.strip(), doc.title.strip())].append(doc)
     for (number, title), docs in seen.items():
         if len(docs) > 1:
             refs = "、".join(d.reference_code for d in docs)
-            report.add("AUTH-DUPLICATE", "fail", refs,
-                       f"文号“{number}”、题名“{title}”重复登记：{refs}", f"d{docs[1].id}")
-    _passed(report, "AUTH-REFCODE", "全部档号格式正确且与分类、件号一致")
-    _passed(report, "AUTH-FIELD", "元数据类型、长度和取值均符合要求")
+            report.add("AUTH-DUPLICATE", "fail", refs, N_("文号“%(number)s”、题名“%(title)s”重复登记：%(refs)s"),
+                       f"d{docs[1].id}", number=number, title=title, refs=refs)
+    _passed(report, "AUTH-REFCODE", N_("全部档号格式正确且与分类、件号一致"))
+    _passed(report, "AUTH-FIELD", N_("元数据类型、长度和取值均符合要求"))
 
 
 def _check_untransferred(report, body, documents):
@@ -205,52 +212,58 @@ def _check_untransferred(report, body, documents):
     if waiting:
         refs = "、".join(d.reference_code for d in waiting[:20]) + ("……" if len(waiting) > 20 else "")
         report.add("COMP-PENDING", "warning", refs,
-                   f"{len(waiting)} 件未移交（移交包导出后登记），须导出补充移交包：{refs}", "pending")
+                   N_("%(n)s 件未移交（移交包导出后登记），须导出补充移交包：%(refs)s"), "pending",
+                   n=len(waiting), refs=refs)
     else:
-        report.add("COMP-PENDING", "pass", "",
-                   f"已导出的移交包包含全部 {len(documents)} 件，没有未移交的文件")
+        report.add("COMP-PENDING", "pass", "", N_("已导出的移交包包含全部 %(n)s 件，没有未移交的文件"),
+                   n=len(documents))
 
 
 def _check_completeness(report, body, documents):
     if not documents:
-        report.add("COMP-EMPTY", "fail", body.name, f"{body.name}尚未登记任何文件", "body")
+        report.add("COMP-EMPTY", "fail", body.name, N_("%(body)s尚未登记任何文件"), "body", body=body.name)
     numbers = defaultdict(set)
     for doc in documents:
         numbers[doc.class_key].add(doc.item_number)
         ref = doc.reference_code
-        missing = [label for name, label in (("title", "题名"), ("responsible", "责任者"))
+        missing = [label for name, label in (("title", N_("题名")), ("responsible", N_("责任者")))
                    if not (getattr(doc, name) or "").strip()]
         if not doc.date:
-            missing.append("日期")
+            missing.append(N_("日期"))
         if missing:
-            report.add("COMP-REQUIRED", "fail", ref, f"{ref} 缺少必填项：{'、'.join(missing)}", f"d{doc.id}")
+            report.add("COMP-REQUIRED", "fail", ref, N_("%(ref)s 缺少必填项：%(fields)s"), f"d{doc.id}",
+                       ref=ref, fields=missing)
         if doc.status == "registered" and doc.carrier != "paper" and not current_files(doc.file_list):
-            report.add("COMP-NOFILE", "fail", ref,
-                       f"{ref}《{doc.title}》登记为电子文件，但没有上传任何文件", f"d{doc.id}")
+            report.add("COMP-NOFILE", "fail", ref, N_("%(ref)s《%(title)s》登记为电子文件，但没有上传任何文件"),
+                       f"d{doc.id}", ref=ref, title=doc.title)
     for key, present in sorted(numbers.items()):
         gaps = sorted(set(range(1, max(present) + 1)) - present)
         if gaps:
             shown = "、".join(f"{n:04d}" for n in gaps[:20]) + ("……" if len(gaps) > 20 else "")
-            report.add("COMP-GAP", "fail", f"{body.fonds_code}-{key}",
-                       f"{body.fonds_code}-{key} 的件号不连续，缺少 {shown}", key)
+            report.add("COMP-GAP", "fail", f"{body.fonds_code}-{key}", N_("%(cls)s 的件号不连续，缺少 %(numbers)s"),
+                       key, cls=f"{body.fonds_code}-{key}", numbers=shown)
     covered = {d.scope_item_id for d in documents if d.status == "registered"}
     for item in ScopeItem.select().where(ScopeItem.body == body).order_by(ScopeItem.sort):
         if item.id not in covered:
             if item.required:
-                report.add("COMP-SCOPE", "fail", item.name,
-                           f"归档范围要求的“{item.name}”尚无已登记的文件", f"s{item.id}")
+                report.add("COMP-SCOPE", "fail", item.name, N_("归档范围要求的“%(name)s”尚无已登记的文件"),
+                           f"s{item.id}", name=item.name)
             else:
                 report.add("COMP-SCOPE", "warning", item.name,
-                           f"归档范围中的“{item.name}”（非必需）尚无文件，请确认确实没有", f"s{item.id}")
-    _passed(report, "COMP-GAP", "各类别件号从 0001 起连续，无断号")
-    _passed(report, "COMP-NOFILE", "每件电子文件都有文件，每个文件都属于一件")
-    _passed(report, "COMP-SCOPE", "归档范围要求的事项均已有文件")
+                           N_("归档范围中的“%(name)s”（非必需）尚无文件，请确认确实没有"), f"s{item.id}",
+                           name=item.name)
+    _passed(report, "COMP-GAP", N_("各类别件号从 0001 起连续，无断号"))
+    _passed(report, "COMP-NOFILE", N_("每件电子文件都有文件，每个文件都属于一件"))
+    _passed(report, "COMP-SCOPE", N_("归档范围要求的事项均已有文件"))
     totals = report.totals
-    moved = (f"；已移交 {totals['transferred']} 件，未移交 {totals['pending']} 件"
-             if "pending" in totals else "")
     report.add("COMP-TOTALS", "pass", "",
-               f"共 {totals['items']} 件（其中撤回 {totals['withdrawn']} 件），"
-               f"{totals['files']} 个文件，{totals['bytes']} 字节{moved}")
+               N_("共 %(items)s 件（其中撤回 %(withdrawn)s 件），%(files)s 个文件，%(bytes)s 字节")
+               if "pending" not in totals else
+               N_("共 %(items)s 件（其中撤回 %(withdrawn)s 件），%(files)s 个文件，%(bytes)s 字节；"
+                  "已移交 %(transferred)s 件，未移交 %(pending)s 件"),
+               items=totals["items"], withdrawn=totals["withdrawn"], files=totals["files"],
+               bytes=totals["bytes"], transferred=totals.get("transferred", 0),
+               pending=totals.get("pending", 0))
 
 
 def _check_series(report, body, documents, today):
@@ -263,12 +276,12 @@ def _check_series(report, body, documents, today):
     for item in items.order_by(ScopeItem.sort):
         status = coverage.series_status(item, body, dates[item.id], today)
         if status.missing:
-            named = "、".join(series.label(p, "zh_Hans") for p in status.missing[:series.NAMED])
-            more = f"等 {len(status.missing)} 期" if len(status.missing) > series.NAMED else ""
+            named = [series.label(p, "zh_Hans") for p in status.missing[:series.NAMED]]
             report.add("COMP-SERIES", "fail", item.name,
-                       f"“{item.name}”按归档计划应逐期归档，应有 {status.expected} 期，"
-                       f"缺 {named}{more}", f"s{item.id}-series")
-    _passed(report, "COMP-SERIES", "按归档计划逐期形成的文件均已登记")
+                       N_("“%(name)s”按归档计划应逐期归档，应有 %(expected)s 期，缺 %(missing)s 期：%(periods)s"),
+                       f"s{item.id}-series", name=item.name, expected=status.expected,
+                       missing=len(status.missing), periods=named)
+    _passed(report, "COMP-SERIES", N_("按归档计划逐期形成的文件均已登记"))
 
 
 def _check_files(report, store, files, progress, verify_digests=True):
@@ -280,15 +293,15 @@ def _check_files(report, store, files, progress, verify_digests=True):
         size = store.size_of(f.sha256)
         found = store.hash_of(f.sha256) if verify_digests and size is not None else f.sha256
         if size is None:
-            report.add("AUTH-MISSING", "fail", subject,
-                       f"{doc.reference_code} 的文件“{f.original_name}”在存储中找不到", f"f{f.id}")
+            report.add("AUTH-MISSING", "fail", subject, N_("%(ref)s 的文件“%(name)s”在存储中找不到"),
+                       f"f{f.id}", ref=doc.reference_code, name=f.original_name)
         elif found != f.sha256:
             report.add("AUTH-DIGEST", "fail", subject,
-                       f"{doc.reference_code} 的文件“{f.original_name}”内容已改变：摘要与登记时不一致",
-                       f"f{f.id}")
+                       N_("%(ref)s 的文件“%(name)s”内容已改变：摘要与登记时不一致"), f"f{f.id}",
+                       ref=doc.reference_code, name=f.original_name)
         elif size != f.size:
-            report.add("AUTH-SIZE", "fail", subject,
-                       f"{doc.reference_code} 的文件“{f.original_name}”大小与登记的不符", f"f{f.id}")
+            report.add("AUTH-SIZE", "fail", subject, N_("%(ref)s 的文件“%(name)s”大小与登记的不符"),
+                       f"f{f.id}", ref=doc.reference_code, name=f.original_name)
         else:
             result = usability.remembered(f.inspection)
             if result is None:
@@ -300,23 +313,26 @@ def _check_files(report, store, files, progress, verify_digests=True):
             else:
                 other_files.add(doc.id)
             for code, severity, message in result.problems:
-                report.add(code, severity, subject, f"{doc.reference_code} 的文件“{f.original_name}”{message}",
-                           f"f{f.id}")
+                report.add(code, severity, subject, N_("%(ref)s 的文件“%(name)s”%(problem)s"), f"f{f.id}",
+                           ref=doc.reference_code, name=f.original_name, problem=message)
             if not result.problems and not (result.long_term or f.long_term):
                 report.add("USE-FORMAT", "warning", subject,
-                           f"{doc.reference_code} 的文件“{f.original_name}”为 "
-                           f"{usability.KIND_NAMES.get(result.kind, result.kind)}，不是长期保存格式"
-                           f"（宜转为 OFD、PDF/A、JPEG、TIFF 等）", f"f{f.id}")
+                           N_("%(ref)s 的文件“%(name)s”为 %(kind)s，不是长期保存格式（宜转为 OFD、PDF/A、JPEG、TIFF 等）"),
+                           f"f{f.id}", ref=doc.reference_code, name=f.original_name,
+                           kind=usability.KIND_NAMES.get(result.kind, result.kind))
         done += f.size
         if progress:
             progress(done, total)
     _check_pages(report, {doc.id: doc for doc, _ in files}, pdf_pages, other_files)
-    _passed(report, "AUTH-DIGEST", f"{len(files)} 个文件的摘要与登记时一致" if verify_digests else
-            f"{len(files)} 个文件的摘要在复制进移交包时逐一核对，与登记时一致")
-    _passed(report, "USE-OPEN", "全部文件均可正常打开"
-            + (f"（{'、'.join(f'{k} {v} 个' for k, v in formats.most_common())}）" if formats else ""))
-    _passed(report, "USE-ENCRYPTED", "没有加密或设密码的文件")
-    _passed(report, "SEC-EXECUTABLE", "没有可执行文件或脚本")
+    _passed(report, "AUTH-DIGEST", N_("%(n)s 个文件的摘要与登记时一致") if verify_digests else
+            N_("%(n)s 个文件的摘要在复制进移交包时逐一核对，与登记时一致"), n=len(files))
+    if formats:
+        _passed(report, "USE-OPEN", N_("全部文件均可正常打开（%(formats)s）"),
+                formats=[f"{k} {v}" for k, v in formats.most_common()])
+    else:
+        _passed(report, "USE-OPEN", N_("全部文件均可正常打开"))
+    _passed(report, "USE-ENCRYPTED", N_("没有加密或设密码的文件"))
+    _passed(report, "SEC-EXECUTABLE", N_("没有可执行文件或脚本"))
 
 
 def _check_pages(report, documents, pdf_pages, other_files):
@@ -327,8 +343,9 @@ def _check_pages(report, documents, pdf_pages, other_files):
         if doc_id in other_files or not doc.pages or doc.pages == pages:
             continue
         report.add("USE-PAGES", "warning", doc.reference_code,
-                   f"{doc.reference_code} 登记的页数为 {doc.pages}，其 PDF 文件共 {pages} 页", f"d{doc.id}")
-    _passed(report, "USE-PAGES", "登记的页数与 PDF 文件的页数一致")
+                   N_("%(ref)s 登记的页数为 %(registered)s，其 PDF 文件共 %(pages)s 页"), f"d{doc.id}",
+                   ref=doc.reference_code, registered=doc.pages, pages=pages)
+    _passed(report, "USE-PAGES", N_("登记的页数与 PDF 文件的页数一致"))
 
 
 def _check_viruses(report, store, files, clamscan):
@@ -336,7 +353,7 @@ def _check_viruses(report, store, files, clamscan):
         return
     if not clamscan:
         report.add("SEC-VIRUS-NOT-RUN", "warning", "",
-                   "本机未安装 ClamAV（clamscan），未进行病毒查杀；请在接收前另行查杀")
+                   N_("本机未安装 ClamAV（clamscan），未进行病毒查杀；请在接收前另行查杀"))
         return
     names = {str(store.path(f.sha256)): (doc, f) for doc, f in files}
     paths = list(names)
@@ -345,13 +362,14 @@ def _check_viruses(report, store, files, clamscan):
         result = subprocess.run([clamscan, "--no-summary", "--infected", "--stdout", *batch],
                                 capture_output=True, text=True, check=False)
         if result.returncode == 2:
-            report.add("SEC-VIRUS-NOT-RUN", "warning", "", f"病毒查杀未能完成：{result.stderr.strip()[:200]}")
+            report.add("SEC-VIRUS-NOT-RUN", "warning", "", N_("病毒查杀未能完成：%(error)s"),
+                       error=result.stderr.strip()[:200])
             return
         for line in result.stdout.splitlines():
             path, _, verdict = line.rpartition(": ")
             if verdict.endswith("FOUND") and path in names:
                 doc, f = names[path]
                 report.add("SEC-VIRUS", "fail", f"{doc.reference_code} {f.original_name}",
-                           f"{doc.reference_code} 的文件“{f.original_name}”检出病毒：{verdict[:-6]}",
-                           f"f{f.id}")
-    _passed(report, "SEC-VIRUS", f"ClamAV 查杀 {len(files)} 个文件，未发现病毒")
+                           N_("%(ref)s 的文件“%(name)s”检出病毒：%(virus)s"), f"f{f.id}",
+                           ref=doc.reference_code, name=f.original_name, virus=verdict[:-6])
+    _passed(report, "SEC-VIRUS", N_("ClamAV 查杀 %(n)s 个文件，未发现病毒"), n=len(files))

@@ -104,7 +104,7 @@ def run_check(body, user, store, progress=None, verify_digests=True, documents=N
         if user is None:
             transfer.operator = run_by
         audit.record("transfer.check", transfer, dict(report.summary, run_by=run_by), user=user, body=body)
-        report.add("SEC-LOGGED", "pass", "", "本次检测已记入审计记录")
+        report.add("SEC-LOGGED", "pass", "", checks.N_("本次检测已记入审计记录"))
         transfer.check_report = json.dumps(report.as_dict(), ensure_ascii=False, default=str)
         if transfer.status != "exporting":
             transfer.status, transfer.message = "checking", ""
@@ -141,7 +141,7 @@ def claim(body, user, operator=""):
             raise ExportBusy("该机构的移交包正在导出，请稍候，不要重复操作。")
         if transfer is None:
             transfer = Transfer.create(body=body, run_by=user, kind=_kind(body))
-        transfer.status, transfer.progress, transfer.message = "exporting", 0, "正在检测"
+        transfer.status, transfer.progress, transfer.message = "exporting", 0, checks.N_("正在检测")
         transfer.worker, transfer.heartbeat_at, transfer.run_by = _this_worker(), now(), user
         transfer.operator = "" if user else run_by
         transfer.started_at, transfer.finished_at = now(), None
@@ -232,7 +232,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
     if on_total:
         on_total(total)
     progress = Progress(transfer, total, echo)
-    progress.note(0, "正在复制文件，生成目录和表单")
+    progress.note(0, checks.N_("正在复制文件，生成目录和表单"))
     _remove_unrecorded(transfer)
     name = package_name(body, transfer.kind, out_dir)
     bag.remove_partials(out_dir, name, alive=_pid_alive)

@@ -87,8 +87,9 @@ def digests_file(path, sm3=True):
     return {name: hasher.hexdigest() for name, hasher in hashers.items()}
 
 
-def verify(path, digest=None, limits=None):
-    """Validate the package at `path`; compare its digest with `digest` and any register beside it."""
+def verify(path, digest=None, limits=None, digest_source="cli"):
+    """Validate the package at `path`; compare its digest with `digest` (typed on the command line,
+    "cli", or into the web form, "form") and with any register beside it."""
     path = Path(path)
     result = Verification(str(path))
     if not path.exists():
@@ -109,7 +110,7 @@ def verify(path, digest=None, limits=None):
         result.fail(exc.msgid, **exc.params)
         return result
     try:
-        _compare_digests(result, digest, register)
+        _compare_digests(result, digest, register, digest_source)
         validate_bag(source, result)
         loc_reads_it = not any("Library of Congress" in msgid for _, msgid, _ in result.findings)
         if isinstance(source, FolderSource) and result.valid and loc_reads_it:
@@ -124,10 +125,10 @@ def _register_beside(path):
     return candidate if candidate.is_file() else None
 
 
-def _compare_digests(result, digest, register):
+def _compare_digests(result, digest, register, digest_source="cli"):
     expected = []
     if digest:
-        expected.append(("cli", "", digest.strip().lower()))
+        expected.append((digest_source, "", digest.strip().lower()))
     if register is not None:
         from exporters.forms import read_register_digests
         given = read_register_digests(register)
@@ -153,10 +154,14 @@ def _compare_digests(result, digest, register):
             result.note(SAME[source], **facts)
 
 
-EMPTY = {"cli": N_("命令行给出的摘要为空"), "register": N_("登记表 %(register)s 中的摘要为空")}
+# Where an expected digest came from: the command line, the web form, or a register beside it.
+EMPTY = {"cli": N_("命令行给出的摘要为空"), "form": N_("填写的摘要为空"),
+         "register": N_("登记表 %(register)s 中的摘要为空")}
 DIFFERENT = {"cli": N_("命令行给出的摘要 %(expected)s 与实际摘要 %(digest)s（%(of)s）不一致"),
+             "form": N_("填写的摘要 %(expected)s 与实际摘要 %(digest)s（%(of)s）不一致"),
              "register": N_("登记表 %(register)s 中的摘要 %(expected)s 与实际摘要 %(digest)s（%(of)s）不一致")}
 SAME = {"cli": N_("命令行给出的摘要与实际摘要一致：%(digest)s"),
+        "form": N_("填写的摘要与实际摘要一致：%(digest)s"),
         "register": N_("登记表 %(register)s 中的摘要与实际摘要一致：%(digest)s")}
 
 

@@ -42,7 +42,7 @@ def run(job, app):
     """Verify the kept package; the job's result is the verdict."""
     given = jobs.params(job)
     path = Path(given["path"])
-    result = verifier.verify(path, given["digest"] or None)
+    result = verifier.verify(path, given["digest"] or None, digest_source="form")
     with db.atomic():
         jobs.finish(job, {"name": given["name"], "digest": result.digest,
                           "digest_of": result.digest_of, "digest_sm3": result.digest_sm3,

@@ -200,9 +200,10 @@ def report(body_id):
     if data is None:
         flash(_("尚未运行四性检测。"), "info")
         return redirect(url_for(".body", body_id=body.id))
-    order = {"fail": 0, "warning": 1, "pass": 2}
-    findings = sorted(data["findings"], key=lambda f: order[f["severity"]])
-    return render_template("transfers/report.html", body=body, report=data, findings=findings,
+    groups = [(severity, [f for f in data["findings"] if f["severity"] == severity])
+              for severity in ("fail", "warning", "pass")]
+    return render_template("transfers/report.html", body=body, report=data,
+                           groups=[(s, found) for s, found in groups if found],
                            not_committable=packaging.checks.NOT_COMMITTABLE)
 
 

@@ -1,0 +1,60 @@
+"""Every error of every form on a page, gathered for the summary at its top (base.html), so that a
+form sent back says what is wrong where the eye is and links to each field."""
+from flask import before_render_template
+from flask_babel import gettext as _
+from wtforms import Form
+from wtforms.fields import FieldList, FormField, HiddenField
+
+
+def _is_message(error):
+    """A message (a string, lazy or not), not the errors of a nested row (a dict or a list)."""
+    return not isinstance(error, (dict, list, tuple))
+
+
+def problems_of(form, prefix=""):
+    """[(field id, label, message)] of one form, in the order of its fields, nested rows included."""
+    found = []
+    for field in form:
+        if isinstance(field, HiddenField) or field.type == "CSRFTokenField":
+            continue
+        if isinstance(field, FieldList):
+            rows = []
+            for number, entry in enumerate(field.entries, 1):
+                inner = entry.form if isinstance(entry, FormField) else None
+                row_prefix = prefix + _("第 %(n)s 项", n=number) + " · "
+                rows += problems_of(inner, row_prefix) if inner else [
+                    (entry.id, row_prefix + str(field.label.text), str(e)) for e in entry.errors]
+            # A list-wide message ("check the due dates") is said by its rows when they speak.
+            found += rows or [(field.entries[0].id if field.entries else field.id, str(field.label.text), str(e))
+                              for e in field.errors if _is_message(e)]
+            continue
+        found += [(field.id, prefix + str(field.label.text), str(e)) for e in field.errors
+                  if _is_message(e)]
+    found += [("files", _("文件"), str(e)) for e in getattr(form, "file_errors", ())]
+    found += [("", _("表单"), str(e)) for e in getattr(form, "form_errors", ())]
+    return found
+
+
+def on_page(context):
+    """The problems of the forms a template is given, directly or in a dict of forms."""
+    forms = []
+    for value in context.values():
+        if isinstance(value, Form):
+            forms.append(value)
+        elif isinstance(value, dict):
+            forms += [v for v in value.values() if isinstance(v, Form)]
+    seen, problems = set(), []
+    for form in forms:
+        if id(form) not in seen:
+            seen.add(id(form))
+            problems += problems_of(form)
+    return problems
+
+
+def _add_to_context(sender, template, context, **extra):
+    context.setdefault("form_problems", on_page(context))
+
+
+def init_app(app):
+    """Give every rendered page `form_problems`."""
+    before_render_template.connect(_add_to_context, app)
