@@ -167,3 +167,30 @@ def test_the_demo_shows_guidance_at_milestones(app, runner):
     epidemic = {m.kind: m for m in found if m.body_name.startswith("区新冠")}
     assert epidemic["founding"].done_on == D(2026, 1, 22)  # on site, two days after founding
     assert epidemic["phase"].label == "响应级别提升为一级" and epidemic["phase"].done_on is not None
+
+
+@time_machine.travel(dt.datetime(2026, 3, 2, 10, tzinfo=dt.timezone.utc), tick=False)
+def test_the_check_runs_the_day_before_a_pre_transfer_visit_in_the_liaisons_name(app, world):
+    from capture.models import Notification
+    from capture.ops import previsit, scheduler
+    with db.connection_context():
+        a = world["a"]
+        a.status, a.dissolved_on = "dissolving", D(2026, 3, 1)
+        a.save()
+        CheckIn.create(body=a, liaison=world["liaison"], is_final=True, mode="on_site",
+                       scheduled_for=dt.datetime(2026, 3, 3, 1))  # tomorrow 09:00 in Shanghai
+        CheckIn.create(body=world["b"], liaison=world["liaison"], mode="on_site",
+                       scheduled_for=dt.datetime(2026, 3, 3, 1))  # not a pre-transfer visit
+    scheduler.run_job(app, "pre_transfer_checks", previsit.check_before_visits)
+    with db.connection_context():
+        checks = list(AuditEvent.select().where(AuditEvent.action == "transfer.check"))
+        assert [(e.body_id, e.user_id) for e in checks] == [(world["a"].id, world["liaison"].id)]
+        note = Notification.get(Notification.kind == "checkin.prepared")
+        assert note.user_id == world["liaison"].id and "四性检测已运行" in note.message
+        (dissolution,) = [m for m in milestones.gather(Body.select().where(Body.id == a.id), ZONE,
+                                                       D(2026, 3, 2)) if m.kind == "dissolution"]
+    assert dissolution.checked_on == D(2026, 3, 2)
+    scheduler.run_job(app, "pre_transfer_checks", previsit.check_before_visits)
+    with db.connection_context():  # a second run the same day checks nothing again
+        assert Notification.select().where(Notification.kind == "checkin.prepared").count() == 1
+        assert AuditEvent.select().where(AuditEvent.action == "transfer.check").count() == 1

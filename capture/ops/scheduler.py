@@ -24,7 +24,7 @@ from capture import clock, schema
 from capture.db import db, is_postgres
 from capture.guidance import jobs
 
-from . import fixity
+from . import fixity, previsit
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ JOBS = [
     ("commitment_reminders", jobs.remind_commitments, {"hour": "7", "minute": "5"}),
     ("series_reminders", jobs.remind_series, {"hour": "7", "minute": "8"}),
     ("milestone_reminders", jobs.remind_milestones, {"hour": "7", "minute": "10"}),
+    ("pre_transfer_checks", previsit.check_before_visits, {"hour": "18", "minute": "0"}),
     ("at_risk_scan_and_digest", jobs.morning_round, {"hour": "7", "minute": "15"}),
     ("fixity", fixity.check_slice, {"hour": "2", "minute": "30"}),
     ("email", jobs.send_email, {"minute": "*/5"}),
