@@ -7,10 +7,10 @@ from peewee import OperationalError, fn
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
 
-from . import form_problems, labels, prepared
-from .i18n import fill, size_text
+from . import forms, labels, prepared
 from .api import problems
 from .db import is_busy
+from .i18n import fill, size_text
 from .models import Notification
 from .people import auth
 from .records import series
@@ -167,7 +167,7 @@ def register(app):
     # A stored message marked with N_ shown in the reader's language; anything else as it is.
     app.jinja_env.filters["translated"] = lambda text: _(text) if text else text
     labels.register(app)
-    form_problems.init_app(app)
+    forms.init_app(app)
 
     @app.errorhandler(403)
     def forbidden(e):

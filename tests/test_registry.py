@@ -9,7 +9,7 @@ from capture.db import db
 from capture.models import AuditEvent, Document, File
 from capture.ops import samples
 from capture.records import registry
-from capture.text import RegistrationError
+from capture.forms import RegistrationError
 
 
 def fields(**overrides):

@@ -14,7 +14,7 @@ from capture.models import Document
 from capture.people import auth
 from capture.records import files, listing, registry
 from capture.records.validation import ALL_FIELDS
-from capture.text import RegistrationError
+from capture.forms import RegistrationError
 
 from . import idempotency, openapi, queries, shapes
 from .problems import Problem

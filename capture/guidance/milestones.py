@@ -14,7 +14,7 @@ from peewee import fn
 from capture import audit, clock
 from capture.db import db
 from capture.models import AuditEvent, Body, CheckIn, Commitment, Phase, User
-from capture.text import RegistrationError, has_control_characters
+from capture.forms import RegistrationError, has_control_characters
 
 from .cadence import FINAL_WINDOW_DAYS
 

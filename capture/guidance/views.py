@@ -10,7 +10,7 @@ from markupsafe import Markup
 from capture import clock, labels
 from capture.models import Body, User
 from capture.people import auth
-from capture.text import RegistrationError
+from capture.forms import RegistrationError
 
 from . import checkins, dashboard, fragments, milestones, statistics
 from .forms import FollowUpForm, OutcomeForm, PhaseForm, ScheduleForm

@@ -13,7 +13,7 @@ from capture import audit
 from capture.db import db
 from capture.i18n import LANGUAGES
 from capture.models import User
-from capture.text import PlainText
+from capture.forms import PlainText
 
 from . import auth
 

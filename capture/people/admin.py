@@ -9,7 +9,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from capture import audit, labels
 from capture.db import db
 from capture.models import User
-from capture.text import PlainText
+from capture.forms import PlainText
 
 from .auth import require
 

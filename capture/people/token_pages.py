@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 
-from capture.text import RegistrationError
+from capture.forms import RegistrationError
 
 from . import tokens
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from capture import audit
 from capture.db import db
 from capture.models import ApiToken, User, now
-from capture.text import RegistrationError, has_control_characters
+from capture.forms import RegistrationError, has_control_characters
 
 from . import rates
 

@@ -12,7 +12,7 @@ from capture import audit, clock, labels
 from capture.db import db
 from capture.models import DEFAULT_CADENCE, Body, Membership, User, now
 from capture.people import auth
-from capture.text import PlainText
+from capture.forms import PlainText
 
 from . import coverage, history, lifecycle, scope
 

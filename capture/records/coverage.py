@@ -8,7 +8,7 @@ from capture import audit, labels, prepared
 from capture.db import db
 from capture.models import Body, Category, Document, Membership, ScopeItem, User
 from exporters.plan import FilingPlan, PlanItem
-from capture.text import RegistrationError, has_control_characters
+from capture.forms import RegistrationError, has_control_characters
 
 from . import series
 from .series import SeriesStatus

@@ -54,7 +54,7 @@ def _seekable(stream):
 
 def store_uploads(store, uploads, max_bytes=None):
     """Identify and store each (name, stream, length) upload; raise RegistrationError listing refusals."""
-    from capture.text import RegistrationError
+    from capture.forms import RegistrationError
     stored, errors = [], []
     for raw_name, stream, length in uploads:
         name = clean_name(raw_name)

@@ -8,7 +8,7 @@ from peewee import IntegrityError
 from capture import audit
 from capture.db import db, lock_until_commit
 from capture.models import Document, File, next_item_number, now
-from capture.text import RegistrationError, has_control_characters
+from capture.forms import RegistrationError, has_control_characters
 
 from . import files, lifecycle, validation
 from .validation import record_class

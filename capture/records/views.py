@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from capture import clock
 from capture.models import Category, Document, ScopeItem
 from capture.people import auth
-from capture.text import RegistrationError
+from capture.forms import RegistrationError
 
 from exporters.plan import write_filing_plan
 

@@ -10,7 +10,7 @@ from peewee import IntegrityError
 from capture.db import db
 from capture.models import Body, Membership, User
 from capture.people import auth
-from capture.text import RegistrationError
+from capture.forms import RegistrationError
 
 from . import importer
 from .sources import SourceError, open_files, read_table

@@ -19,7 +19,7 @@ from capture import audit
 from capture.db import db
 from capture.models import Document, next_item_number
 from capture.records import files, formats, registry, validation
-from capture.text import RegistrationError
+from capture.forms import RegistrationError
 
 from . import bulk
 from .sources import SourceError

@@ -9,7 +9,7 @@ from peewee import IntegrityError
 
 from capture import jobs
 from capture.db import db
-from capture.text import RegistrationError
+from capture.forms import RegistrationError
 
 from . import importer, staging
 from .sources import SourceError

@@ -1,9 +1,36 @@
-"""Every error of every form on a page, gathered for the summary at its top (base.html), so that a
-form sent back says what is wrong where the eye is and links to each field."""
+"""What every form shares: typed text without control characters, errors reported per field, and
+every error of a page gathered for the summary at its top (base.html), so that a form sent back
+says what is wrong where the eye is and links to each field."""
+import unicodedata
+
 from flask import before_render_template
 from flask_babel import gettext as _
 from wtforms import Form
 from wtforms.fields import FieldList, FormField, HiddenField
+
+
+class RegistrationError(Exception):
+    """Metadata or files that cannot be accepted: field_errors maps a field to its messages."""
+
+    def __init__(self, field_errors):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in field_errors.items()))
+        self.field_errors = field_errors
+
+
+def has_control_characters(text, multiline=False):
+    """True when text holds control characters (line breaks and tabs allowed if multiline)."""
+    allowed = {"\n", "\r", "\t"} if multiline else set()
+    return any(unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co") and c not in allowed
+               for c in text)
+
+
+class PlainText:
+    """WTForms validator: refuse control characters (NUL would also break PostgreSQL)."""
+
+    def __call__(self, form, field):
+        from wtforms.validators import ValidationError
+        if field.data and isinstance(field.data, str) and has_control_characters(field.data):
+            raise ValidationError(_("含有不可见的控制字符（常见于从其他系统复制的文字），请删去后重新输入。"))
 
 
 def _is_message(error):
