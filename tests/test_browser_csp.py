@@ -11,7 +11,7 @@ from browser_support import PHONE, login
 pytestmark = pytest.mark.browser
 
 # Endpoints that answer with a file, not a page.
-DOWNLOADS = ("download", "_file", "_xlsx", "feed", "register", "static", "openapi")
+DOWNLOADS = ("download", "_file", "_xlsx", "feed", "register", "static", "openapi", "filing_plan")
 
 
 def _pages(app):

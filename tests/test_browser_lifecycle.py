@@ -3,10 +3,11 @@ import datetime as dt
 
 import pytest
 
-from capture.models import AuditEvent, Body, Document, Membership, Transfer
-from capture.transfer import packaging
+from playwright.sync_api import expect
 
-from browser_support import PHONE, login
+from capture.models import AuditEvent, Body, Document, Membership, Transfer
+
+from browser_support import PHONE, login, see, submit
 from conftest import PASSWORD, make_user
 from transfer_support import export_folder, flood_body, register
 
@@ -37,7 +38,7 @@ def test_a_late_document_is_queued_and_goes_in_the_supplementary_package(app, li
     page.fill("input[name=date]", "2026-10-20")
     page.click("form[data-upload] .actions button.primary")
     page.wait_for_selector(".reference-code")
-    assert "将进入补充移交" in page.content() and "未移交：本件在移交包导出后登记" in page.content()
+    see(page, "将进入补充移交", "未移交：本件在移交包导出后登记")
     fits(page, viewport)
     browser.shot(page, f"late-document-{width}")
     page.goto(live_server.url + "/")
@@ -48,16 +49,16 @@ def test_a_late_document_is_queued_and_goes_in_the_supplementary_package(app, li
     login(officer, live_server.url, "officer", PASSWORD)
     officer.goto(f"{live_server.url}/bodies/{body.id}/transfer")
     pending = officer.locator("#pending")
-    assert "1 件未移交" in pending.inner_text() and "撤销后找到的防汛会议纪要" in pending.inner_text()
+    expect(pending).to_contain_text("1 件未移交")
+    expect(pending).to_contain_text("撤销后找到的防汛会议纪要")
     fits(officer, viewport)
     browser.shot(officer, f"transfer-page-pending-{width}")
     officer.click("button[name=export]")
     officer.wait_for_selector(".package-exported >> nth=1", timeout=60_000)
     officer.wait_for_selector("text=没有未移交的文件")
-    assert officer.locator("button[name=export]").count() == 0
+    expect(officer.locator("button[name=export]")).to_have_count(0)
     fits(officer, viewport)
     browser.shot(officer, f"supplement-exported-{width}")
-    packaging.wait()
     supplement = Transfer.get(Transfer.kind == "supplementary")
     assert supplement.item_count == 1
     late = Document.get(Document.title == "撤销后找到的防汛会议纪要")
@@ -80,15 +81,13 @@ def test_dissolution_is_confirmed_dated_sensibly_and_corrected_with_a_reason(app
     page.click("details.dissolve summary")
     future = (dt.date.today() + dt.timedelta(days=90)).isoformat()
     page.fill("input[name=dissolved_on]", future)
-    page.click("button[name=dissolve]")
-    page.wait_for_selector(".field.has-error")
-    assert "撤销日期不能晚于今天" in page.content()
+    submit(page, "button[name=dissolve]")
+    see(page, "撤销日期不能晚于今天")
     assert Body.get_by_id(world["a"].id).status == "active"
 
     page.fill("input[name=dissolved_on]", "2026-11-20")
-    page.click("button[name=dissolve]")
-    page.wait_for_selector("#confirm-dissolution")
-    assert "分类锁定、归档范围冻结" in page.content()
+    submit(page, "button[name=dissolve]")
+    see(page, "分类锁定、归档范围冻结")
     fits(page, viewport)
     browser.shot(page, f"confirm-dissolution-{width}")
     page.click("button[name=confirm-dissolve]")
@@ -120,7 +119,7 @@ def test_a_duplicate_is_announced_before_registering_and_registered_anyway_with_
         page.click("form[data-upload] .actions button.primary")
         page.wait_for_selector(".reference-code, #duplicate")
     notice = page.locator("#duplicate")
-    assert "尚未登记，也没有使用档号" in notice.inner_text()
+    expect(notice).to_contain_text("尚未登记，也没有使用档号")
     assert notice.locator("a").first.get_attribute("href").startswith(f"/bodies/{world['a'].id}/documents/")
     assert Document.select().count() == 1
     fits(page, PHONE)

@@ -206,5 +206,5 @@ def test_the_transfer_check_names_the_missing_periods_and_they_can_become_a_comm
         report = checks.run(body, app.extensions["store"], scanner="", today=dt.date(2026, 1, 20))
     found = [f for f in report.findings if f.code == "COMP-SERIES"]
     assert [f.severity for f in found] == ["fail"]
-    assert "缺 1月2日、1月3日、1月4日、1月5日" in found[0].message  # up to the dissolution
+    assert "缺 4 期：1月2日、1月3日、1月4日、1月5日" in found[0].message  # up to the dissolution
     assert found[0].committable

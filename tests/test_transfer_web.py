@@ -187,23 +187,25 @@ def test_the_archive_verifies_an_uploaded_package(app, client, auth, flood, tmp_
     work(app)
     html = client.get(queued.headers["Location"]).get_data(as_text=True)
     assert "校验未通过" in html and "文件已损坏" in html and "data/files/" in html
-    page = auth.post("/transfers/verify", {"package": (open(result.path, "rb"), result.path.name),
-                                           "digest": "0" * 64}, page="/transfers",
-                     content_type="multipart/form-data")
-    html = page.get_data(as_text=True)
+    html = verified(app, client, auth, {"package": (open(result.path, "rb"), result.path.name),
+                                        "digest": "0" * 64})
     assert "填写的摘要 " + "0" * 64 in html and "命令行" not in html  # typed into a form, not a command
-    page = auth.post("/transfers/verify", {"package": (io.BytesIO(b"not a zip"), "x.zip")},
-                     page="/transfers", content_type="multipart/form-data")
-    html = page.get_data(as_text=True)
-    assert "x.zip 不是有效的 zip 压缩包" in html and "File is not a zip file" not in html
+    html = verified(app, client, auth, {"package": (io.BytesIO(b"not a zip"), "x.zip")})
+    assert "压缩包不完整或已损坏" in html and "File is not a zip file" not in html
     auth.post("/language", {"language": "en", "next": "/transfers"}, page="/transfers")
-    page = auth.post("/transfers/verify", {"package": (open(result.path, "rb"), result.path.name),
-                                           "digest": "0" * 64}, page="/transfers",
-                     content_type="multipart/form-data")
-    html = page.get_data(as_text=True)
+    html = verified(app, client, auth, {"package": (open(result.path, "rb"), result.path.name),
+                                        "digest": "0" * 64})
     assert "The digest typed in " + "0" * 64 + " differs from the actual digest" in html
     assert not re.search(r"[\u4e00-\u9fff]", re.sub(r"<[^>]+>", "", html[html.index("<main"):]).replace(
         result.path.name, "").replace("中文", ""))  # no Chinese but the switch to it
+
+
+def verified(app, client, auth, data):
+    """The verdict page of a package sent to the verify form, once a worker has checked it."""
+    queued = auth.post("/transfers/verify", data, page="/transfers", content_type="multipart/form-data")
+    assert queued.status_code == 303  # answered at once; a worker verifies it
+    work(app)
+    return client.get(queued.headers["Location"]).get_data(as_text=True)
 
 
 def test_the_demo_leaves_the_flood_task_force_dissolved_and_ready_to_export(app, runner, tmp_path):
@@ -238,14 +240,10 @@ def test_the_verify_page_speaks_the_users_language_and_escapes_names(app, client
         archive.writestr("bag/manifest-sha256.txt", "")
         archive.writestr("bag/data/evil\n\u202etxt.exe", "x")
     package.seek(0)
-    page = auth.post("/transfers/verify", {"package": (package, "x.zip")}, page="/transfers",
-                     content_type="multipart/form-data")
-    html = page.get_data(as_text=True)
+    html = verified(app, client, auth, {"package": (package, "x.zip")})
     assert "Extra file: data/evil\\n\\u202etxt.exe" in html and "\u202e" not in html
     truncated = io.BytesIO(b"PK\x03\x04" + b"\x00" * 100)
-    page = auth.post("/transfers/verify", {"package": (truncated, "cut.zip")}, page="/transfers",
-                     content_type="multipart/form-data")
-    assert "The zip file is incomplete or damaged" in page.get_data(as_text=True)
+    assert "The zip file is incomplete or damaged" in verified(app, client, auth, {"package": (truncated, "cut.zip")})
 
 
 def test_the_check_report_reads_like_a_report_failures_first_passes_folded(client, auth, flood):

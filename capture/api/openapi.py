@@ -218,8 +218,8 @@ def _document_form():
                                "description": N_("归入的归档范围条目编号。")},
                 "remarks": text["remarks"],
                 "duplicate_ok": {"type": "boolean", "default": False,
-                                 "description": "明知文件内容与本机构已登记的文件相同，仍要登记；"
-                                                "不带此字段时这种情况答 409 duplicate-content，不登记。"},
+                                 "description": N_("明知文件内容与本机构已登记的文件相同，仍要登记；"
+                                                   "不带此字段时这种情况答 409 duplicate-content，不登记。")},
                 "files": FILES}}
 
 
