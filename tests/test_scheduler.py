@@ -173,11 +173,13 @@ def test_scheduler_pass_is_set_based(app, world):
 
 
 def _wait_for_line(stream, text, seconds=30):
+    # poll(), not select(): late in a long suite the pipe's descriptor may be above 1024.
+    poller = select.poll()
+    poller.register(stream, select.POLLIN)
     deadline = time.monotonic() + seconds
     seen = []
     while time.monotonic() < deadline:
-        ready, _, _ = select.select([stream], [], [], deadline - time.monotonic())
-        if not ready:
+        if not poller.poll(max(0, deadline - time.monotonic()) * 1000):
             break
         line = stream.readline()
         if not line:
