@@ -312,7 +312,8 @@ def test_demo_registers_a_living_set_of_documents(app, runner):
         assert all(store.verify(f.sha256) for f in File.select().join(Document).where(Document.body == body))
     # The epidemic HQ is still at work; the flood task force is dissolved with its records complete.
     import datetime as dt
-    today = dt.date.today()
+    from capture import clock
+    today = clock.today()
     epidemic = coverage.coverage(Body.get(Body.code == "YQFK"), today)
     assert 0 < epidemic.percent < 100
     assert coverage.coverage(Body.get(Body.code == "FXQX"), today).percent == 100

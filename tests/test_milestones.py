@@ -3,6 +3,7 @@ import datetime as dt
 
 import time_machine
 
+from capture import clock
 from capture.db import db, recorded_statements
 from capture.guidance import facts as body_facts, milestones
 from capture.guidance.milestones import BodyMilestoneFacts
@@ -157,7 +158,7 @@ def test_statistics_count_missed_milestones_beside_on_site_and_online(client, au
 
 def test_the_demo_shows_guidance_at_milestones(app, runner):
     assert runner.invoke(args=["demo"]).exit_code == 0
-    today = dt.date.today()
+    today = clock.today()
     with db.connection_context():
         found = milestones.gather(Body.select(), ZONE, today)
         flood = Body.get(Body.code == "FXQX")

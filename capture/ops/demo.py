@@ -77,7 +77,7 @@ def _milestones(bodies, liaison):
                                  scheduled_for=when, place=place, duration_minutes=60,
                                  recorded_at=now(), findings=findings)
         audit.record("checkin.record", checkin, {"demo": True}, body=body)
-    phases = [(epidemic, dt.date.today() - dt.timedelta(days=DAILY_SINCE), "响应级别提升为一级"),
+    phases = [(epidemic, clock.today() - dt.timedelta(days=DAILY_SINCE), "响应级别提升为一级"),
               (flood, dt.date(2026, 10, 20), "宣布汛期结束，工作组将于 10 月 31 日撤销")]
     for body, on, name in phases:
         phase = Phase.create(body=body, on=on, name=name, calls_for_checkin=True, created_by=liaison)
@@ -193,7 +193,7 @@ DAILY_SINCE, DAILY_MISSING, WEEKS = 10, (7, 3), 5
 
 def expected_series(body, user, store):
     """Give the epidemic body a daily and a weekly series, and register their reports."""
-    today = dt.date.today()
+    today = clock.today()
     daily = ScopeItem.create(body=body, name="疫情情况日报", required=True, sort=90, recurrence="daily",
                              starts_on=today - dt.timedelta(days=DAILY_SINCE))
     monday = today - dt.timedelta(days=today.weekday() + 7 * WEEKS)
