@@ -33,14 +33,24 @@ def _keep(job, report, table_name):
         jobs.finish(job, importer.report_to_dict(report, table_name))
 
 
-def check(job, app):
-    """Check a staged upload row by row; nothing is written but the job's report."""
+def _open(job, app):
+    """(table name, staged upload, header, rows, source) of a job's upload; None, with the job's
+    report saying why, when it cannot be read."""
     table_name = jobs.params(job).get("table_name", "")
     try:
         staged = _staged(job, app)
-        header, rows, source = staging.read(staged, _limits(app))
+        return (table_name, staged, *staging.read(staged, _limits(app)))
     except SourceError as error:
-        return _keep(job, importer.unreadable(error), table_name)
+        _keep(job, importer.unreadable(error), table_name)
+        return None
+
+
+def check(job, app):
+    """Check a staged upload row by row; nothing is written but the job's report."""
+    opened = _open(job, app)
+    if opened is None:
+        return
+    table_name, staged, header, rows, source = opened
     try:
         report = importer.check(job.body, header, rows, source, progress=jobs.Progress(job))
     finally:
@@ -53,12 +63,10 @@ def check(job, app):
 
 def run(job, app):
     """Import a checked upload: every row or none; the job is done when the rows are in."""
-    table_name = jobs.params(job).get("table_name", "")
-    try:
-        staged = _staged(job, app)
-        header, rows, source = staging.read(staged, _limits(app))
-    except SourceError as error:
-        return _keep(job, importer.unreadable(error), table_name)
+    opened = _open(job, app)
+    if opened is None:
+        return
+    table_name, staged, header, rows, source = opened
     try:
         report = importer.run(job.body, job.user, header, rows, source, app.extensions["store"],
                               app.config["MAX_CONTENT_LENGTH"], progress=jobs.Progress(job),
