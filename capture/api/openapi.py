@@ -177,7 +177,8 @@ def _refused_characters(multiline=False):
         ranges.append((start, last))
 
     def escape(code):
-        # A \u escape of four hex digits reads the same in ECMA-262 and Python regexes; beyond the BMP the character itself.
+        # A \u escape of four hex digits reads the same in ECMA-262 and Python regexes;
+        # beyond the BMP, the character itself.
         return f"\\u{code:04x}" if code <= 0xFFFF else chr(code)
     return "".join(escape(a) if a == b else f"{escape(a)}-{escape(b)}" for a, b in ranges)
 
