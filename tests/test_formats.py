@@ -1,5 +1,6 @@
 """Format identification from content (PRONOM via fido), not from the file name."""
 import io
+import struct
 import time
 import zipfile
 
@@ -25,6 +26,15 @@ def test_pdf_a_is_told_apart_from_plain_pdf():
     pdfa, plain = identify(samples.pdf("A")), identify(samples.pdf("B", pdfa=False))
     assert (pdfa.puid, pdfa.media_type, pdfa.long_term) == ("fmt/354", "application/pdf", True)
     assert plain.puid == "fmt/18" and plain.media_type == "application/pdf" and not plain.long_term
+
+
+def test_a_sample_pdf_is_the_same_bytes_whenever_it_is_made():
+    # The embedded ICC profile carried the second it was made, so a retried upload of "the same"
+    # sample differed from the first one whenever a second boundary fell between them.
+    made = samples.pdf("A")
+    signature = made.index(b"acsp")  # ICC header: the creation time is the 12 bytes before it
+    assert struct.unpack(">6H", made[signature - 12:signature]) == (2026, 1, 1, 0, 0, 0)
+    assert samples.pdf("A") == made
 
 
 def test_jpeg_and_mp4_are_accepted_for_long_term_keeping():

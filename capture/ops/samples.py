@@ -87,7 +87,11 @@ def _embedded_font():
 def _srgb_profile():
     """An sRGB ICC profile made by LittleCMS (through Pillow), for the PDF/A OutputIntent."""
     from PIL import ImageCms
-    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    profile = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    # LittleCMS stamps the time of creation in the header (ICC.1 §7.2.8, bytes 24–35): fixed, so
+    # that a sample is the same bytes whenever it is made (retries and duplicates compare content).
+    profile[24:36] = struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
+    return bytes(profile)
 
 
 def _pdf_escape(text):
