@@ -1,6 +1,7 @@
 """Append-only, hash-chained audit events and the verification of the chain."""
 import hashlib
 import json
+from json.encoder import encode_basestring  # json.dumps(a str, ensure_ascii=False)
 
 from peewee import IntegrityError
 
@@ -70,18 +71,24 @@ def record_many(events, user=None, body=None):
     body_prev = _last_hash(AuditEvent.select().where(AuditEvent.body == body)) if body is not None else ""
     user_id, username = (user.id, user.username) if user else (None, "")
     body_id = body.id if body is not None else None
-    dump = _dump
-    fixed = f'"body_id":{dump(body_id)},'
-    who = f',"user_id":{dump(user_id)},"username":{dump(username)}}}'
+    # One moment for the whole batch (it is one transaction); each distinct action and object
+    # type is encoded once, and a string with the C encoder json.dumps would end up calling.
+    at = now()
+    heads, types = {}, {}
+    fixed = f'"at":"{at.isoformat(timespec="microseconds")}","body_id":{_dump(body_id)},'
+    who = f',"user_id":{_dump(user_id)},"username":{_dump(username)}}}'
     rows = []
     for action, object_type, object_id, details in events:
-        at = now()
-        head = f'{{"action":{dump(action)},"at":"{at.isoformat(timespec="microseconds")}",{fixed}'
-        text = (f'{head}"body_prev_hash":"{body_prev if body is not None else ""}",'
-                f'"details":{dump(details)},"object_id":{dump(str(object_id))},'
-                f'"object_type":{dump(object_type)},"prev_hash":"{prev}"{who}')
+        if action not in heads:
+            heads[action] = f'{{"action":{_dump(action)},{fixed}'
+        if object_type not in types:
+            types[object_type] = _dump(object_type)
+        object_id = str(object_id)
+        text = (f'{heads[action]}"body_prev_hash":"{body_prev if body is not None else ""}",'
+                f'"details":{encode_basestring(details)},"object_id":{encode_basestring(object_id)},'
+                f'"object_type":{types[object_type]},"prev_hash":"{prev}"{who}')
         digest = hashlib.sha256(text.encode()).hexdigest()
-        rows.append((at, user_id, username, body_id, action, object_type, str(object_id),
+        rows.append((at, user_id, username, body_id, action, object_type, object_id,
                      details, prev, body_prev if body is not None else "", digest))
         prev = digest
         if body is not None:

@@ -9,6 +9,7 @@ The numbering is the web form's: one past the highest item number of each class,
 the same lock (registry.class_key, lock_until_commit), so 档号 stay gap-free and unique.
 """
 import json
+from json.encoder import encode_basestring  # json.dumps(a str, ensure_ascii=False)
 from dataclasses import dataclass
 
 from peewee import fn
@@ -83,11 +84,11 @@ def register(body, user, ready):
     events = []
     for item, code in zip(prepared, codes):
         document_id = ids[code]
-        described = json.dumps(files.get(document_id, []), ensure_ascii=False, sort_keys=True)
+        listed = files.get(document_id)
+        described = json.dumps(listed, ensure_ascii=False, sort_keys=True) if listed else "[]"
         events.append(("document.register", "Document", document_id,
                        f'{{"fields": {item.fields_json}, "files": {described}, '
-                       f'"reference_code": {json.dumps(code, ensure_ascii=False)}, '
-                       f'"title": {item.title_json}}}'))
+                       f'"reference_code": {encode_basestring(code)}, "title": {item.title_json}}}'))
     audit.record_many(events, user=user, body=body)
     return codes
 
