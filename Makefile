@@ -69,7 +69,7 @@ translations: $(VENV)/.test-installed
 	$(VENV)/bin/pybabel update -i capture/translations/messages.pot -d capture/translations --no-fuzzy-matching --ignore-obsolete
 	$(VENV)/bin/pybabel compile -d capture/translations
 
-bench: $(VENV)/.test-installed
+bench: $(VENV)/.test-installed system-deps
 	$(PY) -m bench
 
 clean:

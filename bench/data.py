@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from werkzeug.security import generate_password_hash
 
 from capture import create_app, schema
-from capture.db import db
+from capture.db import db, is_postgres
 from capture.models import Body, User
 
 CHUNK = 500
@@ -23,9 +23,11 @@ KINDS = ("关于{}工作的通知", "{}情况汇报", "{}工作会议纪要", "�
 
 
 @contextmanager
-def app_on(data_dir):
-    """A migrated app on `data_dir` with its database connected, inside an app context."""
-    app = create_app({"DATA_DIR": str(data_dir), "SECRET_KEY": "bench"})
+def app_on(data_dir, database_url=None):
+    """A migrated app on `data_dir` (and on `database_url`, else SQLite in it) with its database
+    connected, inside an app context."""
+    app = create_app({"DATA_DIR": str(data_dir), "SECRET_KEY": "bench",
+                      **({"DATABASE_URL": database_url} if database_url else {})})
     with app.app_context(), db.connection_context():
         schema.migrate()
         yield app
@@ -42,7 +44,10 @@ def bulk(model, rows):
 
 def settle():
     """Write the generated rows from the WAL into the database file, as a quiet server would have."""
-    db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    if is_postgres():
+        db.execute_sql("CHECKPOINT")
+    else:
+        db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def password_hash():

@@ -138,9 +138,9 @@ def register_trail(body, ids, rows, user_id):
     data.bulk(AuditEvent, events)
 
 
-def populate(data_dir, sizes):
+def populate(data_dir, sizes, database_url=None):
     """One body per size sharing the same stored files; return {size: body code}."""
-    with data.app_on(data_dir) as app:
+    with data.app_on(data_dir, database_url) as app:
         files = store_files(app.extensions["store"], max(sizes))
         user_id = data.users("transfer_officer", 1, "officer")[0]
         codes = {size: body_with_items("EX", n, files[:size], user_id) for n, size in enumerate(sizes)}

@@ -25,7 +25,8 @@ def _free_port():
 class Cluster:
     """initdb + pg_ctl start as a non-root user (PostgreSQL refuses to run as root)."""
 
-    def __init__(self):
+    def __init__(self, durable=False):
+        self.durable = durable  # the suite trades crash safety for speed; a benchmark must not
         self.dir = tempfile.mkdtemp(prefix="capture-pg-")
         self.port = _free_port()
         self.user = None
@@ -46,8 +47,9 @@ class Cluster:
         """Create the cluster and start the server; return its URL."""
         self._run(_bin("initdb"), "-D", self.data, "-U", "capture", "-A", "trust", "-E", "UTF8",
                   "--locale=C.UTF-8")
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off " \
-                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200"
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(_bin("pg_ctl"), "-D", self.data, "-o", options, "-l",
                   os.path.join(self.dir, "log"), "-w", "start")
         self._run(_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "capture", "capture")
