@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playhouse.pool import PooledDatabase
 
 from capture import audit, create_app, models, schema
 from capture.db import db
@@ -50,6 +51,10 @@ def app(tmp_path, postgres_url):
     yield app
     if not db.is_closed():
         db.close()
+    if isinstance(db.obj, PooledDatabase):
+        # Each test's pool keeps its idle SQLite connections (three descriptors each) open;
+        # late in the suite they passed the 1,024 that select() can watch.
+        db.obj.close_all()
 
 
 @pytest.fixture
