@@ -3,6 +3,7 @@ follows its progress, survives a logout, and ends with every damaged or missing 
 档号 of the documents holding it; a worker that dies leaves it failed, to be started again."""
 import datetime as dt
 import re
+import threading
 
 import pytest
 
@@ -183,3 +184,20 @@ def test_the_pass_pages_speak_english_to_an_english_reader(app, client, auth, wo
     for url, html in {**shown, "running": running}.items():
         text = re.sub(r"<[^>]+>", " ", html).replace("中文", "")  # the language switch
         assert not CJK.findall(text), (url, CJK.findall(text))
+
+
+def test_administrators_starting_at_the_same_moment_start_one_pass(app, world):
+    # Without the lock, some of these runs made two passes (each read "none under way" first).
+    barrier, started = threading.Barrier(6), []
+
+    def click():
+        with app.app_context(), db.connection_context():
+            barrier.wait()
+            started.append(fixity.start(world["admin"]).id)
+
+    threads = [threading.Thread(target=click) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(started)) == 1 and Job.select().count() == 1

@@ -15,7 +15,7 @@ from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
 from capture import audit, clock, jobs, notify
-from capture.db import db
+from capture.db import db, lock_until_commit
 from capture.models import Document, File, Job, User
 
 log = logging.getLogger(__name__)
@@ -149,25 +149,34 @@ def check_slice(ctx):
     return report.checked
 
 
-def active_pass():
-    """The full pass queued or running now, if any (a dead worker's is failed first)."""
-    jobs.reap(jobs.dead_worker_reason())
+def _under_way():
     return (Job.select().where(Job.kind == KIND, Job.status.in_(("queued", "running")))
             .order_by(Job.id).first())
 
 
+def active_pass():
+    """The full pass queued or running now, if any (a dead worker's is failed first)."""
+    jobs.reap(jobs.dead_worker_reason())
+    return _under_way()
+
+
 def start(user):
     """Queue a full pass for `capture worker`; one already queued or running is returned instead."""
-    return active_pass() or jobs.enqueue(KIND, user)
+    jobs.reap(jobs.dead_worker_reason())
+    with db.atomic():
+        lock_until_commit(KIND)  # two administrators clicking at once start one pass, not two
+        return _under_way() or jobs.enqueue(KIND, user)
 
 
 def start_again(job):
     """Queue a failed pass again, unless another is already under way; return the pass to follow."""
-    running = active_pass()
-    if running is not None:
-        return running
-    jobs.restart(job)
-    return job
+    jobs.reap(jobs.dead_worker_reason())
+    with db.atomic():
+        lock_until_commit(KIND)
+        running = _under_way()
+        if running is None:
+            jobs.restart(job)
+        return running or job
 
 
 def run_job(job, app):
