@@ -60,7 +60,8 @@ def claim(name=None):
     for job in Job.select().where(Job.status == "queued").order_by(Job.id).limit(5):
         with db.atomic():
             taken = (Job.update(status="running", worker=name or worker_name(), started_at=now(),
-                                heartbeat_at=now(), done=0, total=0, message="")
+                                heartbeat_at=now(), done=0, total=0, done_bytes=0,
+                                total_bytes=0, message="")
                      .where(Job.id == job.id, Job.status == "queued").execute())
         if taken:  # another worker may have taken it between the read and the update
             return Job.get_by_id(job.id)
@@ -74,12 +75,13 @@ def heartbeat(job):
 
 
 class Progress:
-    """The progress callback of a running job: (done, total, step) written at most twice a second."""
+    """The progress callback of a running job: (done, total, step, bytes done, bytes in all)
+    written at most twice a second."""
 
     def __init__(self, job):
         self.job, self.written, self.last = job, 0.0, 0
 
-    def __call__(self, done, total, step=None):
+    def __call__(self, done, total, step=None, done_bytes=None, total_bytes=None):
         moment = time.monotonic()
         # Within the half second only the end or a step's worth of progress is written.
         if moment - self.written < PROGRESS_SECONDS and done < total and done - self.last < total / 4:
@@ -88,6 +90,8 @@ class Progress:
         values = {"done": done, "total": total, "heartbeat_at": now()}
         if step is not None:
             values["step"] = step
+        if done_bytes is not None:
+            values.update(done_bytes=done_bytes, total_bytes=total_bytes or 0)
         with db.atomic():
             Job.update(**values).where(Job.id == self.job.id, Job.status == "running").execute()
 
@@ -119,8 +123,9 @@ def reap(reason, at=None):
 def restart(job):
     """Queue a failed job again, as it was first asked for."""
     with db.atomic():
-        return (Job.update(status="queued", done=0, total=0, step="", message="", result="",
-                           worker="", heartbeat_at=None, started_at=None, finished_at=None)
+        return (Job.update(status="queued", done=0, total=0, done_bytes=0, total_bytes=0, step="",
+                           message="", result="", worker="", heartbeat_at=None, started_at=None,
+                           finished_at=None)
                 .where(Job.id == job.id, Job.status == "failed").execute())
 
 

@@ -383,6 +383,9 @@ class Job(BaseModel):
     status = CharField(max_length=10, default="queued")  # queued → running → done | failed
     done = IntegerField(default=0)
     total = IntegerField(default=0)
+    # Bytes done of total, for work measured in bytes as well (the fixity pass re-hashing files).
+    done_bytes = BigIntegerField(default=0)
+    total_bytes = BigIntegerField(default=0)
     step = CharField(max_length=100, default="")  # what it is doing now, for the page
     message = TextField(default="")  # why it failed
     result = TextField(default="")  # JSON, when done

@@ -148,13 +148,14 @@ def register(app):
     app.url_map.converters["int"] = BoundedIntConverter
     app.add_url_rule("/healthz", "healthz", healthz)
     from .api import views as api
+    from .ops import views as ops
     from .guidance import calendar as calendar_feed, inbox as notifications, views as guidance
     from .people import account, admin, token_pages as api_tokens
     from .records import bodies, views as documents
     from .records.imports import views as imports
     from .transfer import views as transfers
     for module in (account, admin, bodies, documents, guidance, notifications, calendar_feed,
-                   transfers, api, api_tokens, imports):
+                   transfers, api, api_tokens, imports, ops):
         app.register_blueprint(module.bp)
     problems.register(app)
     app.jinja_env.globals.update(allowed=allowed, unread_count=unread_count,

@@ -92,6 +92,10 @@ EXPECTED = {
     "imports.confirm": {"secretary", "liaison"},
     "imports.job": {"secretary", "liaison"},
     "imports.restart": {"secretary", "liaison"},
+    "ops.fixity_index": {"admin"},
+    "ops.start_fixity": {"admin"},
+    "ops.fixity_job": {"admin"},
+    "ops.fixity_restart": {"admin"},
     "api_tokens.index": ALL,
     "api_tokens.revoke": ALL,
     "api.openapi_document": PUBLIC,
@@ -115,7 +119,9 @@ EXPECTED = {
 NEEDS_PRECONDITION = {"transfers.commit", "transfers.report_file",
                       # an import job is its uploader's alone: another allowed role gets 404
                       "imports.job", "imports.restart", "transfers.verify_job",
-                      "transfers.verify_restart"}
+                      "transfers.verify_restart",
+                      # the job filled in is an import's, not a fixity pass: the admin gets 404
+                      "ops.fixity_job", "ops.fixity_restart"}
 # Who can see body A at all: members (secretary, liaison, viewer) and the all-seeing roles.
 SEES_A = ALL
 SEES_B = {"admin", "transfer_officer"}  # B has no members among the test users

@@ -1,26 +1,33 @@
-"""Fixity: re-hash the file store and name every damaged or missing file and who holds it."""
+"""Fixity: re-hash the file store and name every damaged or missing file and who holds it.
+
+Three ways in: the scheduler's nightly seventh of the store, `capture fixity` on the command
+line, and a full pass an administrator starts from the web, done by `capture worker` as a
+background job (capture/jobs.py) whose page follows it and keeps its report.
+"""
 import logging
 import sys
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import gettext as _
 
-from capture import audit, clock, notify
-from capture.db import db
-from capture.models import Document, File, User
+from capture import audit, clock, jobs, notify
+from capture.db import db, lock_until_commit
+from capture.models import Document, File, Job, User
 
 log = logging.getLogger(__name__)
 SLICES = 7  # one slice a night: the whole store is re-hashed every week
+KIND = "ops.fixity"  # the background job of a full pass
 
 
 @dataclass
 class FixityReport:
     """What a fixity pass checked and found; `holders` maps a digest to reference codes."""
     checked: int = 0
+    size: int = 0  # bytes re-hashed
     weekday: int | None = None
     damaged: list = field(default_factory=list)
     missing: list = field(default_factory=list)
@@ -40,30 +47,44 @@ def _registered_digests():
     return {sha for (sha,) in File.select(File.sha256).distinct().tuples()}
 
 
-def _holders(digests):
+def holding_documents(digests):
+    """{digest: [(reference code, body id, document id), …]} of the documents holding these files."""
     found = defaultdict(list)
     if digests:
-        query = (File.select(File.sha256, Document.reference_code).join(Document)
-                 .where(File.sha256.in_(list(digests))).order_by(Document.reference_code))
-        for sha, reference_code in query.tuples():
-            if reference_code not in found[sha]:
-                found[sha].append(reference_code)
+        query = (File.select(File.sha256, Document.reference_code, Document.body, Document.id)
+                 .join(Document).where(File.sha256.in_(list(digests)))
+                 .order_by(Document.reference_code, Document.id))
+        for sha, *document in query.tuples():
+            if tuple(document) not in found[sha]:
+                found[sha].append(tuple(document))
     return dict(found)
 
 
-def check(store, weekday=None):
-    """Re-hash every stored and registered file (or one weekday's slice of them)."""
+def _holders(digests):
+    return {sha: list(dict.fromkeys(code for code, _body, _id in held))
+            for sha, held in holding_documents(digests).items()}
+
+
+def check(store, weekday=None, progress=None):
+    """Re-hash every stored and registered file (or one weekday's slice of them);
+    `progress(files done, files in all, done_bytes=…, total_bytes=…)` follows the pass."""
     report = FixityReport(weekday=weekday)
-    registered = _registered_digests()
-    for digest in sorted(registered | set(store.all_digests())):
-        if weekday is not None and not in_slice(digest, weekday):
-            continue
-        report.checked += 1
+    digests = [digest for digest in sorted(_registered_digests() | set(store.all_digests()))
+               if weekday is None or in_slice(digest, weekday)]
+    sizes = {digest: store.size_of(digest) or 0 for digest in digests}
+    total_bytes = sum(sizes.values())
+    if progress:
+        progress(0, len(digests), done_bytes=0, total_bytes=total_bytes)
+    for digest in digests:
         actual = store.hash_of(digest)
+        report.checked += 1
+        report.size += sizes[digest]
         if actual is None:
             report.missing.append(digest)
         elif actual != digest:
             report.damaged.append(digest)
+        if progress:
+            progress(report.checked, len(digests), done_bytes=report.size, total_bytes=total_bytes)
     report.holders = _holders(report.damaged + report.missing)
     return report
 
@@ -126,3 +147,50 @@ def check_slice(ctx):
     report = check(ctx.store, weekday=ctx.today.weekday())
     raise_to_admins(report, ctx.today, ctx.link("notifications.inbox"))
     return report.checked
+
+
+def _under_way():
+    return (Job.select().where(Job.kind == KIND, Job.status.in_(("queued", "running")))
+            .order_by(Job.id).first())
+
+
+def active_pass():
+    """The full pass queued or running now, if any (a dead worker's is failed first)."""
+    jobs.reap(jobs.dead_worker_reason())
+    return _under_way()
+
+
+def start(user):
+    """Queue a full pass for `capture worker`; one already queued or running is returned instead."""
+    jobs.reap(jobs.dead_worker_reason())
+    with db.atomic():
+        lock_until_commit(KIND)  # two administrators clicking at once start one pass, not two
+        return _under_way() or jobs.enqueue(KIND, user)
+
+
+def start_again(job):
+    """Queue a failed pass again, unless another is already under way; return the pass to follow."""
+    jobs.reap(jobs.dead_worker_reason())
+    with db.atomic():
+        lock_until_commit(KIND)
+        running = _under_way()
+        if running is None:
+            jobs.restart(job)
+        return running or job
+
+
+def run_job(job, app):
+    """Re-hash the whole store (in the worker); damage is raised as the nightly pass raises it."""
+    report = check(app.extensions["store"], progress=jobs.Progress(job))
+    raise_to_admins(report, clock.local_today(app.config["TIMEZONE"]),
+                    notify.path_for("ops.fixity_job", job_id=job.id))
+    with db.atomic():
+        audit.record("fixity.check", job, {"checked": report.checked, "bytes": report.size,
+                                           "damaged": report.damaged, "missing": report.missing},
+                     user=job.user)
+        jobs.finish(job, asdict(report))
+
+
+def kept_report(job):
+    """The FixityReport a done pass keeps as its result."""
+    return FixityReport(**jobs.result(job))

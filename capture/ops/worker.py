@@ -18,10 +18,13 @@ from capture.db import db
 from capture.records.imports import tasks as import_tasks
 from capture.transfer import packaging, verify_task
 
+from . import fixity
+
 log = logging.getLogger(__name__)
 
 HANDLERS = {import_tasks.CHECK: import_tasks.check, import_tasks.IMPORT: import_tasks.run,
-            verify_task.KIND: verify_task.run, packaging.EXPORT_JOB: packaging.run_job}
+            verify_task.KIND: verify_task.run, packaging.EXPORT_JOB: packaging.run_job,
+            fixity.KIND: fixity.run_job}
 POLL_SECONDS = 1.0
 
 
@@ -86,7 +89,7 @@ def start_thread(app):
 @click.option("--once", is_flag=True, help="Do the jobs waiting now, then exit.")
 @with_appcontext
 def worker_command(once):
-    """Do the background jobs pages queue (bulk import, export, package verification); run one or more."""
+    """Do the background jobs pages queue (bulk import, export, package verification, full fixity pass); run one or more."""
     app = current_app._get_current_object()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if once:

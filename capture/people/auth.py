@@ -49,6 +49,7 @@ GLOBAL_ACTIONS = {
     "calendar.subscribe": {"admin", "liaison"},
     "audit.global": {"admin"},
     "package.verify": {"admin", "transfer_officer"},
+    "fixity.run": {"admin"},
 }
 # Actions still allowed once a body's records are transferred and it is read-only: late items
 # are still registered (and corrected until exported) for the supplementary transfer, which the
