@@ -1,8 +1,4 @@
-"""Job.done_bytes and .total_bytes: progress in bytes as well, for the full fixity pass (issue 16).
-
-Named after 0016_jobs so that it sorts after it (same number, longer name): the runner orders
-by number, then by name.
-"""
+"""Job.done_bytes and .total_bytes: progress in bytes as well, for the full fixity pass (issue 16)."""
 from peewee import BigIntegerField
 from playhouse.migrate import migrate
 
