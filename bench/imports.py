@@ -81,7 +81,7 @@ def run(quick=False, size=None):
             body = bodies.next()
             header, values = sources.read_table(table, "目录.csv")
             checked = importer.check(body, header, values)  # cleaned rows, not timed below
-            prepared, _rows = bulk.prepare(body, bodies.secretary, checked.rows, {})
+            prepared, _rows, _files = bulk.prepare(body, bodies.secretary, checked.rows, {})
             documents = []
             following = {}
             for item in prepared:
