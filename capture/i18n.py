@@ -79,20 +79,39 @@ def N_(message):
 
 
 # Values of a stored message that are themselves messages (not user data), translated by fill().
-TRANSLATED_VALUES = {"problem", "source", "version", "encoding"}
+TRANSLATED_VALUES = {"problem", "source", "version", "encoding", "label", "why"}
 
 
-def fill(template, params):
-    """A stored message in the reader's language: the msgid translated, then its values put in;
-    a list is joined the language's way, its items translated (labels such as 题名)."""
+# Ends a list shown only in part: 0001、0002…… in Chinese, "0001, 0002, …" in English.
+MORE = N_("……")
+
+
+def message(msgid, **params):
+    """A message kept inside another one's values (a sub-problem), filled in by fill()."""
+    return {"msgid": msgid, "params": params}
+
+
+def fill(template, params, translate=None):
+    """A stored message in the reader's language (or as written, with translate=str): the msgid
+    translated, then its values put in. A list of labels (such as 题名) is joined the language's
+    way (、 / ", "), a list of messages as clauses (； / "; "), each item translated; MORE last
+    says the list goes on."""
+    translate = translate or _
     values = {}
     for name, value in (params or {}).items():
-        if isinstance(value, list):
-            value = _("、").join(_(item) for item in value)
+        if isinstance(value, dict) and "msgid" in value:
+            value = fill(value["msgid"], value.get("params"), translate)
+        elif isinstance(value, list):
+            more = translate(MORE) if value[-1:] == [MORE] else ""
+            items = value[:-1] if more else value
+            clauses = any(isinstance(item, dict) for item in items)
+            value = translate("；" if clauses else "、").join(
+                fill(item["msgid"], item.get("params"), translate) if isinstance(item, dict)
+                else translate(item) if isinstance(item, str) else str(item) for item in items) + more
         elif name in TRANSLATED_VALUES and isinstance(value, str):
-            value = _(value)
+            value = translate(value)
         values[name] = value
-    return _(template) % values if values else _(template)
+    return translate(template) % values
 
 
 def size_text(size):

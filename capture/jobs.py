@@ -16,9 +16,8 @@ import os
 import socket
 import time
 
-from flask_babel import gettext as _
-
 from .db import db
+from .i18n import N_, fill
 from .models import Job, now
 
 HEARTBEAT_SECONDS = 5
@@ -29,8 +28,8 @@ PROGRESS_SECONDS = 0.5
 
 
 def dead_worker_reason():
-    """What a job whose worker died says."""
-    return _("处理这项工作的进程中途停止了（被终止或服务器重启）。没有留下任何改动，可以重新开始。")
+    """What a job whose worker died says (a msgid: whoever notices may read another language)."""
+    return N_("处理这项工作的进程中途停止了（被终止或服务器重启）。没有留下任何改动，可以重新开始。")
 
 
 def worker_name():
@@ -100,11 +99,24 @@ def finish(job, outcome):
      .where(Job.id == job.id).execute())
 
 
-def fail(job, reason):
-    """End the job as failed, saying why."""
+def fail(job, reason, **params):
+    """End the job as failed, saying why: `reason` is a msgid filled with `params`, kept as such
+    and shown in the language of whoever reads it (failure())."""
+    kept = json.dumps({"msgid": str(reason), "params": params}, ensure_ascii=False)
     with db.atomic():
-        (Job.update(status="failed", message=str(reason), finished_at=now())
+        (Job.update(status="failed", message=kept, finished_at=now())
          .where(Job.id == job.id, Job.status.in_(("queued", "running"))).execute())
+
+
+def failure(job):
+    """Why a job failed, in the reader's language (a reason kept as plain text is shown as kept)."""
+    try:
+        kept = json.loads(job.message)
+    except ValueError:
+        return job.message
+    if not isinstance(kept, dict) or "msgid" not in kept:
+        return job.message
+    return fill(kept["msgid"], kept.get("params"))
 
 
 def reap(reason, at=None):

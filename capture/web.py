@@ -3,6 +3,7 @@ from flask import current_app, g, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from peewee import OperationalError, fn
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
@@ -67,11 +68,12 @@ def _translated(name, entries):
 
 
 def finding_text(finding):
-    """A check finding in the reader's language (a report kept before findings had their
-    message and values apart shows the Chinese it was written in)."""
+    """A check finding in the reader's language. A report kept before findings had their message
+    and values apart (before December 2026) has only the Chinese it was written in: it is shown as
+    kept, marked as Chinese (lang="zh-CN") for the browser, screen readers and translators."""
     if finding.get("template"):
         return fill(finding["template"], finding.get("params"))
-    return finding["message"]
+    return Markup('<span lang="zh-CN">%s</span>') % finding["message"]
 
 
 def allowed(action, body=None):

@@ -1,5 +1,7 @@
 """The four-properties check, item by item, with stable codes and messages that name the item."""
 import io
+import json
+import re
 import stat
 import struct
 import zipfile
@@ -8,7 +10,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
-from capture.models import AuditEvent, File
+from capture.i18n import fill
+from capture.models import AuditEvent, Document, File
 from capture.ops import samples
 from capture.transfer import checks
 
@@ -214,3 +217,51 @@ def test_the_demo_files_conform_so_the_demo_body_checks_clean(app, runner):
                and f.severity != "pass"]
     assert flagged == []
     assert report.summary["fail"] == 0
+
+
+def _in_english(app, finding):
+    """A finding as a reader in English sees it, from the report as it is kept (JSON)."""
+    kept = json.loads(json.dumps(finding.__dict__, ensure_ascii=False))
+    app.config["LANGUAGE"] = "en"
+    try:
+        with app.test_request_context():
+            return fill(kept["template"], kept["params"])
+    finally:
+        app.config["LANGUAGE"] = "zh_Hans"
+
+
+def test_a_field_out_of_rule_is_named_in_the_readers_language_with_its_punctuation(app, flood):
+    body, _, docs = flood
+    Document.update(retention="Z", security="绝密", title="长" * 501, remarks="注" * 2001).where(
+        Document.id == docs[0].id).execute()
+    [finding] = findings(run(app, body), "AUTH-FIELD", "fail")
+    ref = docs[0].reference_code
+    assert finding.message == (f"{ref}：保管期限“Z”不是规定值；密级“绝密”不是规定值；"
+                               "题名超过 500 个字符；备注超过 2000 个字符")
+    assert _in_english(app, finding) == (
+        f"{ref}: Retention period “Z” is not a permitted value; Security level “绝密” is not a "
+        "permitted value; Title is longer than 500 characters; Remarks is longer than 2000 characters")
+
+
+def test_lists_in_findings_are_joined_the_readers_way(app, flood):
+    body, _, docs = flood
+    for doc in docs[-3:]:
+        doc.item_number += 30
+        doc.reference_code = doc.reference_code[:-4] + f"{doc.item_number:04d}"
+        doc.save()
+    [gap] = findings(run(app, body), "COMP-GAP", "fail")
+    first = min(set(range(1, 40)) - {d.item_number for d in docs})
+    assert f"{first:04d}、{first + 1:04d}、" in gap.message and f"{first + 19:04d}……" in gap.message
+    english = _in_english(app, gap)
+    assert f"{first:04d}, {first + 1:04d}, " in english and f"{first + 19:04d}, … missing" in english
+    assert not re.search(r"[\u3000-\u303f\u3400-\u9fff\uff01-\uff5e]", english)
+
+
+def test_a_report_kept_before_findings_had_msgids_is_shown_as_kept_and_marked_chinese(app):
+    from capture.web import finding_text
+    app.config["LANGUAGE"] = "en"
+    with app.test_request_context():
+        old = finding_text({"code": "AUTH-FIELD", "message": "J002-WS·2026-Y-0001：年度或页数超出范围"})
+        new = finding_text({"code": "AUTH-FIELD", "message": "…", "template": "年度或页数超出范围", "params": {}})
+    assert str(old) == '<span lang="zh-CN">J002-WS·2026-Y-0001：年度或页数超出范围</span>'
+    assert new == "Year or page count is out of range"

@@ -8,6 +8,7 @@ from flask_babel import get_translations, gettext as _
 from flask_login import current_user, login_required
 
 from capture import jobs
+from capture.i18n import fill
 from capture.models import ChronicleEntry, Commitment, Document, Job, Transfer
 from capture.people import auth
 from capture.records import lifecycle
@@ -70,7 +71,8 @@ def verify_job(job_id):
         found = Job.get_by_id(found.id)
     if found.status != "done":
         return render_template("transfers/verify_job.html", job=found, elapsed=jobs.elapsed(found),
-                               name=jobs.params(found).get("name", ""), restart=VerifyRestartForm())
+                               name=jobs.params(found).get("name", ""), restart=VerifyRestartForm(),
+                               failure=jobs.failure(found))
     result, name = verify_task.verdict(found)
     return render_template("transfers/verified.html", result=result, name=verifier.shown(name),
                            messages=result.messages(get_translations().ugettext))
@@ -239,7 +241,9 @@ def commit(body_id):
     finding = next((f for f in (data or {}).get("findings", []) if f["key"] == key), None)
     if finding is None:
         abort(404)
-    form = CommitmentForm(key=key, what=finding["message"])
+    # The finding as the reader reads it, to edit into what is promised.
+    what = fill(finding["template"], finding.get("params")) if finding.get("template") else finding["message"]
+    form = CommitmentForm(key=key, what=what)
     if form.validate_on_submit():
         try:
             commitments.record(body, _user(), finding, form.what.data, form.promised_by.data,
