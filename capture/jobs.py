@@ -99,10 +99,10 @@ def finish(job, outcome):
      .where(Job.id == job.id).execute())
 
 
-def fail(job, reason, **params):
-    """End the job as failed, saying why: `reason` is a msgid filled with `params`, kept as such
-    and shown in the language of whoever reads it (failure())."""
-    kept = json.dumps({"msgid": str(reason), "params": params}, ensure_ascii=False)
+def fail(job, why, **params):
+    """End the job as failed, saying why: a msgid filled with `params`, kept as such and shown
+    in the language of whoever reads it (failure())."""
+    kept = json.dumps({"msgid": str(why), "params": params}, ensure_ascii=False)
     with db.atomic():
         (Job.update(status="failed", message=kept, finished_at=now())
          .where(Job.id == job.id, Job.status.in_(("queued", "running"))).execute())

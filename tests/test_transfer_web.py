@@ -246,6 +246,22 @@ def test_the_verify_page_speaks_the_users_language_and_escapes_names(app, client
     assert "The zip file is incomplete or damaged" in verified(app, client, auth, {"package": (truncated, "cut.zip")})
 
 
+def test_a_verification_that_failed_says_so_in_the_users_language(app, client, auth, flood, monkeypatch):
+    from capture.models import User
+    from capture.transfer import verify_task
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk gone")
+    monkeypatch.setattr(verify_task.verifier, "verify", broken)
+    User.update(language="en").where(User.username == "officer").execute()
+    auth.login("officer")
+    html = verified(app, client, auth, {"package": (io.BytesIO(b"PK"), "x.zip")})
+    assert "Something went wrong: RuntimeError. Nothing was changed" in html and "出错了" not in html
+    User.update(language="zh_Hans").where(User.username == "officer").execute()
+    html = client.get(re.search(r'action="(/transfers/verify/jobs/\d+)/restart"', html).group(1)).get_data(as_text=True)
+    assert "出错了：RuntimeError。" in html  # kept as a message, read in whichever language the reader has now
+
+
 def test_the_check_report_reads_like_a_report_failures_first_passes_folded(client, auth, flood):
     body, secretary, docs = flood
     summary_scope = ScopeItem.get(ScopeItem.body == body, ScopeItem.name == "工作总结")
