@@ -79,7 +79,9 @@ def N_(message):
 
 
 # Values of a stored message that are themselves messages (not user data), translated by fill().
-TRANSLATED_VALUES = {"problem", "source", "version", "encoding", "label", "why"}
+TRANSLATED_VALUES = {"problem", "source", "version", "encoding", "label", "why", "kind"}
+# Values that are lists of messages, each a clause of its own (joined with ； / "; ").
+CLAUSES = {"problems", "gaps", "errors"}
 
 
 # Ends a list shown only in part: 0001、0002…… in Chinese, "0001, 0002, …" in English.
@@ -94,8 +96,8 @@ def message(msgid, **params):
 def fill(template, params, translate=None):
     """A stored message in the reader's language (or as written, with translate=str): the msgid
     translated, then its values put in. A list of labels (such as 题名) is joined the language's
-    way (、 / ", "), a list of messages as clauses (； / "; "), each item translated; MORE last
-    says the list goes on."""
+    way (、 / ", "), a list of CLAUSES with ； / "; ", each item translated (a message() filled
+    in); MORE last says the list goes on."""
     translate = translate or _
     values = {}
     for name, value in (params or {}).items():
@@ -104,8 +106,7 @@ def fill(template, params, translate=None):
         elif isinstance(value, list):
             more = translate(MORE) if value[-1:] == [MORE] else ""
             items = value[:-1] if more else value
-            clauses = any(isinstance(item, dict) for item in items)
-            value = translate("；" if clauses else "、").join(
+            value = translate("；" if name in CLAUSES else "、").join(
                 fill(item["msgid"], item.get("params"), translate) if isinstance(item, dict)
                 else translate(item) if isinstance(item, str) else str(item) for item in items) + more
         elif name in TRANSLATED_VALUES and isinstance(value, str):

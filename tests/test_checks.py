@@ -125,8 +125,12 @@ def test_files_that_do_not_open_or_are_dangerous_are_named(app, flood, name, dat
     body, secretary, _ = flood
     doc = register(app.extensions["store"], body, secretary, "有问题的文件", data=data, name=name)
     File.update(long_term=False).where(File.document == doc).execute()
-    found = findings(run(app, body), code, severity)
+    report = run(app, body)
+    found = findings(report, code, severity)
     assert len(found) == 1 and doc.reference_code in found[0].message and name in found[0].message
+    # Every finding in English, the kind of file and what our reading found wrong included.
+    english = " ".join(_in_english(app, f).replace(name, "") for f in report.findings)
+    assert not re.search(r"[\u3000-\u303f\u3400-\u9fff\uff01-\uff5e]", english), english
 
 
 @pytest.mark.parametrize("name, data", [("视频.mp4", samples.mp4()), ("公文.ofd", _ofd()), ("照片.jpg", jpeg_bytes()),
@@ -185,6 +189,8 @@ def test_a_pdfa_claim_without_embedded_fonts_or_output_intent_is_flagged_saying_
     found = findings(run(app, body), "USE-PDFA", "warning")
     assert len(found) == 1 and doc.reference_code in found[0].message
     assert "OutputIntent" in found[0].message and "字体未嵌入：Helvetica" in found[0].message
+    assert "it declares PDF/A, but it has no OutputIntent (output intent with its ICC profile); fonts not " \
+           "embedded: Helvetica, so it is not PDF/A" in _in_english(app, found[0])
     real = register(app.extensions["store"], body, secretary, "真 PDF/A", data=samples.pdf("real"), name="b.pdf")
     assert not [f for f in run(app, body).findings if real.reference_code in f.message]
 

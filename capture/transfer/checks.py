@@ -335,7 +335,7 @@ def _check_files(report, store, files, progress, verify_digests=True):
             N_("%(n)s 个文件的摘要在复制进移交包时逐一核对，与登记时一致"), n=len(files))
     if formats:
         _passed(report, "USE-OPEN", N_("全部文件均可正常打开（%(formats)s）"),
-                formats=[f"{k} {v}" for k, v in formats.most_common()])
+                formats=[sub_message(N_("%(label)s %(n)s"), label=k, n=v) for k, v in formats.most_common()])
     else:
         _passed(report, "USE-OPEN", N_("全部文件均可正常打开"))
     _passed(report, "USE-ENCRYPTED", N_("没有加密或设密码的文件"))
