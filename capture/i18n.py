@@ -1,5 +1,8 @@
 """Languages: choosing one per request, and fast translation in templates."""
+import datetime as dt
+
 from babel import Locale
+from babel.dates import format_interval, format_skeleton
 from flask import current_app, g, has_request_context, session
 from flask_babel import get_locale, get_translations, gettext as _
 from flask_login import current_user
@@ -93,22 +96,44 @@ def message(msgid, **params):
     return {"msgid": msgid, "params": params}
 
 
-def fill(template, params, translate=None):
-    """A stored message in the reader's language (or as written, with translate=str): the msgid
+def period(start, end):
+    """A period (a day or a span) kept inside a message's values, written by fill() the way the
+    reader's language says dates (2月3日 / Feb 3; 2月2日至8日 / Feb 2 – 8)."""
+    return {"period": [start.isoformat(), end.isoformat()]}
+
+
+def period_label(start, end, locale):
+    """A day or a span of days as people say it in `locale`."""
+    if start == end:
+        return format_skeleton("MMMd", start, locale=locale)
+    return format_interval(start, end, "MMMd", locale=locale)
+
+
+def _item(value, translate, locale):
+    if isinstance(value, dict) and "period" in value:
+        start, end = (dt.date.fromisoformat(day) for day in value["period"])
+        return period_label(start, end, locale or get_locale())
+    if isinstance(value, dict):
+        return fill(value["msgid"], value.get("params"), translate, locale)
+    return translate(value) if isinstance(value, str) else str(value)
+
+
+def fill(template, params, translate=None, locale=None):
+    """A stored message in the reader's language (or as written, with translate=str and the
+    locale zh_Hans): the msgid
     translated, then its values put in. A list of labels (such as 题名) is joined the language's
     way (、 / ", "), a list of CLAUSES with ； / "; ", each item translated (a message() filled
     in); MORE last says the list goes on."""
     translate = translate or _
     values = {}
     for name, value in (params or {}).items():
-        if isinstance(value, dict) and "msgid" in value:
-            value = fill(value["msgid"], value.get("params"), translate)
+        if isinstance(value, dict):
+            value = _item(value, translate, locale)
         elif isinstance(value, list):
             more = translate(MORE) if value[-1:] == [MORE] else ""
             items = value[:-1] if more else value
             value = translate("；" if name in CLAUSES else "、").join(
-                fill(item["msgid"], item.get("params"), translate) if isinstance(item, dict)
-                else translate(item) if isinstance(item, str) else str(item) for item in items) + more
+                _item(item, translate, locale) for item in items) + more
         elif name in TRANSLATED_VALUES and isinstance(value, str):
             value = translate(value)
         values[name] = value

@@ -11,7 +11,7 @@ from peewee import JOIN
 from capture.models import (CARRIERS, DOCUMENT_STATUSES, RETENTIONS, SECURITY_LEVELS, Category,
                             Document, File, ScopeItem, now)
 from capture import clock
-from capture.i18n import MORE, N_, fill, message as sub_message
+from capture.i18n import MORE, N_, fill, message as sub_message, period
 from capture.records import coverage, lifecycle, series, usability
 
 PROPERTIES = ("authenticity", "completeness", "usability", "security")
@@ -67,7 +67,7 @@ class Report:
     def add(self, code, severity, subject, message, key="", **params):
         """Record a finding; `message` is a msgid (N_) filled with `params` (see i18n.fill): kept
         in Chinese, and as msgid and values for other languages."""
-        self.findings.append(Finding(code, severity, subject, fill(message, params, str),
+        self.findings.append(Finding(code, severity, subject, fill(message, params, str, "zh_Hans"),
                                      f"{code}:{key}", template=message, params=params))
 
     @property
@@ -283,7 +283,7 @@ def _check_series(report, body, documents, today):
     for item in items.order_by(ScopeItem.sort):
         status = coverage.series_status(item, body, dates[item.id], today)
         if status.missing:
-            named = [series.label(p, "zh_Hans") for p in status.missing[:series.NAMED]]
+            named = [period(p.start, p.end) for p in status.missing[:series.NAMED]]
             report.add("COMP-SERIES", "fail", item.name,
                        N_("“%(name)s”按归档计划应逐期归档，应有 %(expected)s 期，缺 %(missing)s 期：%(periods)s"),
                        f"s{item.id}-series", name=item.name, expected=status.expected,
