@@ -1,5 +1,6 @@
 """Languages: choosing one per request, and fast translation in templates."""
 import datetime as dt
+import json
 
 from babel import Locale
 from babel.dates import format_interval, format_skeleton
@@ -138,6 +139,24 @@ def fill(template, params, translate=None, locale=None):
             value = translate(value)
         values[name] = value
     return translate(template) % values
+
+
+def keep(msgid, **params):
+    """A message as a text column keeps it (a job's or an export's failure): its msgid and values,
+    to be read in whichever language its reader has (kept_text())."""
+    return json.dumps({"msgid": msgid, "params": params}, ensure_ascii=False)
+
+
+def kept_text(text):
+    """A message kept by keep() in the reader's language; a bare msgid (a step such as 正在检测)
+    translated; other text (kept before messages were) shown as it is."""
+    if text and text.startswith('{"msgid"'):
+        try:
+            kept = json.loads(text)
+        except ValueError:
+            return text
+        return fill(kept["msgid"], kept.get("params"))
+    return _(text) if text else text
 
 
 def size_text(size):

@@ -17,7 +17,7 @@ import socket
 import time
 
 from .db import db
-from .i18n import N_, fill
+from .i18n import N_, keep, kept_text
 from .models import Job, now
 
 HEARTBEAT_SECONDS = 5
@@ -102,21 +102,14 @@ def finish(job, outcome):
 def fail(job, why, **params):
     """End the job as failed, saying why: a msgid filled with `params`, kept as such and shown
     in the language of whoever reads it (failure())."""
-    kept = json.dumps({"msgid": str(why), "params": params}, ensure_ascii=False)
     with db.atomic():
-        (Job.update(status="failed", message=kept, finished_at=now())
+        (Job.update(status="failed", message=keep(str(why), **params), finished_at=now())
          .where(Job.id == job.id, Job.status.in_(("queued", "running"))).execute())
 
 
 def failure(job):
     """Why a job failed, in the reader's language (a reason kept as plain text is shown as kept)."""
-    try:
-        kept = json.loads(job.message)
-    except ValueError:
-        return job.message
-    if not isinstance(kept, dict) or "msgid" not in kept:
-        return job.message
-    return fill(kept["msgid"], kept.get("params"))
+    return kept_text(job.message)
 
 
 def reap(reason, at=None):

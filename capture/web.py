@@ -11,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from . import forms, labels, prepared
 from .api import problems
 from .db import is_busy
-from .i18n import fill, size_text
+from .i18n import fill, kept_text, size_text
 from .models import Notification
 from .people import auth
 from .records import series
@@ -168,6 +168,7 @@ def register(app):
     app.jinja_env.filters["finding_text"] = finding_text
     # A stored message marked with N_ shown in the reader's language; anything else as it is.
     app.jinja_env.filters["translated"] = lambda text: _(text) if text else text
+    app.jinja_env.filters["kept_text"] = kept_text
     labels.register(app)
     forms.init_app(app)
 

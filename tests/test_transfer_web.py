@@ -95,6 +95,13 @@ def test_commitment_round_trip_ends_in_a_supplementary_package(app, client, auth
     assert auth.post(f"{url}/export", page=url).status_code == 302
     work(app)  # what `capture worker` does
     assert Transfer.get().status == "failed" and "工作总结" in Transfer.get().message
+    page = client.get(url).get_data(as_text=True)
+    assert "检测有 1 项不通过且未作承诺，不能导出：归档范围要求的“工作总结”尚无已登记的文件" in page
+    auth.post("/language", {"language": "en", "next": url}, page=url)
+    page = client.get(url).get_data(as_text=True)
+    assert ("Failures of the check neither fixed nor covered by a commitment: 1; the package cannot be "
+            "exported: “工作总结”, required by the archiving scope, has no registered document") in page
+    auth.post("/language", {"language": "zh_Hans", "next": url}, page=url)
 
     key = f"COMP-SCOPE:s{summary_scope.id}"
     due = (dt.date.today() + dt.timedelta(days=30)).isoformat()

@@ -300,9 +300,9 @@ def export(body_id):
     except packaging.ExportBusy:
         flash(_("该机构的移交包正在导出，请等待完成，不必重复点击。"), "warning")
     except packaging.NothingToAdd as exc:
-        flash(str(exc), "info")
+        flash(exc.text, "info")
     except packaging.ExportError as exc:
-        flash(str(exc), "error")
+        flash(exc.text, "error")
     return redirect(url_for(".body", body_id=body.id))
 
 
@@ -344,7 +344,7 @@ def receive(body_id, transfer_id):
         packaging.mark_received(_transfer_or_404(body, transfer_id), _user())
         flash(_("已确认接收。"), "success")
     except packaging.ExportError as exc:
-        flash(str(exc), "error")
+        flash(exc.text, "error")
     return redirect(url_for(".body", body_id=body.id))
 
 
