@@ -151,7 +151,7 @@ def correct_dissolution(body_id):
     form = CorrectDissolutionForm(body, dissolution.notice_choices(body), prefix="correct")
     if not form.validate_on_submit():
         errors = [m for messages in form.errors.values() for m in messages]
-        flash(_("未更正：%(why)s", why="；".join(map(str, errors))), "error")
+        flash(_("未更正：%(why)s", why=_("；").join(map(str, errors))), "error")
         return redirect(url_for(".body", body_id=body.id))
     try:
         if request.form.get("undo") == "1":
