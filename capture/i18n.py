@@ -86,8 +86,6 @@ def N_(message):
 TRANSLATED_VALUES = {"problem", "source", "version", "encoding", "label", "why", "kind"}
 # Values that are lists of messages, each a clause of its own (joined with ； / "; ").
 CLAUSES = {"problems", "gaps", "errors"}
-
-
 # Ends a list shown only in part: 0001、0002…… in Chinese, "0001, 0002, …" in English.
 MORE = N_("……")
 
@@ -120,11 +118,12 @@ def _item(value, translate, locale):
 
 
 def fill(template, params, translate=None, locale=None):
-    """A stored message in the reader's language (or as written, with translate=str and the
-    locale zh_Hans): the msgid
-    translated, then its values put in. A list of labels (such as 题名) is joined the language's
-    way (、 / ", "), a list of CLAUSES with ； / "; ", each item translated (a message() filled
-    in); MORE last says the list goes on."""
+    """A stored message in the reader's language (as written: translate=str, locale zh_Hans).
+
+    The msgid is translated, then its values put in: a message() or period() inside is written
+    in the same language; a list is joined the language's way (、 / ", ", or ； / "; " for
+    CLAUSES), each item translated, MORE last saying it goes on; TRANSLATED_VALUES translated.
+    """
     translate = translate or _
     values = {}
     for name, value in (params or {}).items():
