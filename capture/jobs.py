@@ -17,7 +17,7 @@ import socket
 import time
 
 from .db import db
-from .i18n import N_, keep, kept_text
+from .i18n import N_, keep
 from .models import Job, now
 
 HEARTBEAT_SECONDS = 5
@@ -101,15 +101,10 @@ def finish(job, outcome):
 
 def fail(job, why, **params):
     """End the job as failed, saying why: a msgid filled with `params`, kept as such and shown
-    in the language of whoever reads it (failure())."""
+    in the language of whoever reads it (the template filter kept_text, see i18n.kept_text)."""
     with db.atomic():
         (Job.update(status="failed", message=keep(str(why), **params), finished_at=now())
          .where(Job.id == job.id, Job.status.in_(("queued", "running"))).execute())
-
-
-def failure(job):
-    """Why a job failed, in the reader's language (a reason kept as plain text is shown as kept)."""
-    return kept_text(job.message)
 
 
 def reap(reason, at=None):

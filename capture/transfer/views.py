@@ -71,8 +71,7 @@ def verify_job(job_id):
         found = Job.get_by_id(found.id)
     if found.status != "done":
         return render_template("transfers/verify_job.html", job=found, elapsed=jobs.elapsed(found),
-                               name=jobs.params(found).get("name", ""), restart=VerifyRestartForm(),
-                               failure=jobs.failure(found))
+                               name=jobs.params(found).get("name", ""), restart=VerifyRestartForm())
     result, name = verify_task.verdict(found)
     return render_template("transfers/verified.html", result=result, name=verifier.shown(name),
                            messages=result.messages(get_translations().ugettext))

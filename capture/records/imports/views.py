@@ -105,8 +105,7 @@ def job(body_id, job_id):
         found = Job.get_by_id(found.id)
     if found.status != "done":
         return render_template("imports/job.html", body=body, job=found,
-                               elapsed=jobs.elapsed(found), restart=ConfirmForm(),
-                               failure=jobs.failure(found))
+                               elapsed=jobs.elapsed(found), restart=ConfirmForm())
     outcome = jobs.result(found)
     report = importer.report_from_dict(outcome)
     staged_id = jobs.params(found).get("staged")
