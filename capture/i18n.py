@@ -1,5 +1,9 @@
 """Languages: choosing one per request, and fast translation in templates."""
+import datetime as dt
+import json
+
 from babel import Locale
+from babel.dates import format_interval, format_skeleton
 from flask import current_app, g, has_request_context, session
 from flask_babel import get_locale, get_translations, gettext as _
 from flask_login import current_user
@@ -79,20 +83,79 @@ def N_(message):
 
 
 # Values of a stored message that are themselves messages (not user data), translated by fill().
-TRANSLATED_VALUES = {"problem", "source", "version", "encoding"}
+TRANSLATED_VALUES = {"problem", "source", "version", "encoding", "label", "why", "kind"}
+# Values that are lists of messages, each a clause of its own (joined with ； / "; ").
+CLAUSES = {"problems", "gaps", "errors"}
+# Ends a list shown only in part: 0001、0002…… in Chinese, "0001, 0002, …" in English.
+MORE = N_("……")
 
 
-def fill(template, params):
-    """A stored message in the reader's language: the msgid translated, then its values put in;
-    a list is joined the language's way, its items translated (labels such as 题名)."""
+def message(msgid, **params):
+    """A message kept inside another one's values (a sub-problem), filled in by fill()."""
+    return {"msgid": msgid, "params": params}
+
+
+def period(start, end):
+    """A period (a day or a span) kept inside a message's values, written by fill() the way the
+    reader's language says dates (2月3日 / Feb 3; 2月2日至8日 / Feb 2 – 8)."""
+    return {"period": [start.isoformat(), end.isoformat()]}
+
+
+def period_label(start, end, locale):
+    """A day or a span of days as people say it in `locale`."""
+    if start == end:
+        return format_skeleton("MMMd", start, locale=locale)
+    return format_interval(start, end, "MMMd", locale=locale)
+
+
+def _item(value, translate, locale):
+    if isinstance(value, dict) and "period" in value:
+        start, end = (dt.date.fromisoformat(day) for day in value["period"])
+        return period_label(start, end, locale or get_locale())
+    if isinstance(value, dict):
+        return fill(value["msgid"], value.get("params"), translate, locale)
+    return translate(value) if isinstance(value, str) else str(value)
+
+
+def fill(template, params, translate=None, locale=None):
+    """A stored message in the reader's language (as written: translate=str, locale zh_Hans).
+
+    The msgid is translated, then its values put in: a message() or period() inside is written
+    in the same language; a list is joined the language's way (、 / ", ", or ； / "; " for
+    CLAUSES), each item translated, MORE last saying it goes on; TRANSLATED_VALUES translated.
+    """
+    translate = translate or _
     values = {}
     for name, value in (params or {}).items():
-        if isinstance(value, list):
-            value = _("、").join(_(item) for item in value)
+        if isinstance(value, dict):
+            value = _item(value, translate, locale)
+        elif isinstance(value, list):
+            more = translate(MORE) if value[-1:] == [MORE] else ""
+            items = value[:-1] if more else value
+            value = translate("；" if name in CLAUSES else "、").join(
+                _item(item, translate, locale) for item in items) + more
         elif name in TRANSLATED_VALUES and isinstance(value, str):
-            value = _(value)
+            value = translate(value)
         values[name] = value
-    return _(template) % values if values else _(template)
+    return translate(template) % values
+
+
+def keep(msgid, **params):
+    """A message as a text column keeps it (a job's or an export's failure): its msgid and values,
+    to be read in whichever language its reader has (kept_text())."""
+    return json.dumps({"msgid": msgid, "params": params}, ensure_ascii=False)
+
+
+def kept_text(text):
+    """A message kept by keep() in the reader's language; a bare msgid (a step such as 正在检测)
+    translated; other text (kept before messages were) shown as it is."""
+    if text and text.startswith('{"msgid"'):
+        try:
+            kept = json.loads(text)
+        except ValueError:
+            return text
+        return fill(kept["msgid"], kept.get("params"))
+    return _(text) if text else text
 
 
 def size_text(size):

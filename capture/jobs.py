@@ -16,9 +16,8 @@ import os
 import socket
 import time
 
-from flask_babel import gettext as _
-
 from .db import db
+from .i18n import N_, keep
 from .models import Job, now
 
 HEARTBEAT_SECONDS = 5
@@ -29,8 +28,8 @@ PROGRESS_SECONDS = 0.5
 
 
 def dead_worker_reason():
-    """What a job whose worker died says."""
-    return _("处理这项工作的进程中途停止了（被终止或服务器重启）。没有留下任何改动，可以重新开始。")
+    """What a job whose worker died says (a msgid: whoever notices may read another language)."""
+    return N_("处理这项工作的进程中途停止了（被终止或服务器重启）。没有留下任何改动，可以重新开始。")
 
 
 def worker_name():
@@ -104,10 +103,11 @@ def finish(job, outcome):
      .where(Job.id == job.id).execute())
 
 
-def fail(job, reason):
-    """End the job as failed, saying why."""
+def fail(job, why, **params):
+    """End the job as failed, saying why: a msgid filled with `params`, kept as such and shown
+    in the language of whoever reads it (the template filter kept_text, see i18n.kept_text)."""
     with db.atomic():
-        (Job.update(status="failed", message=str(reason), finished_at=now())
+        (Job.update(status="failed", message=keep(str(why), **params), finished_at=now())
          .where(Job.id == job.id, Job.status.in_(("queued", "running"))).execute())
 
 

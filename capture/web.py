@@ -3,6 +3,7 @@ from flask import current_app, g, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 from peewee import OperationalError, fn
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
@@ -10,7 +11,7 @@ from werkzeug.routing import IntegerConverter
 from . import forms, labels, prepared
 from .api import problems
 from .db import is_busy
-from .i18n import fill, size_text
+from .i18n import fill, kept_text, size_text
 from .models import Notification
 from .people import auth
 from .records import series
@@ -67,11 +68,12 @@ def _translated(name, entries):
 
 
 def finding_text(finding):
-    """A check finding in the reader's language (a report kept before findings had their
-    message and values apart shows the Chinese it was written in)."""
+    """A check finding in the reader's language. A report kept before findings had their message
+    and values apart (before December 2026) has only the Chinese it was written in: it is shown as
+    kept, marked as Chinese (lang="zh-CN") for the browser, screen readers and translators."""
     if finding.get("template"):
         return fill(finding["template"], finding.get("params"))
-    return finding["message"]
+    return Markup('<span lang="zh-CN">%s</span>') % finding["message"]
 
 
 def allowed(action, body=None):
@@ -167,6 +169,7 @@ def register(app):
     app.jinja_env.filters["finding_text"] = finding_text
     # A stored message marked with N_ shown in the reader's language; anything else as it is.
     app.jinja_env.filters["translated"] = lambda text: _(text) if text else text
+    app.jinja_env.filters["kept_text"] = kept_text
     labels.register(app)
     forms.init_app(app)
 

@@ -69,10 +69,14 @@ def test_the_api_uses_the_web_forms_validation_and_names_each_field(client, worl
     assert Document.select().count() == 0
 
 
-def test_unknown_fields_are_refused_rather_than_silently_dropped(client, world):
+def test_unknown_fields_are_refused_rather_than_silently_dropped(app, client, world):
     raw = token_for(world["secretary"])
     problem = assert_problem(register(client, raw, world["a"], titel="错字段"), 422)
     assert "titel" in problem["errors"]
+    assert "、title、" in problem["errors"]["titel"][0]
+    app.config["LANGUAGE"] = "en"  # an installation whose language is English
+    problem = assert_problem(register(client, raw, world["a"], titel="错字段"), 422)
+    assert ", title, " in problem["errors"]["titel"][0] and "、" not in problem["errors"]["titel"][0]
 
 
 def test_a_program_disguised_as_a_pdf_is_refused(client, world):

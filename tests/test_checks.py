@@ -1,5 +1,7 @@
 """The four-properties check, item by item, with stable codes and messages that name the item."""
 import io
+import json
+import re
 import stat
 import struct
 import zipfile
@@ -8,7 +10,8 @@ import pytest
 from PIL import Image
 from pypdf import PdfWriter
 
-from capture.models import AuditEvent, File
+from capture.i18n import fill
+from capture.models import AuditEvent, Document, File
 from capture.ops import samples
 from capture.transfer import checks
 
@@ -122,8 +125,12 @@ def test_files_that_do_not_open_or_are_dangerous_are_named(app, flood, name, dat
     body, secretary, _ = flood
     doc = register(app.extensions["store"], body, secretary, "有问题的文件", data=data, name=name)
     File.update(long_term=False).where(File.document == doc).execute()
-    found = findings(run(app, body), code, severity)
+    report = run(app, body)
+    found = findings(report, code, severity)
     assert len(found) == 1 and doc.reference_code in found[0].message and name in found[0].message
+    # Every finding in English, the kind of file and what our reading found wrong included.
+    english = " ".join(_in_english(app, f).replace(name, "") for f in report.findings)
+    assert not re.search(r"[\u3000-\u303f\u3400-\u9fff\uff01-\uff5e]", english), english
 
 
 @pytest.mark.parametrize("name, data", [("视频.mp4", samples.mp4()), ("公文.ofd", _ofd()), ("照片.jpg", jpeg_bytes()),
@@ -182,6 +189,8 @@ def test_a_pdfa_claim_without_embedded_fonts_or_output_intent_is_flagged_saying_
     found = findings(run(app, body), "USE-PDFA", "warning")
     assert len(found) == 1 and doc.reference_code in found[0].message
     assert "OutputIntent" in found[0].message and "字体未嵌入：Helvetica" in found[0].message
+    assert "it declares PDF/A, but it has no OutputIntent (output intent with its ICC profile); fonts not " \
+           "embedded: Helvetica, so it is not PDF/A" in _in_english(app, found[0])
     real = register(app.extensions["store"], body, secretary, "真 PDF/A", data=samples.pdf("real"), name="b.pdf")
     assert not [f for f in run(app, body).findings if real.reference_code in f.message]
 
@@ -214,3 +223,51 @@ def test_the_demo_files_conform_so_the_demo_body_checks_clean(app, runner):
                and f.severity != "pass"]
     assert flagged == []
     assert report.summary["fail"] == 0
+
+
+def _in_english(app, finding):
+    """A finding as a reader in English sees it, from the report as it is kept (JSON)."""
+    kept = json.loads(json.dumps(finding.__dict__, ensure_ascii=False))
+    app.config["LANGUAGE"] = "en"
+    try:
+        with app.test_request_context():
+            return fill(kept["template"], kept["params"])
+    finally:
+        app.config["LANGUAGE"] = "zh_Hans"
+
+
+def test_a_field_out_of_rule_is_named_in_the_readers_language_with_its_punctuation(app, flood):
+    body, _, docs = flood
+    Document.update(retention="Z", security="绝密", title="长" * 501, remarks="注" * 2001).where(
+        Document.id == docs[0].id).execute()
+    [finding] = findings(run(app, body), "AUTH-FIELD", "fail")
+    ref = docs[0].reference_code
+    assert finding.message == (f"{ref}：保管期限“Z”不是规定值；密级“绝密”不是规定值；"
+                               "题名超过 500 个字符；备注超过 2000 个字符")
+    assert _in_english(app, finding) == (
+        f"{ref}: Retention period “Z” is not a permitted value; Security level “绝密” is not a "
+        "permitted value; Title is longer than 500 characters; Remarks is longer than 2000 characters")
+
+
+def test_lists_in_findings_are_joined_the_readers_way(app, flood):
+    body, _, docs = flood
+    for doc in docs[-3:]:
+        doc.item_number += 30
+        doc.reference_code = doc.reference_code[:-4] + f"{doc.item_number:04d}"
+        doc.save()
+    [gap] = findings(run(app, body), "COMP-GAP", "fail")
+    first = min(set(range(1, 40)) - {d.item_number for d in docs})
+    assert f"{first:04d}、{first + 1:04d}、" in gap.message and f"{first + 19:04d}……" in gap.message
+    english = _in_english(app, gap)
+    assert f"{first:04d}, {first + 1:04d}, " in english and f"{first + 19:04d}, … missing" in english
+    assert not re.search(r"[\u3000-\u303f\u3400-\u9fff\uff01-\uff5e]", english)
+
+
+def test_a_report_kept_before_findings_had_msgids_is_shown_as_kept_and_marked_chinese(app):
+    from capture.web import finding_text
+    app.config["LANGUAGE"] = "en"
+    with app.test_request_context():
+        old = finding_text({"code": "AUTH-FIELD", "message": "J002-WS·2026-Y-0001：年度或页数超出范围"})
+        new = finding_text({"code": "AUTH-FIELD", "message": "…", "template": "年度或页数超出范围", "params": {}})
+    assert str(old) == '<span lang="zh-CN">J002-WS·2026-Y-0001：年度或页数超出范围</span>'
+    assert new == "Year or page count is out of range"

@@ -2,13 +2,16 @@
 page no English but the users' data and the names of things (formats, standards, codes)."""
 import json
 import re
+from pathlib import Path
 
 import pytest
 from test_browser_csp import _pages
 
-from capture import models as m
+from capture import jobs, models as m
 from capture.db import db
+from capture.i18n import N_
 from capture.ops import demo
+from capture.transfer import packaging, verify_task
 
 from conftest import AuthActions, csrf_token
 
@@ -46,17 +49,17 @@ def strings_in(value):
 
 
 def user_data():
-    """What people typed, longest first (so a title goes before a word inside it)."""
+    """What people typed, longest first (so a title goes before a word inside it). A check
+    finding's or a verification's values are not taken as data wholesale: a value built in code
+    (a clause, a list joined with 、) is just what the crawl must catch."""
     found = set()
     for model, columns in DATA:
         for row in model.select(*[getattr(model, c) for c in columns]).tuples():
             found.update(v for v in row if v)
     for (details,) in m.AuditEvent.select(m.AuditEvent.details).tuples():
         found.update(strings_in(json.loads(details)))
-    for (report,) in m.Transfer.select(m.Transfer.check_report).tuples():
-        for finding in json.loads(report or "{}").get("findings", []):
-            found.add(finding["subject"])
-            found.update(strings_in(finding.get("params", {})))
+    for (given,) in m.Job.select(m.Job.params).where(m.Job.kind == verify_task.KIND).tuples():
+        found.add(json.loads(given).get("name"))  # the uploaded file's name
     return sorted((s for s in found if isinstance(s, str) and s.strip()), key=len, reverse=True)
 
 
@@ -85,7 +88,8 @@ def crawl(client, app, language, credentials):
         auth.login(role, credentials[role])
         auth.post("/language", {"language": language, "next": "/"}, page="/")
         with db.connection_context():
-            urls = _pages(app) + ["/bodies/2/transfer/report", "/bodies/2/audit", "/notifications"]
+            urls = _pages(app) + ["/bodies/2/transfer/report", "/bodies/2/audit", "/notifications"] + [
+                f"/transfers/verify/jobs/{job.id}" for job in m.Job.select().where(m.Job.kind == verify_task.KIND)]
         for url in urls:
             response = client.get(url)
             if response.status_code == 200 and response.mimetype == "text/html":
@@ -98,11 +102,54 @@ def crawl(client, app, language, credentials):
 def demo_world(app, runner):
     with db.connection_context():
         credentials = {u: p for _, u, p in demo.load(app.config["DATA_DIR"])}
-    from capture.transfer import packaging
     with app.app_context(), db.connection_context():
         body = m.Body.get(m.Body.code == "FXQX")
-        packaging.run_check(body, m.User.get(m.User.username == "transfer"), app.extensions["store"])
+        officer = m.User.get(m.User.username == "transfer")
+        seed_findings(body)
+        packaging.run_check(body, officer, app.extensions["store"])
+        keep_an_old_report_finding(body)
+        seed_verifications(officer, app.config["DATA_DIR"])
     return credentials
+
+
+def seed_findings(body):
+    """Findings whose words are built from parts: values out of rule and an overlong field (a
+    sub-problem each, the field named by its label), a duplicate (a list of 档号), a gap."""
+    first, second, third, *_rest = m.Document.select().where(
+        m.Document.body == body, m.Document.status == "registered").order_by(m.Document.id)
+    m.Document.update(retention="Z", security="X9", year=1800, remarks="注" * 2001).where(
+        m.Document.id == first.id).execute()
+    m.Document.update(doc_number=second.doc_number or "X-1", title=second.title).where(
+        m.Document.id.in_([second.id, third.id])).execute()
+    m.Document.update(item_number=m.Document.item_number + 40).where(m.Document.id == third.id).execute()
+
+
+def keep_an_old_report_finding(body):
+    """A finding as reports kept it before findings had msgids: only the Chinese it was written in."""
+    transfer = packaging.open_transfer(body)
+    report = json.loads(transfer.check_report)
+    report["findings"].insert(0, {"code": "AUTH-FIELD", "severity": "fail", "subject": "J0001",
+                                  "message": "J0001：年度或页数超出范围", "key": "AUTH-FIELD:old",
+                                  "committed": False, "property": "authenticity"})
+    m.Transfer.update(check_report=json.dumps(report, ensure_ascii=False)).where(m.Transfer.id == transfer.id).execute()
+
+
+def seed_verifications(officer, data_dir):
+    """Received packages refused for reasons with names in them, and a verification that failed."""
+    for n, declaration in enumerate(("", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")):
+        root = Path(data_dir) / "verify" / f"language-{n}" / "bag"  # the job removes its folder
+        (root / "data").mkdir(parents=True)
+        (root / "data" / "Report.txt").write_bytes(b"1")
+        (root / "data" / "report.txt").write_bytes(b"2")
+        (root / "bagit.txt").write_text(declaration)
+        (root / "manifest-sha256.txt").write_text("")
+        (root / "bag-info.txt").write_text("Bag-Count: 1\n")
+        (root / "tagmanifest-sha256.txt").write_text("0" * 64 + "  manifest-sha256.txt\n")
+        job = jobs.enqueue(verify_task.KIND, officer, None, {"path": str(root), "name": "bag", "digest": "ab"})
+        verify_task.run(job, None)
+    jobs.fail(jobs.enqueue(verify_task.KIND, officer, None, {"name": "cut.zip"}),
+              N_("出错了：%(reason)s。没有留下任何改动，可以重新开始；如反复出现，请告诉管理员。"),
+              reason="RuntimeError")
 
 
 def test_english_pages_show_no_chinese_but_the_users_data(app, client, demo_world):

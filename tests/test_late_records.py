@@ -128,5 +128,8 @@ def test_nothing_to_add_offers_no_button_and_records_no_failure(app, client, aut
     result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "again")])
     assert result.exit_code == 0 and "没有需要补充移交的内容" in result.output
     assert not Transfer.select().where(Transfer.status == "failed").exists()
+    auth.post("/language", {"language": "en", "next": url}, page=url)
+    response = auth.post(f"{url}/export", page=url, follow_redirects=True)
+    assert "there is nothing to add in a supplementary transfer" in response.get_data(as_text=True)
     assert not AuditEvent.select().where(AuditEvent.action == "transfer.export_failed").exists()
     assert "导出失败" not in client.get(url).get_data(as_text=True)

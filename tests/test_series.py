@@ -1,5 +1,6 @@
 """Expected series (预立卷): the periods a recurring scope item expects, and the gaps named."""
 import datetime as dt
+import json
 
 from capture.records import series
 
@@ -208,3 +209,11 @@ def test_the_transfer_check_names_the_missing_periods_and_they_can_become_a_comm
     assert [f.severity for f in found] == ["fail"]
     assert "缺 4 期：1月2日、1月3日、1月4日、1月5日" in found[0].message  # up to the dissolution
     assert found[0].committable
+    # Kept as dates, the periods are written the reader's way when the report is read.
+    from capture.i18n import fill
+    kept = json.loads(json.dumps(report.as_dict(), ensure_ascii=False))["findings"]
+    finding = next(f for f in kept if f["code"] == "COMP-SERIES")
+    app.config["LANGUAGE"] = "en"
+    with app.test_request_context():
+        english = fill(finding["template"], finding["params"])
+    assert "Jan 2, Jan 3, Jan 4, Jan 5" in english and "月" not in english

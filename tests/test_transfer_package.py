@@ -1,6 +1,7 @@
 """The transfer package: BagIt validity, the catalogue, digests that must match, interrupted exports."""
 import csv
 import getpass
+import gettext
 import re
 import uuid
 import json
@@ -480,6 +481,12 @@ def test_verify_validates_metadata_xml_against_the_schema(app, flood, tmp_path):
     broken = verify.verify(result.path)
     failures = " ".join(m for s, m in broken.problems if s == "fail")
     assert "metadata.xml 不符合模式 capture-metadata-1.xsd" in failures and "页数" in failures
+    # In English the sentence and its "line N:" are English; lxml's own words follow as a detail.
+    english = gettext.translation("messages", str(Path(verify.__file__).parents[1] / "translations"),
+                                  languages=["en"])
+    failures = " ".join(m for s, m in broken.messages(english.gettext) if s == "fail")
+    assert re.search(r"metadata.xml does not validate against capture-metadata-1.xsd: line \d+: ", failures)
+    assert "第" not in failures and "行" not in failures
 
 
 def _refresh_manifests(root):

@@ -95,6 +95,13 @@ def test_commitment_round_trip_ends_in_a_supplementary_package(app, client, auth
     assert auth.post(f"{url}/export", page=url).status_code == 302
     work(app)  # what `capture worker` does
     assert Transfer.get().status == "failed" and "工作总结" in Transfer.get().message
+    page = client.get(url).get_data(as_text=True)
+    assert "检测有 1 项不通过且未作承诺，不能导出：归档范围要求的“工作总结”尚无已登记的文件" in page
+    auth.post("/language", {"language": "en", "next": url}, page=url)
+    page = client.get(url).get_data(as_text=True)
+    assert ("Failures of the check neither fixed nor covered by a commitment: 1; the package cannot be "
+            "exported: “工作总结”, required by the archiving scope, has no registered document") in page
+    auth.post("/language", {"language": "zh_Hans", "next": url}, page=url)
 
     key = f"COMP-SCOPE:s{summary_scope.id}"
     due = (dt.date.today() + dt.timedelta(days=30)).isoformat()
@@ -244,6 +251,22 @@ def test_the_verify_page_speaks_the_users_language_and_escapes_names(app, client
     assert "Extra file: data/evil\\n\\u202etxt.exe" in html and "\u202e" not in html
     truncated = io.BytesIO(b"PK\x03\x04" + b"\x00" * 100)
     assert "The zip file is incomplete or damaged" in verified(app, client, auth, {"package": (truncated, "cut.zip")})
+
+
+def test_a_verification_that_failed_says_so_in_the_users_language(app, client, auth, flood, monkeypatch):
+    from capture.models import User
+    from capture.transfer import verify_task
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk gone")
+    monkeypatch.setattr(verify_task.verifier, "verify", broken)
+    User.update(language="en").where(User.username == "officer").execute()
+    auth.login("officer")
+    html = verified(app, client, auth, {"package": (io.BytesIO(b"PK"), "x.zip")})
+    assert "Something went wrong: RuntimeError. Nothing was changed" in html and "出错了" not in html
+    User.update(language="zh_Hans").where(User.username == "officer").execute()
+    html = client.get(re.search(r'action="(/transfers/verify/jobs/\d+)/restart"', html).group(1)).get_data(as_text=True)
+    assert "出错了：RuntimeError。" in html  # kept as a message, read in whichever language the reader has now
 
 
 def test_the_check_report_reads_like_a_report_failures_first_passes_folded(client, auth, flood):

@@ -1,12 +1,18 @@
 """`verify` judges any BagIt bag an archive may receive, not only ours."""
+import gettext
 import hashlib
+import re
 import unicodedata
 import zipfile
+from pathlib import Path
 
 import bagit
 import pytest
 
 from capture.transfer.verify import verify
+
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "capture" / "translations"
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff01-\uff5e]")
 
 
 def make_bag(root, files, version="1.0", encoding="utf-8", algorithms=("sha256",), info=None):
@@ -256,3 +262,26 @@ def test_a_member_whose_bytes_are_damaged_in_the_zip_is_named(tmp_path):
     package.write_bytes(bytes(data))
     result = verify(package)
     assert not result.valid and "文件已损坏，无法读完：data/a.txt" in messages(result, "fail")
+
+
+def in_english(result):
+    """The findings as the web page and `verify --language en` write them."""
+    catalogue = gettext.translation("messages", str(TRANSLATIONS), languages=["en"])
+    return " ".join(m for _, m in result.messages(catalogue.gettext))
+
+
+def test_lists_of_names_and_an_empty_file_are_written_the_readers_way(tmp_path):
+    root = make_bag(tmp_path / "bag", {"Report.txt": b"1", "report.txt": b"2"})
+    (root / "tagmanifest-sha256.txt").write_text(
+        f"{hashlib.sha256((root / 'manifest-sha256.txt').read_bytes()).hexdigest()}  manifest-sha256.txt\n")
+    (root / "bag-info.txt").write_text("Source-Organization: 测试\n", encoding="utf-8")
+    (root / "fetch.txt").write_text("", encoding="utf-8")
+    result = verify(root)
+    assert "data/Report.txt、data/report.txt" in messages(result) and "bag-info.txt、bagit.txt" in messages(result)
+    english = in_english(result)
+    assert "data/Report.txt, data/report.txt" in english and "bag-info.txt, bagit.txt" in english
+    assert not CJK.search(english.replace("测试", ""))
+    (root / "bagit.txt").write_text("")
+    emptied = verify(root)
+    assert "实际为：（空）" in messages(emptied, "fail")
+    assert "(empty)" in in_english(emptied) and not CJK.search(in_english(emptied))

@@ -1,6 +1,8 @@
 """The JSON shapes the API answers with (described field by field in openapi.py)."""
 from flask import url_for
 
+from capture.i18n import kept_text
+
 TRANSFER_DOWNLOADABLE = ("exported", "received")
 
 
@@ -82,7 +84,7 @@ def transfer(item):
     """A transfer's status; the package link appears once it is exported."""
     ready = item.status in TRANSFER_DOWNLOADABLE and bool(item.package_path)
     return {"id": item.id, "kind": item.kind, "status": item.status, "progress": item.progress,
-            "message": item.message, "started_at": timestamp(item.started_at),
+            "message": kept_text(item.message), "started_at": timestamp(item.started_at),
             "finished_at": timestamp(item.finished_at), "item_count": item.item_count,
             "file_count": item.file_count, "package_sha256": item.package_sha256 or None,
             "package_size": item.package_size or None,

@@ -70,7 +70,7 @@ class Param:
         if not re.fullmatch(NO_CONTROL, raw):
             raise ValueError(_("含有控制字符。"))
         if self.enum and raw not in self.enum:
-            raise ValueError(_("应为以下之一：%(values)s。", values="、".join(self.enum)))
+            raise ValueError(_("应为以下之一：%(values)s。", values=_("、").join(self.enum)))
         if self.max_length is not None and len(raw) > self.max_length:
             raise ValueError(_("最多 %(n)s 个字符。", n=self.max_length))
         return raw
@@ -149,7 +149,7 @@ def form_fields(allowed):
         if name == "files":
             errors[name] = [_("文件应作为 multipart 的文件部分上传，并带上文件名。")]
         elif name not in allowed:
-            errors[name] = [_("未知字段。可用字段：%(names)s。", names="、".join(allowed))]
+            errors[name] = [_("未知字段。可用字段：%(names)s。", names=_("、").join(allowed))]
         elif len(request.form.getlist(name)) > 1:
             errors[name] = [_("该字段只能提交一次。")]
     if errors:

@@ -224,8 +224,8 @@ def _risks_by_liaison(ctx):
 def _notify_at_risk(ctx, per_user, languages):
     rows = []
     for user_id, entries in per_user.items():
-        names = "、".join(f.name for f, _reasons in entries[:RISK_NAMES_SHOWN])
         with notify.speaking(languages[user_id]):
+            names = _("、").join(f.name for f, _reasons in entries[:RISK_NAMES_SHOWN])
             message = _("%(n)s 个临时机构存在风险：%(names)s", n=len(entries), names=names)
             if len(entries) > RISK_NAMES_SHOWN:
                 message += _(" 等")

@@ -105,7 +105,7 @@ def raise_to_admins(report, today, link=""):
         with notify.speaking(language):
             message = _("文件完整性检查发现 %(damaged)s 个文件损坏、%(missing)s 个文件缺失，涉及：%(codes)s",
                         damaged=len(report.damaged), missing=len(report.missing),
-                        codes="、".join(codes) or _("未登记的文件"))
+                        codes=_("、").join(codes) or _("未登记的文件"))
         rows.append(notify.row(user_id, "fixity", f"fixity:{today}:{slice_name}:{user_id}", message,
                                link))
     with db.atomic():

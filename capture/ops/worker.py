@@ -11,10 +11,11 @@ import threading
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import force_locale, gettext as _
+from flask_babel import force_locale
 
 from capture import jobs
 from capture.db import db
+from capture.i18n import N_
 from capture.records.imports import tasks as import_tasks
 from capture.transfer import packaging, verify_task
 
@@ -55,8 +56,8 @@ def run_next(app, name=None):
                     HANDLERS[job.kind](job, app)
             except Exception as exc:
                 log.exception("job %s (%s) failed", job.id, job.kind)
-                jobs.fail(job, _("出错了：%(reason)s。没有留下任何改动，可以重新开始；如反复出现，请告诉管理员。",
-                                 reason=exc.__class__.__name__))
+                jobs.fail(job, N_("出错了：%(reason)s。没有留下任何改动，可以重新开始；如反复出现，请告诉管理员。"),
+                          reason=exc.__class__.__name__)
             finally:
                 stop.set()
             return job

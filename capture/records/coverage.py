@@ -102,7 +102,7 @@ def filing_plan(body, today):
         body_name=body.name, fonds_code=body.fonds_code, kind=str(labels.KIND.get(body.kind, body.kind)),
         established_on=body.established_on.isoformat(),
         expected_end=body.expected_end.isoformat() if body.expected_end else "",
-        liaison="、".join(u.display_name for u in liaisons), made_on=today.isoformat(),
+        liaison=_("、").join(u.display_name for u in liaisons), made_on=today.isoformat(),
         items=[PlanItem(line.item.name, line.item.required,
                         str(labels.RECURRENCE[line.item.recurrence]) if line.item.recurrence else "",
                         line.item.starts_on.isoformat() if line.item.starts_on else "",

@@ -24,7 +24,7 @@ class DuplicateContent(RegistrationError):
     """
 
     def __init__(self, matches, stored):
-        codes = "、".join(sorted({d.reference_code for _name, d in matches}))
+        codes = _("、").join(sorted({d.reference_code for _name, d in matches}))
         super().__init__({"files": [_("所选文件与本机构已登记的 %(codes)s 内容相同。确属另一件文件的，请确认后仍然登记；否则请取消。",
                                       codes=codes)]})
         self.matches, self.stored = matches, stored

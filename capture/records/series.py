@@ -8,7 +8,8 @@ briefing until Sunday. A body dissolved mid-period owes the part of it that it l
 import datetime as dt
 from dataclasses import dataclass
 
-from babel.dates import format_interval, format_skeleton
+from capture.i18n import period_label
+
 
 # Stored in ScopeItem.recurrence; "" is a plain scope item (covered by any one document).
 RECURRENCES = ("", "once", "daily", "weekly", "per_meeting")
@@ -81,6 +82,4 @@ def status(recurrence, starts_on, today, dates, ends_on=None):
 
 def label(period, locale):
     """A period as people say it: 2月3日 / Feb 3 for a day, 2月2日至8日 / Feb 2 – 8 for a week."""
-    if period.start == period.end:
-        return format_skeleton("MMMd", period.start, locale=locale)
-    return format_interval(period.start, period.end, "MMMd", locale=locale)
+    return period_label(period.start, period.end, locale)

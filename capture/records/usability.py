@@ -12,29 +12,31 @@ from lxml import etree
 from PIL import Image
 from pypdf import PdfReader
 
-from capture.i18n import N_
+from capture.i18n import N_, message
 
 # Long-term formats of STANDARDS.md; plain PDF only counts as PDF/A.
 LONG_TERM_KINDS = {"ofd", "pdfa", "jpeg", "tiff", "wav", "mp3", "mp4", "xml"}
 EXECUTABLE_KINDS = {"exe", "elf", "macho", "script"}
 EXECUTABLE_SUFFIXES = {".exe", ".com", ".bat", ".cmd", ".scr", ".msi", ".dll", ".ps1", ".vbs",
                        ".js", ".jse", ".wsf", ".sh", ".jar", ".app", ".apk", ".lnk"}
+# Msgids: a finding names the kind in its reader's language.
 KIND_NAMES = {"pdf": "PDF", "pdfa": "PDF/A", "jpeg": "JPEG", "png": "PNG", "tiff": "TIFF",
               "gif": "GIF", "mp4": "MP4", "ofd": "OFD", "ooxml": "Office Open XML",
-              "zip": "ZIP 压缩包", "wav": "WAV", "mp3": "MP3", "xml": "XML", "ole": "旧版 Office",
-              "exe": "Windows 可执行程序", "elf": "Linux 可执行程序", "macho": "macOS 可执行程序",
-              "script": "脚本", "unknown": "无法识别的格式"}
+              "zip": N_("ZIP 压缩包"), "wav": "WAV", "mp3": "MP3", "xml": "XML", "ole": N_("旧版 Office"),
+              "exe": N_("Windows 可执行程序"), "elf": N_("Linux 可执行程序"), "macho": N_("macOS 可执行程序"),
+              "script": N_("脚本"), "unknown": N_("无法识别的格式")}
 _MACHO = {b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe"}
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 # What an inspection's result depends on besides the bytes: the readers and these rules. A result
 # recorded under other readers is not reused (see remembered()); bump "rules" when inspect() changes.
-READERS = f"rules 2; pypdf {pypdf.__version__}; Pillow {PIL.__version__}; lxml {etree.__version__}"
+READERS = f"rules 3; pypdf {pypdf.__version__}; Pillow {PIL.__version__}; lxml {etree.__version__}"
 
 
 @dataclass
 class Inspection:
-    """What a file turned out to be and what is wrong with it: [(code, severity, message)]."""
+    """What a file turned out to be and what is wrong with it: [(code, severity, message)], a
+    message a msgid or an i18n.message() (with its values), shown in the reader's language."""
     kind: str
     problems: list = field(default_factory=list)
     pages: int | None = None   # a PDF's page count, read from the file
@@ -77,14 +79,16 @@ def inspect(path, original_name):
     result = Inspection(kind)
     suffix = PurePath(original_name).suffix.lower()
     if kind in EXECUTABLE_KINDS or suffix in EXECUTABLE_SUFFIXES:
-        result.problems.append(("SEC-EXECUTABLE", "fail", f"是可执行文件或脚本（{KIND_NAMES.get(kind, suffix)}）"))
+        result.problems.append(("SEC-EXECUTABLE", "fail", message(N_("是可执行文件或脚本（%(label)s）"),
+                                                                  label=KIND_NAMES.get(kind, suffix))))
         return result
     opener = OPENERS.get(kind)
     if opener:
         try:
             opener(path, result)
         except Exception as exc:  # any reader error means the file does not open
-            result.problems.append(("USE-OPEN", "fail", f"无法作为 {KIND_NAMES[kind]} 打开：{_short(exc)}"))
+            result.problems.append(("USE-OPEN", "fail", message(N_("无法作为 %(label)s 打开：%(error)s"),
+                                                              label=KIND_NAMES[kind], error=_short(exc))))
     elif kind == "unknown":
         result.problems.append(("USE-FORMAT", "warning", N_("无法从内容识别文件格式")))
     return result
@@ -111,7 +115,18 @@ def remembered(text):
     return Inspection(kept["kind"], [tuple(problem) for problem in kept["problems"]], kept.get("pages"))
 
 
+class Broken(ValueError):
+    """What our own reading found wrong with a file (a msgid and its values); a reader library's
+    error is shown in its own words, after the sentence that says the file does not open."""
+
+    def __init__(self, msgid, **params):
+        super().__init__(msgid % params if params else msgid)
+        self.msgid, self.params = msgid, params
+
+
 def _short(exc):
+    if isinstance(exc, Broken):
+        return message(exc.msgid, **exc.params)
     text = str(exc) or exc.__class__.__name__
     return text[:120]
 
@@ -123,29 +138,30 @@ def _open_pdf(path, result):
         return
     result.pages = len(reader.pages)
     if result.pages == 0:
-        raise ValueError("没有页面")
+        raise Broken(N_("没有页面"))
     metadata = reader.xmp_metadata
     if metadata is not None and b"pdfaid" in metadata.stream.get_data():
         missing = pdfa_gaps(reader)
         if missing:
             # The XMP flag alone is a claim: ISO 19005-1 §6.2.2 asks for an OutputIntent and
             # §6.3.4 for every font embedded; without them the file is a plain PDF.
-            result.problems.append(("USE-PDFA", "warning", f"声明为 PDF/A，但{'；'.join(missing)}，实际不是 PDF/A"))
+            result.problems.append(("USE-PDFA", "warning", message(N_("声明为 PDF/A，但%(gaps)s，实际不是 PDF/A"),
+                                                                 gaps=missing)))
         else:
             result.kind = "pdfa"
 
 
 def pdfa_gaps(reader):
     """What a PDF declaring PDF/A lacks of the two things checked here: an OutputIntent with its
-    ICC profile (ISO 19005-1 §6.2.2) and embedded fonts (§6.3.4)."""
+    ICC profile (ISO 19005-1 §6.2.2) and embedded fonts (§6.3.4); each an i18n.message()."""
     missing = []
     intents = reader.trailer["/Root"].get("/OutputIntents") or []
     if not any(i.get_object().get("/S") in ("/GTS_PDFA1", "/GTS_PDFA") and "/DestOutputProfile" in i.get_object()
                for i in intents):
-        missing.append("缺少 OutputIntent（输出意图及 ICC 配置文件）")
+        missing.append(message(N_("缺少 OutputIntent（输出意图及 ICC 配置文件）")))
     loose = sorted(_unembedded_fonts(reader))
     if loose:
-        missing.append(f"字体未嵌入：{'、'.join(loose[:5])}")
+        missing.append(message(N_("字体未嵌入：%(fonts)s"), fonts=loose[:5]))
     return missing
 
 
@@ -198,18 +214,18 @@ def _open_mp4(path, result):
                 boxes.add(name)
                 break
             if size < 8:
-                raise ValueError("盒结构损坏")
+                raise Broken(N_("盒结构损坏"))
             boxes.add(name)
             if name == b"moov" and size - 8 <= MOOV_LIMIT:
                 moov = f.read(size - 8)
             else:
                 f.seek(size - 8, 1)
     if b"ftyp" not in boxes or b"moov" not in boxes:
-        raise ValueError("缺少 ftyp 或 moov 盒")
+        raise Broken(N_("缺少 ftyp 或 moov 盒"))
     if not playable_tracks(moov):
         # ISO/IEC 14496-12 §8.3: the media lives in tracks (trak); a movie without one that has
         # samples of sound or pictures opens but plays nothing.
-        result.problems.append(("USE-TRACK", "fail", "没有含样本的音频或视频轨道（trak），无法播放"))
+        result.problems.append(("USE-TRACK", "fail", N_("没有含样本的音频或视频轨道（trak），无法播放")))
 
 
 def _children(data):
@@ -260,7 +276,7 @@ def _open_zip(path, result):
             result.problems.append(("USE-COMPRESSED", "warning", N_("是压缩包；移交的电子档案应解压后逐件登记")))
         broken = archive.testzip()
         if broken:
-            raise ValueError(f"{broken} 已损坏")
+            raise Broken(N_("压缩包中的 %(name)s 已损坏"), name=broken)
 
 
 def _open_xml(path, result):
@@ -271,7 +287,7 @@ def _open_xml(path, result):
 def _open_wav(path, result):
     with open(path, "rb") as f:
         if f.read(12)[8:12] != b"WAVE":
-            raise ValueError("不是 WAVE 数据")
+            raise Broken(N_("不是 WAVE 数据"))
         chunks = {}
         while header := f.read(8):
             if len(header) < 8:
@@ -280,7 +296,7 @@ def _open_wav(path, result):
             chunks[name] = size
             f.seek(size + (size & 1), 1)
     if b"fmt " not in chunks or not chunks.get(b"data"):
-        result.problems.append(("USE-TRACK", "fail", "没有音频数据（缺少 fmt 或 data 块），无法播放"))
+        result.problems.append(("USE-TRACK", "fail", N_("没有音频数据（缺少 fmt 或 data 块），无法播放")))
 
 
 OPENERS = {"pdf": _open_pdf, "jpeg": _open_image, "png": _open_image, "tiff": _open_image,

@@ -11,7 +11,7 @@ from peewee import JOIN
 from capture.models import (CARRIERS, DOCUMENT_STATUSES, RETENTIONS, SECURITY_LEVELS, Category,
                             Document, File, ScopeItem, now)
 from capture import clock
-from capture.i18n import N_
+from capture.i18n import MORE, N_, fill, message as sub_message, period
 from capture.records import coverage, lifecycle, series, usability
 
 PROPERTIES = ("authenticity", "completeness", "usability", "security")
@@ -20,7 +20,9 @@ PREFIX = {"AUTH": "authenticity", "COMP": "completeness", "USE": "usability", "S
 NOT_COMMITTABLE = {"AUTH-DIGEST", "AUTH-MISSING", "AUTH-SIZE", "SEC-VIRUS", "SEC-EXECUTABLE"}
 REFERENCE_CODE = re.compile(r"^[A-Z0-9]{4}-[A-Z]{1,4}·\d{4}-(Y|D30|D10)(-[A-Z0-9]{1,10})?-\d{4}$")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-LIMITS = {"title": 500, "doc_number": 100, "responsible": 200, "remarks": 2000}
+# Longest text a field may hold, with its label (a msgid: a finding names it in the reader's language).
+LIMITS = {"title": (N_("题名"), 500), "doc_number": (N_("文号"), 100), "responsible": (N_("责任者"), 200),
+          "remarks": (N_("备注"), 2000)}
 VAGUE_RESPONSIBLE = {"本局", "本委", "本办", "本单位", "本部", "我局", "我单位"}
 CLAMSCAN_BATCH = 200
 
@@ -63,9 +65,9 @@ class Report:
     inspections: dict = field(default_factory=dict)
 
     def add(self, code, severity, subject, message, key="", **params):
-        """Record a finding; `message` is a msgid (N_) filled with `params`, lists joined with 、."""
-        chinese = {k: "、".join(v) if isinstance(v, list) else v for k, v in params.items()}
-        self.findings.append(Finding(code, severity, subject, message % chinese if params else message,
+        """Record a finding; `message` is a msgid (N_) filled with `params` (see i18n.fill): kept
+        in Chinese, and as msgid and values for other languages."""
+        self.findings.append(Finding(code, severity, subject, fill(message, params, str, "zh_Hans"),
                                      f"{code}:{key}", template=message, params=params))
 
     @property
@@ -151,6 +153,11 @@ def run(body, store, progress=None, scanner=None, verify_digests=True, documents
     return report
 
 
+def _first(items, n=20):
+    """The first `n` of a list shown in a finding, and MORE when there are more."""
+    return items[:n] + [MORE] if len(items) > n else items
+
+
 def _passed(report, code, message, **params):
     if not any(f.code == code and f.severity != "pass" for f in report.findings):
         report.add(code, "pass", "", message, **params)
@@ -166,18 +173,18 @@ def _check_metadata(report, body, documents):
                        f"d{doc.id}", ref=ref, expected=expected)
         problems = []
         if doc.retention not in RETENTIONS:
-            problems.append(f"保管期限“{doc.retention}”不是规定值")
+            problems.append(sub_message(N_("保管期限“%(value)s”不是规定值"), value=doc.retention))
         if doc.security not in SECURITY_LEVELS:
-            problems.append(f"密级“{doc.security}”不是规定值")
+            problems.append(sub_message(N_("密级“%(value)s”不是规定值"), value=doc.security))
         if doc.carrier not in CARRIERS or doc.status not in DOCUMENT_STATUSES:
-            problems.append("载体或状态不是规定值")
+            problems.append(sub_message(N_("载体或状态不是规定值")))
         if not 1900 <= (doc.year or 0) <= 2100 or (doc.pages or 0) < 0:
-            problems.append("年度或页数超出范围")
-        problems += [f"{name}超过 {limit} 个字符" for name, limit in LIMITS.items()
-                     if len(getattr(doc, name) or "") > limit]
+            problems.append(sub_message(N_("年度或页数超出范围")))
+        problems += [sub_message(N_("%(label)s超过 %(limit)s 个字符"), label=label, limit=limit)
+                     for name, (label, limit) in LIMITS.items() if len(getattr(doc, name) or "") > limit]
         if problems:
             report.add("AUTH-FIELD", "fail", ref, N_("%(ref)s：%(problems)s"), f"d{doc.id}", ref=ref,
-                       problems="；".join(problems))
+                       problems=problems)
         dirty = [label for name, label in (("title", N_("题名")), ("responsible", N_("责任者")),
                                            ("doc_number", N_("文号")), ("remarks", N_("备注")))
                  if CONTROL.search(getattr(doc, name) or "")]
@@ -195,9 +202,9 @@ def _check_metadata(report, body, documents):
             seen[(doc.doc_number.strip(), doc.title.strip())].append(doc)
     for (number, title), docs in seen.items():
         if len(docs) > 1:
-            refs = "、".join(d.reference_code for d in docs)
-            report.add("AUTH-DUPLICATE", "fail", refs, N_("文号“%(number)s”、题名“%(title)s”重复登记：%(refs)s"),
-                       f"d{docs[1].id}", number=number, title=title, refs=refs)
+            refs = [d.reference_code for d in docs]
+            report.add("AUTH-DUPLICATE", "fail", "、".join(refs),
+                       N_("文号“%(number)s”、题名“%(title)s”重复登记：%(refs)s"), f"d{docs[1].id}", number=number, title=title, refs=refs)
     _passed(report, "AUTH-REFCODE", N_("全部档号格式正确且与分类、件号一致"))
     _passed(report, "AUTH-FIELD", N_("元数据类型、长度和取值均符合要求"))
 
@@ -210,8 +217,8 @@ def _check_untransferred(report, body, documents):
     report.totals["transferred"] = len(documents) - len(waiting)
     report.totals["pending"] = len(waiting)
     if waiting:
-        refs = "、".join(d.reference_code for d in waiting[:20]) + ("……" if len(waiting) > 20 else "")
-        report.add("COMP-PENDING", "warning", refs,
+        refs = _first([d.reference_code for d in waiting])
+        report.add("COMP-PENDING", "warning", "、".join(refs),
                    N_("%(n)s 件未移交（移交包导出后登记），须导出补充移交包：%(refs)s"), "pending",
                    n=len(waiting), refs=refs)
     else:
@@ -239,7 +246,7 @@ def _check_completeness(report, body, documents):
     for key, present in sorted(numbers.items()):
         gaps = sorted(set(range(1, max(present) + 1)) - present)
         if gaps:
-            shown = "、".join(f"{n:04d}" for n in gaps[:20]) + ("……" if len(gaps) > 20 else "")
+            shown = _first([f"{n:04d}" for n in gaps])
             report.add("COMP-GAP", "fail", f"{body.fonds_code}-{key}", N_("%(cls)s 的件号不连续，缺少 %(numbers)s"),
                        key, cls=f"{body.fonds_code}-{key}", numbers=shown)
     covered = {d.scope_item_id for d in documents if d.status == "registered"}
@@ -276,7 +283,7 @@ def _check_series(report, body, documents, today):
     for item in items.order_by(ScopeItem.sort):
         status = coverage.series_status(item, body, dates[item.id], today)
         if status.missing:
-            named = [series.label(p, "zh_Hans") for p in status.missing[:series.NAMED]]
+            named = [period(p.start, p.end) for p in status.missing[:series.NAMED]]
             report.add("COMP-SERIES", "fail", item.name,
                        N_("“%(name)s”按归档计划应逐期归档，应有 %(expected)s 期，缺 %(missing)s 期：%(periods)s"),
                        f"s{item.id}-series", name=item.name, expected=status.expected,
@@ -328,7 +335,7 @@ def _check_files(report, store, files, progress, verify_digests=True):
             N_("%(n)s 个文件的摘要在复制进移交包时逐一核对，与登记时一致"), n=len(files))
     if formats:
         _passed(report, "USE-OPEN", N_("全部文件均可正常打开（%(formats)s）"),
-                formats=[f"{k} {v}" for k, v in formats.most_common()])
+                formats=[sub_message(N_("%(label)s %(n)s"), label=k, n=v) for k, v in formats.most_common()])
     else:
         _passed(report, "USE-OPEN", N_("全部文件均可正常打开"))
     _passed(report, "USE-ENCRYPTED", N_("没有加密或设密码的文件"))

@@ -12,6 +12,7 @@ from peewee import Case
 
 from capture import audit, clock, jobs
 from capture.db import db, is_postgres
+from capture.i18n import N_, fill, keep, message
 from capture.models import Body, Document, File, Transfer, now
 from capture.records import lifecycle
 from exporters import bag, catalogue, forms, history, metadata, metadata_xml, report as report_writer
@@ -25,7 +26,22 @@ EXPORTABLE = ("dissolved", "transferred")
 
 
 class ExportError(Exception):
-    """An export could not start or did not finish; the message says why."""
+    """An export could not start or did not finish: a msgid and its values say why (str() is the
+    Chinese, for the command line and the audit trail; `kept` for a page in any language)."""
+
+    def __init__(self, msgid, **params):
+        super().__init__(fill(msgid, params, str, "zh_Hans") if params else msgid)
+        self.msgid, self.params = msgid, params
+
+    @property
+    def kept(self):
+        """The message as Transfer.message keeps it (see i18n.keep)."""
+        return keep(self.msgid, **self.params)
+
+    @property
+    def text(self):
+        """The message in the reader's language."""
+        return fill(self.msgid, self.params)
 
 
 class ExportBusy(ExportError):
@@ -83,7 +99,7 @@ def operator_name(user, operator=""):
     named on the command line; never a placeholder (DA/T 70: the check names who ran it)."""
     name = user.display_name if user else (operator or "").strip()
     if not name:
-        raise ExportError("请指明操作人（--operator 姓名或用户名）。")
+        raise ExportError(N_("请指明操作人（--operator 姓名或用户名）。"))
     return name
 
 
@@ -128,17 +144,17 @@ def claim(body, user, operator=""):
     """Take the body's export for this process; ExportBusy when another one is running."""
     run_by = operator_name(user, operator)
     if body.status not in EXPORTABLE:
-        raise ExportError("只有已确认撤销的机构才能导出移交包。")
+        raise ExportError(N_("只有已确认撤销的机构才能导出移交包。"))
     previous = lifecycle.last_export(body)
     if previous is not None and not lifecycle.pending_count(body):
         # Refused before a transfer is opened: nothing to add is not a failed export.
-        raise NothingToAdd(f"本机构的移交包已导出（{Path(previous.package_path).name}），"
-                           "此后没有登记新的文件，没有需要补充移交的内容。")
+        raise NothingToAdd(N_("本机构的移交包已导出（%(package)s），此后没有登记新的文件，没有需要补充移交的内容。"),
+                           package=Path(previous.package_path).name)
     with db.atomic():
         _lock(body)
         transfer = open_transfer(body)
         if transfer is not None and is_running(transfer):
-            raise ExportBusy("该机构的移交包正在导出，请稍候，不要重复操作。")
+            raise ExportBusy(N_("该机构的移交包正在导出，请稍候，不要重复操作。"))
         if transfer is None:
             transfer = Transfer.create(body=body, run_by=user, kind=_kind(body))
         transfer.status, transfer.progress, transfer.message = "exporting", 0, checks.N_("正在检测")
@@ -192,7 +208,7 @@ def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None)
         ids = ([d.id for d in lifecycle.pending(body)] if transfer.kind == "supplementary"
                else None)
         if ids == []:
-            raise NothingToAdd("此后没有登记新的文件，没有需要补充移交的内容。")
+            raise NothingToAdd(N_("此后没有登记新的文件，没有需要补充移交的内容。"))
         result = _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents)
     except NothingToAdd:
         # Not a failure: the transfer goes back to waiting, and no failure is recorded.
@@ -200,15 +216,20 @@ def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None)
             Transfer.id == transfer.id).execute()
         raise
     except Exception as exc:
-        message = (f"{exc.label} 的文件内容与登记时的摘要不一致（{exc.bag_path}），导出已停止"
-                   if isinstance(exc, bag.DigestMismatch) else str(exc))
-        with db.atomic():
-            Transfer.update(status="failed", message=message, finished_at=now()).where(
-                Transfer.id == transfer.id).execute()
-            audit.record("transfer.export_failed", transfer, {"message": message}, user=user, body=body)
         if isinstance(exc, ExportError):
+            error = exc
+        elif isinstance(exc, bag.DigestMismatch):
+            error = ExportError(N_("%(ref)s 的文件内容与登记时的摘要不一致（%(path)s），导出已停止"),
+                                ref=exc.label, path=exc.bag_path)
+        else:  # the library's or the system's own words, after our sentence
+            error = ExportError(N_("导出未完成：%(error)s"), error=str(exc) or exc.__class__.__name__)
+        with db.atomic():
+            Transfer.update(status="failed", message=error.kept, finished_at=now()).where(
+                Transfer.id == transfer.id).execute()
+            audit.record("transfer.export_failed", transfer, {"message": str(error)}, user=user, body=body)
+        if error is exc:
             raise
-        raise ExportError(message) from exc
+        raise error from exc
     return result
 
 
@@ -219,8 +240,8 @@ def _check(transfer, store, documents):
     _same, report = run_check(transfer.body, transfer.run_by, store, verify_digests=False,
                               documents=documents, operator=transfer.operator)
     if report.uncovered:
-        raise ExportError("检测有 %d 项不通过且未作承诺，不能导出：%s" % (
-            len(report.uncovered), "；".join(f.message for f in report.uncovered[:5])))
+        raise ExportError(N_("检测有 %(n)s 项不通过且未作承诺，不能导出：%(problems)s"), n=len(report.uncovered),
+                          problems=[message(f.template, **f.params) for f in report.uncovered[:5]])
     return report
 
 
@@ -437,17 +458,20 @@ def write_again(transfer, out_dir, zip_package, user=None, operator=""):
     done_by = operator_name(user, operator)
     source = Path(transfer.package_path)
     if transfer.status not in ("exported", "received") or not source.exists():
-        raise ExportError("该移交尚未导出，或其移交包已不在原处，无法另存。")
+        raise ExportError(N_("该移交尚未导出，或其移交包已不在原处，无法另存。"))
     if source.is_file() == bool(zip_package):
-        raise ExportError(f"移交包 {source.name} 已是{'压缩包' if zip_package else '文件夹'}形式。")
+        raise ExportError(N_("移交包 %(name)s 已是压缩包形式。") if zip_package else
+                          N_("移交包 %(name)s 已是文件夹形式。"), name=source.name)
     checked = verifier.verify(source)
     if not checked.valid:
-        raise ExportError(f"原移交包 {source.name} 校验未通过，不能另存："
-                          + "；".join(m for severity, m in checked.problems if severity == "fail")[:500])
+        raise ExportError(N_("原移交包 %(name)s 校验未通过，不能另存：%(problems)s"), name=source.name,
+                          problems=[message(msgid, **params) for severity, msgid, params in checked.findings
+                                    if severity == "fail"][:5])
     name = source.name.removesuffix(".zip")
     target = Path(out_dir) / (f"{name}.zip" if zip_package else name)
     if target.exists() or register_path(target).exists():
-        raise ExportError(f"{out_dir} 中已有 {target.name} 或它的登记表，请换一个输出目录。")
+        raise ExportError(N_("%(folder)s 中已有 %(name)s 或它的登记表，请换一个输出目录。"), folder=str(out_dir),
+                          name=target.name)
     result = bag.rewrite(source, out_dir, name, zip_package)
     folder = source if zip_package else result.path
     with open(folder / "data/metadata/items.json", encoding="utf-8") as src:
@@ -496,7 +520,7 @@ def run_job(job, app):
 def mark_received(transfer, user):
     """The archive has received the package; with nothing promised still open, the body is transferred."""
     if transfer.status != "exported":
-        raise ExportError("只有已导出的移交包才能确认接收。")
+        raise ExportError(N_("只有已导出的移交包才能确认接收。"))
     body = transfer.body
     with db.atomic():
         transfer.status, transfer.received_at, transfer.received_by = "received", now(), user

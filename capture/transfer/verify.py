@@ -19,6 +19,7 @@ from types import SimpleNamespace
 
 import bagit
 
+from capture.i18n import fill, message
 from .bagsource import N_, FolderSource, Limits, Unreadable, is_junk, open_source, unsafe  # noqa: F401
 
 CHUNK = 1024 * 1024
@@ -48,8 +49,7 @@ class Verification:
         return not any(severity == "fail" for severity, _, _ in self.findings)
 
     def _add(self, severity, msgid, params):
-        self.findings.append((severity, msgid, {k: shown(v) if isinstance(v, str) else v
-                                                for k, v in params.items()}))
+        self.findings.append((severity, msgid, _shown_values(params)))
 
     def fail(self, msgid, **params):
         self._add("fail", msgid, params)
@@ -60,15 +60,28 @@ class Verification:
     def note(self, msgid, **params):
         self._add("info", msgid, params)
 
-    def messages(self, translate=lambda msgid: msgid):
-        """(severity, message) in the language of `translate` (a gettext), names escaped."""
-        return [(severity, translate(msgid) % {k: translate(v) if k == "why" else v for k, v in params.items()})
-                for severity, msgid, params in self.findings]
+    def messages(self, translate=str):
+        """(severity, message) in the language of `translate` (a gettext), names escaped; lists of
+        names are joined the language's way (see i18n.fill)."""
+        return [(severity, fill(msgid, params, translate)) for severity, msgid, params in self.findings]
 
     @property
     def problems(self):
         """(severity, message) in Chinese, the package's own language."""
         return self.messages()
+
+
+def _shown_values(params):
+    """A message's values with every name in them made safe to show (see shown())."""
+    def safe(value):
+        if isinstance(value, str):
+            return shown(value)
+        if isinstance(value, list):
+            return [safe(item) for item in value]
+        if isinstance(value, dict):
+            return dict(value, params=_shown_values(value.get("params") or {}))
+        return value
+    return {name: safe(value) for name, value in params.items()}
 
 
 def sha256_file(path):
@@ -206,7 +219,7 @@ def _declaration(source, result):
             or [m.group(1).lower() for m in found] != ["bagit-version", "tag-file-character-encoding"]):
         result.fail(N_("bagit.txt 格式错误：必须恰好两行，依次为“BagIt-Version: M.N”和"
                        "“Tag-File-Character-Encoding: 编码”（RFC 8493 §2.1.1），实际为：%(text)s"),
-                    text=" / ".join(lines) or "（空）")
+                    text=" / ".join(lines) or message(N_("（空）")))
         return None
     if [m.group(1) for m in found] != ["BagIt-Version", "Tag-File-Character-Encoding"]:
         result.warn(N_("bagit.txt 的标签大小写与 RFC 8493 §2.1.1 不同（§4.1 的示例也这样写，故接受）；"
@@ -377,7 +390,7 @@ def _check_tag_manifests(source, result, payload_manifests, tag_manifests, versi
         unlisted = sorted(tag_files - set(entries))
         if unlisted:
             result.warn(N_("%(manifest)s 没有列出标签文件 %(paths)s（RFC 8493 §2.2.1 建议列出）"),
-                        manifest=name, paths="、".join(unlisted))
+                        manifest=name, paths=unlisted)
         sets.append(set(entries))
     if len(sets) > 1 and any(s != sets[0] for s in sets):
         result.warn(N_("各标签清单列出的文件不同（RFC 8493 §2.2.1 建议相同）"))
@@ -439,7 +452,7 @@ def _warn_lookalikes(result, names):
     for group in groups.values():
         if len(group) > 1:
             result.warn(N_("这些文件名仅大小写或 Unicode 规范化不同，在某些系统上会冲突：%(names)s"),
-                        names="、".join(sorted(group)))
+                        names=sorted(group))
 
 
 def _check_digests(source, result, payload, payload_manifests, tag_manifests):
@@ -541,7 +554,9 @@ def _check_metadata_xml(source, result, rows):
         return
     schema = etree.XMLSchema(etree.parse(str(metadata_xml.SCHEMA_PATH)))
     if not schema.validate(document):
-        errors = "；".join(f"第 {e.line} 行 {e.message}" for e in list(schema.error_log)[:3])
+        # lxml's own words (English) follow the line they are about, as a detail.
+        errors = [message(N_("第 %(line)s 行：%(error)s"), line=e.line, error=e.message)
+                  for e in list(schema.error_log)[:3]]
         result.fail(N_("metadata.xml 不符合模式 %(schema)s：%(errors)s"), schema=metadata_xml.SCHEMA_NAME,
                     errors=errors)
     count = len(document.getroot())

@@ -8,6 +8,7 @@ from flask_babel import get_translations, gettext as _
 from flask_login import current_user, login_required
 
 from capture import jobs
+from capture.i18n import fill
 from capture.models import ChronicleEntry, Commitment, Document, Job, Transfer
 from capture.people import auth
 from capture.records import lifecycle
@@ -149,7 +150,7 @@ def correct_dissolution(body_id):
     form = CorrectDissolutionForm(body, dissolution.notice_choices(body), prefix="correct")
     if not form.validate_on_submit():
         errors = [m for messages in form.errors.values() for m in messages]
-        flash(_("未更正：%(why)s", why="；".join(map(str, errors))), "error")
+        flash(_("未更正：%(why)s", why=_("；").join(map(str, errors))), "error")
         return redirect(url_for(".body", body_id=body.id))
     try:
         if request.form.get("undo") == "1":
@@ -239,7 +240,9 @@ def commit(body_id):
     finding = next((f for f in (data or {}).get("findings", []) if f["key"] == key), None)
     if finding is None:
         abort(404)
-    form = CommitmentForm(key=key, what=finding["message"])
+    # The finding as the reader reads it, to edit into what is promised.
+    what = fill(finding["template"], finding.get("params")) if finding.get("template") else finding["message"]
+    form = CommitmentForm(key=key, what=what)
     if form.validate_on_submit():
         try:
             commitments.record(body, _user(), finding, form.what.data, form.promised_by.data,
@@ -296,9 +299,9 @@ def export(body_id):
     except packaging.ExportBusy:
         flash(_("该机构的移交包正在导出，请等待完成，不必重复点击。"), "warning")
     except packaging.NothingToAdd as exc:
-        flash(str(exc), "info")
+        flash(exc.text, "info")
     except packaging.ExportError as exc:
-        flash(str(exc), "error")
+        flash(exc.text, "error")
     return redirect(url_for(".body", body_id=body.id))
 
 
@@ -340,7 +343,7 @@ def receive(body_id, transfer_id):
         packaging.mark_received(_transfer_or_404(body, transfer_id), _user())
         flash(_("已确认接收。"), "success")
     except packaging.ExportError as exc:
-        flash(str(exc), "error")
+        flash(exc.text, "error")
     return redirect(url_for(".body", body_id=body.id))
 
 

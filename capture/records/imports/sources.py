@@ -117,7 +117,7 @@ def _refuse_uncalculated(xml):
             empty.append(element.get("r", "?"))
         element.clear()
     if empty:
-        shown = "、".join(empty[:10]) + ("……" if len(empty) > 10 else "")
+        shown = _("、").join(empty[:10]) + (_("……") if len(empty) > 10 else "")
         raise SourceError(_("单元格 %(cells)s 是公式，但文件中没有保存公式的计算结果（程序生成的表格常见这种情况），"
                             "导入会读成空白。请用 Excel 或 WPS 打开该文件、保存后重新导入。", cells=shown))
 
@@ -164,7 +164,7 @@ class FileSource:
             return candidates[0], None
         if candidates:
             return None, _("有 %(n)s 个同名文件：%(names)s，请在表中写出所在文件夹。",
-                           n=len(candidates), names="、".join(candidates[:5]))
+                           n=len(candidates), names=_("、").join(candidates[:5]))
         return None, _("在所附文件中找不到该文件，请核对文件名（含扩展名）。")
 
 
