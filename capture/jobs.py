@@ -120,6 +120,13 @@ def reap(reason, at=None):
     return len(stale)
 
 
+def as_it_stands(job):
+    """The job as its page should show it: a running one whose worker died is failed first."""
+    if job.status == "running" and reap(dead_worker_reason()):
+        return Job.get_by_id(job.id)
+    return job
+
+
 def restart(job):
     """Queue a failed job again, as it was first asked for."""
     with db.atomic():

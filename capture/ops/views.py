@@ -48,9 +48,7 @@ def _pass_or_404(job_id):
 @auth.require("fixity.run")
 def fixity_job(job_id):
     """A full pass: its progress while it runs, then what it found and where."""
-    found = _pass_or_404(job_id)
-    if found.status == "running" and jobs.reap(jobs.dead_worker_reason()):
-        found = Job.get_by_id(found.id)
+    found = jobs.as_it_stands(_pass_or_404(job_id))
     report = fixity.kept_report(found) if found.status == "done" else None
     held = fixity.holding_documents(report.damaged + report.missing) if report else {}
     return render_template("ops/fixity_job.html", job=found, elapsed=jobs.elapsed(found),

@@ -66,9 +66,7 @@ def _verify_job_or_404(job_id):
 @auth.require("package.verify")
 def verify_job(job_id):
     """A package's verification: its progress while it runs, then the verdict."""
-    found = _verify_job_or_404(job_id)
-    if found.status == "running" and jobs.reap(jobs.dead_worker_reason()):
-        found = Job.get_by_id(found.id)
+    found = jobs.as_it_stands(_verify_job_or_404(job_id))
     if found.status != "done":
         return render_template("transfers/verify_job.html", job=found, elapsed=jobs.elapsed(found),
                                name=jobs.params(found).get("name", ""), restart=VerifyRestartForm())

@@ -100,9 +100,7 @@ def confirm(body_id):
 def job(body_id, job_id):
     """An import's check or import: its progress while it runs, then its report."""
     body = auth.body_or_404(body_id, "document.register")
-    found = _job_or_404(body, job_id)
-    if found.status == "running" and jobs.reap(jobs.dead_worker_reason()):
-        found = Job.get_by_id(found.id)
+    found = jobs.as_it_stands(_job_or_404(body, job_id))
     if found.status != "done":
         return render_template("imports/job.html", body=body, job=found,
                                elapsed=jobs.elapsed(found), restart=ConfirmForm())
