@@ -54,9 +54,9 @@ def sha256_seconds(path):
     return time.perf_counter() - start
 
 
-def run(quick=False):
+def run(quick=False, size_mib=None):
     """Print upload throughput against a durable hashed write, and server memory growth."""
-    size_mib = 64 if quick else 1024
+    size_mib = size_mib or (64 if quick else 1024)
     report = Report(f"Upload: one {size_mib} MiB file through HTTP (gunicorn, 2 workers) "
                     "vs max(SHA-256, cp + sync)")
     work = scratch("upload")
