@@ -12,6 +12,7 @@ from .common import PeakRss, Report, capture_cli, gunicorn, scratch, tree_rss_ki
 from .http import Multipart, Session
 
 MIB = 1024 * 1024
+ROUNDS = 3
 
 
 def make_file(path, size):
@@ -33,7 +34,7 @@ def upload_once(session, body_id, path, title):
     fields = {"category": "", "retention": "Y", "carrier": "audio-video", "doc_number": "",
               "responsible": "区疫情防控工作指挥部", "title": title, "date": time.strftime("%Y-%m-%d"),
               "pages": "0", "security": "", "scope_item": "", "remarks": "",
-              "duplicate_ok": "1"}  # the full size goes twice: the second is the same content
+              "duplicate_ok": "1"}  # the full size goes in several rounds: the same content again
     target = f"/bodies/{body_id}/documents/new"
     fields["csrf_token"] = session.token(target)  # the form is open before the file is sent
     body = Multipart(fields, [("files", path.name, path)])
@@ -81,7 +82,10 @@ def run(quick=False, size_mib=None):
         target.unlink()
         return elapsed
 
-    seconds = {}
+    # An upload is hashed as it arrives and is on disk (fsync) before the user is told it is saved;
+    # neither can be skipped, so no upload can beat the slower of the two done alone. They could
+    # overlap perfectly at best, hence the max and not the sum.
+    seconds, hashing, writing = {}, float("inf"), float("inf")
     with gunicorn(data_dir, workers=2, CAPTURE_MAX_UPLOAD_MB=size_mib * 2) as (url, master):
         session = Session(url)
         session.login(username, password)
@@ -89,16 +93,16 @@ def run(quick=False, size_mib=None):
         upload_once(session, body_id, _small(work), "预热")  # workers warm, signatures loaded
         before = tree_rss_kib(master)
         with PeakRss(master, tree=True) as peak:
-            for size in sizes + [size_mib]:  # the full size twice: the better of two counts
+            # The full size in rounds with the limit's two parts, the best of each counting: a busy
+            # moment of the shared machine then slows one round of all three, not one of them.
+            for size in sizes[:-1] + [size_mib] * ROUNDS:
                 os.sync()
                 took = upload_once(session, body_id, files[size], f"大文件上传 {size} MiB")
                 seconds[size] = min(took, seconds.get(size, took))
+                if size == size_mib:
+                    hashing = min(hashing, sha256_seconds(files[size_mib]))
+                    writing = min(writing, cp_sync_seconds(files[size_mib]))
         growth_mib = (peak.peak - before) / 1024
-    # An upload is hashed as it arrives and is on disk (fsync) before the user is told it is saved;
-    # neither can be skipped, so no upload can beat the slower of the two done alone. They could
-    # overlap perfectly at best, hence the max and not the sum.
-    hashing = min(sha256_seconds(files[size_mib]) for _ in range(3))
-    writing = min(cp_sync_seconds(files[size_mib]) for _ in range(3))
     limit = max(hashing, writing)
     report.ratio("throughput vs durable hashed write", size_mib / seconds[size_mib], size_mib / limit,
                  0.7, better="higher", unit="MiB/s")
