@@ -1,7 +1,8 @@
-"""Benchmark 1: exporting a body of 2,000 items (~1 GiB) to a directory package, against (a) a
-minimal read-hash-write pass with 2 threads and (b) copying the files and bagging them with the
-Library of Congress `bagit` (make_bag, sha256 only)."""
+"""Benchmark 1: exporting a body of 2,000 items (~1 GiB) to a directory package, against copying
+the files and bagging them with the Library of Congress `bagit` (make_bag, sha256), and against the
+export's own CPU floor: the reading, hashing and writing it must do, on two cores."""
 import datetime as dt
+import functools
 import hashlib
 import io
 import itertools
@@ -148,9 +149,9 @@ def populate(data_dir, sizes, database_url=None):
     return codes, files
 
 
-def reference_pass(sources, target):
-    """Baseline (a): read, hash (SHA-256 and SM3, as the package must) and write each file once,
-    with two threads."""
+def required_work(sources, target):
+    """What no export can skip: read, hash (SHA-256 and SM3, the package's two manifests) and
+    write each file once, with two threads."""
     target.mkdir()
 
     def one(job):
@@ -167,12 +168,22 @@ def reference_pass(sources, target):
         list(pool.map(one, enumerate(sources)))
 
 
-def copy_and_bag(sources, target):
-    """Baseline (b): copy the files into a folder, then make it a bag with bagit (sha256 and sm3)."""
+def copy_and_bag(sources, target, checksums):
+    """Baseline: copy the files into a folder, then make it a bag with bagit's make_bag."""
     target.mkdir()
     for n, source in enumerate(sources):
         shutil.copyfile(source, target / f"{n:05d}")
-    bagit.make_bag(str(target), checksums=["sha256", "sm3"])
+    bagit.make_bag(str(target), checksums=checksums)
+
+
+def sm3_speed():
+    """MiB/s of SM3 over data in memory, per second of CPU (others' work on the machine slows
+    the wall clock, hardly this)."""
+    data = os.urandom(32 * MIB)
+    start = time.thread_time()
+    for _ in range(3):
+        hashlib.new("sm3", data).digest()
+    return 3 * 32 / (time.thread_time() - start)
 
 
 def export_in_child(data_dir, code, out_dir):
@@ -236,23 +247,41 @@ def run(quick=False):
         retire(out)
         return figures
 
-    # Rounds of all three in turn, the best of each counting: a busy moment of the machine then
+    # Rounds of all four in turn, the best of each counting: a busy moment of the machine then
     # slows one round of everything rather than one contestant.
-    rounds = [(baseline(reference_pass, "a"), baseline(copy_and_bag, "b"), ours(full))
-              for _ in range(ROUNDS)]
-    reference, reference_cpu = min(r[0] for r in rounds)
-    bagged = min(r[1][0] for r in rounds)
-    seconds, _peak, cpu = min(r[2] for r in rounds)
+    bag_sha256 = functools.partial(copy_and_bag, checksums=["sha256"])
+    bag_both = functools.partial(copy_and_bag, checksums=["sha256", "sm3"])
+    rounds = [(baseline(bag_sha256, "b"), baseline(bag_both, "c"), baseline(required_work, "a"),
+               ours(full)) for _ in range(ROUNDS)]
+    bagged, bagged_cpu = min(r[0] for r in rounds)
+    bagged_both, bagged_both_cpu = min(r[1] for r in rounds)
+    required, required_cpu = min(r[2] for r in rounds)
+    seconds, _peak, cpu = min(r[3] for r in rounds)
     results = {size: ours(size) for size in sizes[:-1]}
-    results[full] = (seconds, max(r[2][1] for r in rounds))
+    results[full] = (seconds, max(r[3][1] for r in rounds))
     growth(report, "growth of the export, seconds", lambda size: results[size][0], sizes)
-    report.ratio("export vs (a) read-hash-write, 2 threads", seconds, reference, 1.3)
-    report.ratio("export vs (b) copy + bagit.make_bag", seconds, bagged, 1.0)
-    # The copying alone keeps both cores busy in (a); what the export adds (loading, the check,
-    # the catalogue, the forms) is CPU time on the same two cores, so no arrangement of the work
-    # ends before half the export's CPU time.
-    report.note(f"CPU time: (a) {reference_cpu:.2f} s, ours {cpu:.2f} s; on 2 cores ours cannot end "
-                f"before {cpu / 2:.2f} s, {cpu / 2 / reference:.2f}× (a)")
+    report.ratio("export vs copy + bagit.make_bag(sha256)", seconds, bagged, 1.1)
+    # The package must carry an SM3 manifest too (STANDARDS.md, exporters/bag.py ALGORITHMS), and
+    # SM3 runs at about an eighth of SHA-256's speed here; make_bag with both is the same work.
+    report.note(f"copy + bagit.make_bag(sha256, sm3), the manifests the package carries: "
+                f"{bagged_both:.2f} s, ratio {seconds / bagged_both:.2f}")
+    # CPU time hardly changes with others' work on the machine, the wall clock does.
+    report.note(f"CPU seconds: make_bag(sha256) {bagged_cpu:.2f}, make_bag(sha256, sm3) "
+                f"{bagged_both_cpu:.2f}, ours {cpu:.2f}")
+    # CPU floor: the export must read every file, hash it with SHA-256 and SM3 and write it; done
+    # alone on two threads that costs `required_cpu` of CPU, and two cores cannot do it in less
+    # than half of that. The export's own CPU time (the same work plus loading the items, the
+    # catalogue, the forms, the metadata) halved is the earliest it could end on two cores.
+    payload_mib = sum(size for _kind, _sha, size in files) / MIB
+    sm3 = sm3_speed()
+    report.note(f"CPU floor, 2 cores: reading, hashing (SHA-256 and SM3, both required) and writing "
+                f"every file take {required_cpu:.2f} s of CPU ({required:.2f} s on 2 threads), so no "
+                f"export ends before {required_cpu / 2:.2f} s, {required_cpu / 2 / bagged:.2f}× "
+                f"make_bag(sha256); SM3 alone runs at {sm3:.0f} MiB per CPU second here, "
+                f"{payload_mib / sm3:.2f} s of CPU for {payload_mib:.0f} MiB")
+    report.note(f"ours used {cpu:.2f} s of CPU, so it cannot end before {cpu / 2:.2f} s; it took "
+                f"{seconds:.2f} s, {seconds / (cpu / 2):.2f}× its own floor, "
+                f"{seconds / (required_cpu / 2):.2f}× the required work's")
     report.note("peak RSS at ¼, ½, full: " + ", ".join(f"{results[s][1]:.0f} MiB" for s in sizes))
     report.limit("export peak RSS", max(r[1] for r in results.values()), 200, "MiB")
     shutil.rmtree(work)

@@ -1,4 +1,5 @@
-"""Benchmark 3: one large file posted through HTTP to the app under gunicorn, against `cp`."""
+"""Benchmark 3: one large file posted through HTTP to the app under gunicorn, against the physical
+limit of a durable, hashed write of the same file: the slower of SHA-256 alone and `cp` + `sync`."""
 import hashlib
 import os
 import re
@@ -11,6 +12,7 @@ from .common import PeakRss, Report, capture_cli, gunicorn, scratch, tree_rss_ki
 from .http import Multipart, Session
 
 MIB = 1024 * 1024
+ROUNDS = 3
 
 
 def make_file(path, size):
@@ -31,7 +33,8 @@ def upload_once(session, body_id, path, title):
     """Register one document with one file; return seconds taken."""
     fields = {"category": "", "retention": "Y", "carrier": "audio-video", "doc_number": "",
               "responsible": "区疫情防控工作指挥部", "title": title, "date": time.strftime("%Y-%m-%d"),
-              "pages": "0", "security": "", "scope_item": "", "remarks": ""}
+              "pages": "0", "security": "", "scope_item": "", "remarks": "",
+              "duplicate_ok": "1"}  # the full size goes in several rounds: the same content again
     target = f"/bodies/{body_id}/documents/new"
     fields["csrf_token"] = session.token(target)  # the form is open before the file is sent
     body = Multipart(fields, [("files", path.name, path)])
@@ -44,18 +47,19 @@ def upload_once(session, body_id, path, title):
     return elapsed
 
 
-def sha256_speed():
-    """MiB/s of SHA-256 over data in memory: a bound on any upload that hashes what it receives."""
-    data = os.urandom(256 * MIB)
+def sha256_seconds(path):
+    """Seconds of SHA-256 alone over the bytes of a file (read from the page cache)."""
     start = time.perf_counter()
-    hashlib.sha256(data).digest()
-    return 256 / (time.perf_counter() - start)
+    with open(path, "rb") as f:
+        hashlib.file_digest(f, "sha256")
+    return time.perf_counter() - start
 
 
-def run(quick=False):
-    """Print upload throughput and server memory growth against cp."""
-    size_mib = 64 if quick else 1024
-    report = Report(f"Upload: one {size_mib} MiB file through HTTP (gunicorn, 2 workers) vs cp")
+def run(quick=False, size_mib=None):
+    """Print upload throughput against a durable hashed write, and server memory growth."""
+    size_mib = size_mib or (64 if quick else 1024)
+    report = Report(f"Upload: one {size_mib} MiB file through HTTP (gunicorn, 2 workers) "
+                    "vs max(SHA-256, cp + sync)")
     work = scratch("upload")
     data_dir = work / "data"
     capture_cli(data_dir, "init")
@@ -68,18 +72,20 @@ def run(quick=False):
         make_file(files[size], size * MIB)
     subprocess.run(["cat", *map(str, files.values())], stdout=subprocess.DEVNULL, check=True)  # page cache
 
-    def cp_seconds(path, durable=False):
+    def cp_sync_seconds(path):
         target = work / "copy.bin"
         os.sync()
         start = time.perf_counter()
         subprocess.run(["cp", str(path), str(target)], check=True)
-        if durable:
-            subprocess.run(["sync", str(target)], check=True)
+        subprocess.run(["sync", str(target)], check=True)
         elapsed = time.perf_counter() - start
         target.unlink()
         return elapsed
 
-    seconds = {}
+    # An upload is hashed as it arrives and is on disk (fsync) before the user is told it is saved;
+    # neither can be skipped, so no upload can beat the slower of the two done alone. They could
+    # overlap perfectly at best, hence the max and not the sum.
+    seconds, hashing, writing = {}, float("inf"), float("inf")
     with gunicorn(data_dir, workers=2, CAPTURE_MAX_UPLOAD_MB=size_mib * 2) as (url, master):
         session = Session(url)
         session.login(username, password)
@@ -87,20 +93,21 @@ def run(quick=False):
         upload_once(session, body_id, _small(work), "预热")  # workers warm, signatures loaded
         before = tree_rss_kib(master)
         with PeakRss(master, tree=True) as peak:
-            for size in sizes + [size_mib]:  # the full size twice: the better of two counts
+            # The full size in rounds with the limit's two parts, the best of each counting: a busy
+            # moment of the shared machine then slows one round of all three, not one of them.
+            for size in sizes[:-1] + [size_mib] * ROUNDS:
                 os.sync()
                 took = upload_once(session, body_id, files[size], f"大文件上传 {size} MiB")
                 seconds[size] = min(took, seconds.get(size, took))
+                if size == size_mib:
+                    hashing = min(hashing, sha256_seconds(files[size_mib]))
+                    writing = min(writing, cp_sync_seconds(files[size_mib]))
         growth_mib = (peak.peak - before) / 1024
-    baseline = min(cp_seconds(files[size_mib]) for _ in range(3))
-    report.ratio("throughput, MiB/s", size_mib / seconds[size_mib], size_mib / baseline, 0.5,
-                 better="higher", unit="MiB/s")
-    durable = min(cp_seconds(files[size_mib], durable=True) for _ in range(3))
-    sha_speed = sha256_speed()
-    report.note(f"an upload is on disk (fsync) before the user is told it is saved: against cp + sync "
-                f"({size_mib / durable:.0f} MiB/s) the ratio is {durable / seconds[size_mib]:.2f}")
-    report.note(f"SHA-256 alone runs at {sha_speed:.0f} MiB/s here (one core), {sha_speed * baseline / size_mib:.2f}× cp; "
-                "every upload is hashed as it arrives, so that is the ceiling of the ratio")
+    limit = max(hashing, writing)
+    report.ratio("throughput vs durable hashed write", size_mib / seconds[size_mib], size_mib / limit,
+                 0.7, better="higher", unit="MiB/s")
+    report.note(f"the limit is the slower of SHA-256 alone ({size_mib / hashing:.0f} MiB/s, one core) "
+                f"and cp + sync ({size_mib / writing:.0f} MiB/s) of the same file")
     report.limit("server RSS growth (peak, all workers)", max(growth_mib, 0), 64, "MiB")
     report.note("growth, seconds: " + ", ".join(f"{size} MiB: {seconds[size]:.2f} ({seconds[size] / seconds[sizes[0]]:.2f}×)"
                                                  for size in sizes))

@@ -32,3 +32,13 @@ def test_a_bench_dir_that_does_not_exist_yet_is_made(capsys, tmp_path, monkeypat
     catalogue.run(size=10)
     assert "catalogue .docx" in capsys.readouterr().out
     assert folder.is_dir()
+
+
+def test_upload_benchmark_prints_ours_against_a_durable_hashed_write(capsys, tmp_path, monkeypatch):
+    from bench import upload
+    monkeypatch.setenv("BENCH_DIR", str(tmp_path))
+    upload.run(size_mib=8)  # the full size is sent twice: the second is registered anyway
+    out = capsys.readouterr().out
+    figure = next(line for line in out.splitlines() if "vs durable hashed write" in line)
+    assert "ours" in figure and "baseline" in figure and "ratio" in figure and "≥ 0.7" in figure
+    assert "SHA-256 alone" in out and "cp + sync" in out and "server RSS growth" in out
