@@ -260,11 +260,12 @@ def run(quick=False):
     results = {size: ours(size) for size in sizes[:-1]}
     results[full] = (seconds, max(r[3][1] for r in rounds))
     growth(report, "growth of the export, seconds", lambda size: results[size][0], sizes)
-    report.ratio("export vs copy + bagit.make_bag(sha256)", seconds, bagged, 1.1)
-    # The package must carry an SM3 manifest too (STANDARDS.md, exporters/bag.py ALGORITHMS), and
-    # SM3 runs at about an eighth of SHA-256's speed here; make_bag with both is the same work.
-    report.note(f"copy + bagit.make_bag(sha256, sm3), the manifests the package carries: "
-                f"{bagged_both:.2f} s, ratio {seconds / bagged_both:.2f}")
+    # The package carries an SM3 manifest beside the SHA-256 one (STANDARDS.md, exporters/bag.py
+    # ALGORITHMS), so the like-for-like baseline is make_bag with both: the same manifests. SM3
+    # runs at about an eighth of SHA-256's speed here; the SHA-256-only bag is printed beside it.
+    report.ratio("export vs copy + bagit.make_bag(sha256, sm3)", seconds, bagged_both, 1.1)
+    report.note(f"copy + bagit.make_bag(sha256) alone, a lighter bag than the package: "
+                f"{bagged:.2f} s, ratio {seconds / bagged:.2f}")
     # CPU time hardly changes with others' work on the machine, the wall clock does.
     report.note(f"CPU seconds: make_bag(sha256) {bagged_cpu:.2f}, make_bag(sha256, sm3) "
                 f"{bagged_both_cpu:.2f}, ours {cpu:.2f}")
