@@ -4,7 +4,7 @@ import datetime as dt
 from lxml import etree
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, Side
 from openpyxl.utils import get_column_letter
 
 from .docx_base import (add_table_placeholder, describe, new_document, number_pages, page_break,
@@ -111,12 +111,16 @@ def write_xlsx(path, fonds, items, made_at=None):
     if made_at is not None:  # openpyxl writes these as UTC ("Z")
         when = made_at.astimezone(dt.timezone.utc).replace(tzinfo=None)
         workbook.properties.created = workbook.properties.modified = when
+    # Named styles: a cell takes one by name, where setting its border and alignment had openpyxl
+    # hash them again for every cell (0.5 s of the export for 2,000 items).
+    workbook.add_named_style(NamedStyle(name=CELL, border=_BORDER, alignment=_WRAP))
+    workbook.add_named_style(NamedStyle(name=HEADER, border=_BORDER, alignment=_WRAP, font=Font(bold=True)))
     sheet = workbook.create_sheet("归档文件目录")
     _print_setup(sheet)
     heading = WriteOnlyCell(sheet, xml_safe(f"{fonds.fonds_code} {title(fonds, items)}"))
     heading.font = Font(bold=True, size=14)
     sheet.append([heading])
-    sheet.append([_cell(sheet, name, bold=True) for name in COLUMNS])
+    sheet.append([_cell(sheet, name, HEADER) for name in COLUMNS])
     for item in items:
         values = list(row(item))
         values[0], values[7] = item.seq, item.pages or None
@@ -127,16 +131,15 @@ def write_xlsx(path, fonds, items, made_at=None):
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _WRAP = Alignment(wrap_text=True, vertical="center")
+CELL, HEADER = "目录", "目录表头"
 
 
-def _cell(sheet, value, bold=False):
+def _cell(sheet, value, style=CELL):
     """A bordered, wrapping cell; text beginning with "=" kept as text."""
     cell = WriteOnlyCell(sheet, value)
     if isinstance(value, str) and value.startswith("="):
         cell.data_type = "s"  # as sheets.literal: a title such as =HYPERLINK(…) never runs
-    cell.border, cell.alignment = _BORDER, _WRAP
-    if bold:
-        cell.font = Font(bold=True)
+    cell.style = style
     return cell
 
 

@@ -37,6 +37,10 @@ def test_catalogue_in_three_forms_has_one_row_per_item(tmp_path):
     assert table.rows[-1].cells[4].text == "[会议纪要（含控制字符）]"  # supplied title in [ ]
     sheet = openpyxl.load_workbook(tmp_path / "c.xlsx").active
     assert [c.value for c in sheet[2]] == list(catalogue.COLUMNS) and sheet.max_row == len(items) + 2
+    # Printed as the .docx is: headings bold, every cell ruled and wrapping.
+    assert sheet["B2"].font.bold and not sheet["B3"].font.bold
+    assert sheet["E3"].border.left.style == sheet["E3"].border.bottom.style == "thin"
+    assert sheet["E3"].alignment.wrap_text and sheet["E3"].alignment.vertical == "center"
     entries = etree.parse(str(tmp_path / "c.xml")).getroot().findall("文件")
     assert len(entries) == len(items)
     assert [e.tag for e in entries[0]] == list(catalogue.XML_COLUMNS)
