@@ -8,6 +8,7 @@ from openpyxl import Workbook
 
 from capture.models import AuditEvent, Document, File
 from capture.ops import samples
+from capture.records import registry
 from capture.records.imports import importer, sources
 from capture.records.imports.sources import SourceError
 
@@ -98,6 +99,28 @@ def test_reimporting_the_same_file_creates_no_duplicates(app, world, files_zip):
                                                 "ZH", "永久", "纸质", ""]]), files=files_zip)
     assert grown.imported == ["J001-WS·2026-Y-ZH-0002"]
     assert Document.select().count() == 4
+
+
+def test_a_file_the_body_already_holds_is_pointed_out_and_may_still_be_imported(app, world, files_zip):
+    # Registered on a phone first, then listed again in the office's catalogue.
+    with app.test_request_context():
+        held = registry.register_document(
+            world["a"], world["secretary"], {"title": "隔离点照片", "responsible": "区防控指挥部办公室",
+                                             "date": "2026-02-03", "retention": "Y", "carrier": "photo"},
+            [("现场.jpg", io.BytesIO(samples.jpeg()), None)], app.extensions["store"])
+    twice = ["0004", "", "", "区防控指挥部", "隔离点现场照片（另一份）", "2026-02-04", "", "0", "", "", "永久", "照片",
+             "照片/隔离点.jpg"]
+    checked = run(app, world, csv_bytes(ROWS + [twice]), files=files_zip, dry_run=True)
+    assert checked.ok
+    warned = [(p.row, p.column, p.value, p.reason) for p in checked.problems if p.severity == "warning"]
+    assert warned == [(4, "文件名", "隔离点.jpg", f"文件内容与已登记的 {held.reference_code} 相同，是否重复登记？"),
+                      (5, "文件名", "隔离点.jpg", f"文件内容与已登记的 {held.reference_code} 相同，是否重复登记？")]
+    alone = run(app, world, csv_bytes([ROWS[0], ROWS[0][:4] + ["另一份通知"] + ROWS[0][5:]]), files=files_zip,
+                dry_run=True)
+    assert [(p.row, p.reason) for p in alone.problems] == [(3, "文件内容与第 2 行的文件相同，是否重复登记？")]
+    assert len(run(app, world, csv_bytes(ROWS), files=files_zip).imported) == 3  # knowingly
+    assert not [p for p in run(app, world, csv_bytes(ROWS), files=files_zip, dry_run=True).problems
+                if "文件内容" in p.reason]  # rows already imported are skipped, not warned of
 
 
 def test_two_identical_rows_in_one_file_are_reported(app, world):

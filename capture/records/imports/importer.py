@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 
 from capture import audit
 from capture.db import db
-from capture.models import Document, next_item_number
+from capture.models import Document, File, next_item_number
 from capture.records import files, formats, registry, validation
 from capture.forms import RegistrationError
 
@@ -76,6 +76,7 @@ class Row:
     existing: str = ""  # the 档号 of the document this row already became
     clean: dict = None
     file_paths: list = field(default_factory=list)
+    file_digests: list = field(default_factory=list)  # SHA-256 of each, in the same order
 
 
 @dataclass
@@ -227,7 +228,7 @@ def _from_code(number, fields, code, columns, column_of, report):
 
 
 def _check_files(row, column, source, report):
-    """Find and identify each file the row names; return their paths in the source."""
+    """Find, identify and hash each file the row names; return [(path in the source, sha256)]."""
     found = []
     for wanted in row.file_names:
         if source is None:
@@ -240,11 +241,40 @@ def _check_files(row, column, source, report):
         try:
             with source.open(path) as stream:
                 formats.identify(stream)
+            with source.open(path) as stream:
+                digest = hashlib.file_digest(stream, "sha256").hexdigest()
         except (formats.FormatRefused, SourceError) as refused:
             report.problems.append(ImportProblem(row.number, column, wanted, str(refused)))
             continue
-        found.append(path)
+        found.append((path, digest))
     return found
+
+
+def _warn_duplicate_content(body, report, column):
+    """Warn of each new row's file whose content the body already holds, or that an earlier row
+    brings too (the usual case: a file registered on a phone, then again in the catalogue). A
+    warning, as the web form's question is: the user may confirm knowingly."""
+    new = [row for row in report.rows if not row.existing and row.file_digests]
+    digests = sorted({sha for row in new for sha in row.file_digests})
+    held = {}
+    for start in range(0, len(digests), bulk.PAGE):
+        query = (File.select(File.sha256, Document.reference_code).join(Document)
+                 .where(Document.body == body, File.sha256.in_(digests[start:start + bulk.PAGE]))
+                 .order_by(Document.reference_code).tuples())
+        for sha, code in query:
+            if code not in held.setdefault(sha, []):
+                held[sha].append(code)
+    first = {}
+    for row in new:
+        for path, sha in zip(row.file_paths, row.file_digests):
+            name = path.rsplit("/", 1)[-1]
+            if sha in held:
+                message = _("文件内容与已登记的 %(codes)s 相同，是否重复登记？", codes=_("、").join(held[sha][:5]))
+            elif first.setdefault(sha, row.number) != row.number:
+                message = _("文件内容与第 %(n)s 行的文件相同，是否重复登记？", n=first[sha])
+            else:
+                continue
+            report.problems.append(ImportProblem(row.number, column, name, message, "warning"))
 
 
 def check(body, header, rows, source=None, dry_run=True, progress=None):
@@ -265,11 +295,13 @@ def check(body, header, rows, source=None, dry_run=True, progress=None):
                                                      _("与第 %(n)s 行的文号、责任者、题名和日期完全相同，是否重复登记？", n=seen[row.key])))
             elif row.key:
                 seen[row.key] = row.number
-            row.file_paths = _check_files(row, column_of.get("files"), source, report)
+            found = _check_files(row, column_of.get("files"), source, report)
+            row.file_paths, row.file_digests = [p for p, _sha in found], [sha for _p, sha in found]
             report.rows.append(row)
         if progress and offset % 200 == 199:
             progress(offset + 1, len(rows))
     _mark_existing(body, report)
+    _warn_duplicate_content(body, report, column_of.get("files"))
     _plan_codes(body, report, column_of)
     return report
 
