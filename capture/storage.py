@@ -151,50 +151,44 @@ class Store:
 
 class Incoming:
     """An upload being received: written once, into the store's own tmp folder, hashed as it
-    arrives, so that storing it is a rename instead of a second copy of the whole file.
-
-    Hashing and writing each run on a thread of their own, so that receiving the next piece
-    overlaps both (on a quiet 2-core host: receiving 1.5, SHA-256 1.6 and writing into the page
-    cache 2 ms a MiB, which one thread did one after the other).
-    """
+    arrives, so that storing it is a rename instead of a second copy of the whole file."""
 
     def __init__(self, store):
         self.store = store
         fd, self.name = locked_tempfile(store.tmp)
         self.file = os.fdopen(fd, "w+b")
         self.digest = BackgroundDigest()
-        self.writer = BackgroundWriter(self.file)
         self.size = 0
+        self.written_back = 0
         self.committed = None
 
     def write(self, data):
         """Append received bytes (the request parser calls this chunk by chunk)."""
-        piece = bytes(data)  # handed to two threads: never a buffer the parser reuses
-        self.digest.update(piece)
-        self.size += len(piece)
+        self.digest.update(bytes(data))  # hashed later on another thread: never a buffer reused
+        self.size += len(data)
         try:
-            self.writer.write(piece)
+            written = self.file.write(data)
+            if self.size - self.written_back >= WRITEBACK_BYTES:
+                self._start_writeback()
+            return written
         except OSError as exc:
             self._give_up(exc)
-        return len(piece)
 
-    def _written(self):
-        """Wait until every received byte is in the file."""
-        try:
-            self.writer.drain()
-        except OSError as exc:
-            self._give_up(exc)
+    def _start_writeback(self):
+        # POSIX_FADV_DONTNEED starts writing the dirty pages of the range and returns at once
+        # (pages still being written stay cached).
+        self.file.flush()
+        os.posix_fadvise(self.file.fileno(), self.written_back, self.size - self.written_back,
+                         os.POSIX_FADV_DONTNEED)
+        self.written_back = self.size
 
     def read(self, size=-1):
-        self._written()
         return self.file.read(size)
 
     def seek(self, offset, whence=0):
-        self._written()
         return self.file.seek(offset, whence)
 
     def tell(self):
-        self._written()
         return self.file.tell()
 
     def seekable(self):
@@ -207,7 +201,6 @@ class Incoming:
         return True
 
     def flush(self):
-        self._written()
         self.file.flush()
 
     def commit(self, max_bytes=None):
@@ -217,7 +210,6 @@ class Incoming:
         if max_bytes is not None and self.size > max_bytes:
             self.digest.close()
             raise TooLarge(f"larger than {max_bytes} bytes")
-        self._written()
         try:
             self.file.flush()
             os.fsync(self.file.fileno())
@@ -238,10 +230,6 @@ class Incoming:
     def close(self):
         """Close; an upload that was never committed is removed."""
         self.digest.close()
-        try:
-            self.writer.drain()
-        except OSError:
-            pass  # bytes of an upload being given up
         if not self.committed:
             _discard(self.name)  # while still locked, so no starting worker counts it as a leftover
         if not self.file.closed:
@@ -252,60 +240,9 @@ class Incoming:
 
     def __del__(self):
         # The request parser drops an upload it was writing when the client goes away; nothing
-        # else closes it then, and its threads would wait for more forever.
-        if hasattr(self, "writer"):
+        # else closes it then, and its hashing thread would wait for more forever.
+        if hasattr(self, "file"):
             self.close()
-
-
-class BackgroundWriter:
-    """Writes pieces to a file on a thread of its own, in order, starting their write-back to
-    disk every WRITEBACK_BYTES so that the fsync at the end waits for the last few only. An
-    error is kept and raised by the next write() or drain()."""
-
-    def __init__(self, file):
-        self.file = file
-        self._pieces = queue.Queue(maxsize=8)  # at most a few MiB waiting
-        self._thread = None
-        self._error = None
-        self._size = self.written_back = 0
-
-    def write(self, data):
-        """Write `data` (bytes, not to be changed afterwards) after what came before."""
-        if self._error is not None:
-            raise self._error
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="upload-writer", daemon=True)
-            self._thread.start()
-        self._pieces.put(data)
-
-    def _run(self):
-        while (data := self._pieces.get()) is not None:
-            if self._error is not None:
-                continue  # drop the rest: the upload is being given up
-            try:
-                self.file.write(data)
-                self._size += len(data)
-                if self._size - self.written_back >= WRITEBACK_BYTES:
-                    self._start_writeback()
-            except Exception as exc:  # kept for the receiving thread, which decides
-                self._error = exc
-
-    def _start_writeback(self):
-        # POSIX_FADV_DONTNEED starts writing the dirty pages of the range and returns at once
-        # (pages still being written stay cached).
-        self.file.flush()
-        os.posix_fadvise(self.file.fileno(), self.written_back, self._size - self.written_back,
-                         os.POSIX_FADV_DONTNEED)
-        self.written_back = self._size
-
-    def drain(self):
-        """Wait until everything given is written; raise what writing raised."""
-        if self._thread is not None:
-            self._pieces.put(None)
-            self._thread.join()
-            self._thread = None
-        if self._error is not None:
-            raise self._error
 
 
 class BackgroundDigest:
