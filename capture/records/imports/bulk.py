@@ -9,8 +9,8 @@ The numbering is the web form's: one past the highest item number of each class,
 the same lock (registry.class_key, lock_until_commit), so 档号 stay gap-free and unique.
 """
 import json
-from json.encoder import encode_basestring  # json.dumps(a str, ensure_ascii=False)
 from dataclasses import dataclass
+from json.encoder import encode_basestring  # json.dumps(a str, ensure_ascii=False)
 
 from peewee import fn
 

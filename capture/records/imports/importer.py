@@ -241,7 +241,7 @@ def _check_files(row, column, source, report):
         try:
             with source.open(path) as stream:
                 formats.identify(stream)
-            with source.open(path) as stream:
+                stream.seek(0)
                 digest = hashlib.file_digest(stream, "sha256").hexdigest()
         except (formats.FormatRefused, SourceError) as refused:
             report.problems.append(ImportProblem(row.number, column, wanted, str(refused)))
