@@ -5,7 +5,7 @@ from json.encoder import encode_basestring  # json.dumps(a str, ensure_ascii=Fal
 
 from peewee import IntegrityError
 
-from .db import Rows, db, insert_rows, lock_until_commit
+from .db import Rows, adapter, db, insert_rows, lock_until_commit
 from .models import AuditEvent, now
 
 GENESIS = "0" * 64
@@ -77,7 +77,7 @@ def record_many(events, user=None, body=None):
     heads, types = {}, {}
     fixed = f'"at":"{at.isoformat(timespec="microseconds")}","body_id":{_dump(body_id)},'
     who = f',"user_id":{_dump(user_id)},"username":{_dump(username)}}}'
-    rows = []
+    rows, stored_at = [], adapter()(at)
     for action, object_type, object_id, details in events:
         if action not in heads:
             heads[action] = f'{{"action":{_dump(action)},{fixed}'
@@ -88,7 +88,7 @@ def record_many(events, user=None, body=None):
                 f'"details":{encode_basestring(details)},"object_id":{encode_basestring(object_id)},'
                 f'"object_type":{types[object_type]},"prev_hash":"{prev}"{who}')
         digest = hashlib.sha256(text.encode()).hexdigest()
-        rows.append((at, user_id, username, body_id, action, object_type, object_id,
+        rows.append((stored_at, user_id, username, body_id, action, object_type, object_id,
                      details, prev, body_prev if body is not None else "", digest))
         prev = digest
         if body is not None:

@@ -52,15 +52,19 @@ def _seekable(stream):
     return copy, True
 
 
-def store_uploads(store, uploads, max_bytes=None):
-    """Identify and store each (name, stream, length) upload; raise RegistrationError listing refusals."""
+def store_uploads(store, uploads, max_bytes=None, identified=None):
+    """Identify and store each (name, stream, length) upload; raise RegistrationError listing refusals.
+
+    `identified`, when given, holds each upload's Identification already made (by an import's
+    check, which read the same bytes): fido takes tens of milliseconds a file.
+    """
     from capture.forms import RegistrationError
     stored, errors = [], []
-    for raw_name, stream, length in uploads:
+    for index, (raw_name, stream, length) in enumerate(uploads):
         name = clean_name(raw_name)
-        stream, is_copy = _seekable(stream)
+        stream, is_copy = _seekable(stream) if identified is None else (stream, False)
         try:
-            identification = formats.identify(stream)
+            identification = formats.identify(stream) if identified is None else identified[index]
             sha, size = store.save(stream, max_bytes=max_bytes, expected_bytes=length)
         except formats.FormatRefused as refused:
             errors.append(f"{name}：{refused}")

@@ -77,6 +77,7 @@ class Row:
     clean: dict = None
     file_paths: list = field(default_factory=list)
     file_digests: list = field(default_factory=list)  # SHA-256 of each, in the same order
+    file_formats: list = field(default_factory=list)  # formats.Identification of each, in that order
 
 
 @dataclass
@@ -228,7 +229,8 @@ def _from_code(number, fields, code, columns, column_of, report):
 
 
 def _check_files(row, column, source, report):
-    """Find, identify and hash each file the row names; return [(path in the source, sha256)]."""
+    """Find, identify and hash each file the row names; return [(path in the source, sha256,
+    identification)]."""
     found = []
     for wanted in row.file_names:
         if source is None:
@@ -240,13 +242,13 @@ def _check_files(row, column, source, report):
             continue
         try:
             with source.open(path) as stream:
-                formats.identify(stream)
+                identification = formats.identify(stream)
                 stream.seek(0)
                 digest = hashlib.file_digest(stream, "sha256").hexdigest()
         except (formats.FormatRefused, SourceError) as refused:
             report.problems.append(ImportProblem(row.number, column, wanted, str(refused)))
             continue
-        found.append((path, digest))
+        found.append((path, digest, identification))
     return found
 
 
@@ -296,7 +298,7 @@ def check(body, header, rows, source=None, dry_run=True, progress=None):
             elif row.key:
                 seen[row.key] = row.number
             found = _check_files(row, column_of.get("files"), source, report)
-            row.file_paths, row.file_digests = [p for p, _sha in found], [sha for _p, sha in found]
+            row.file_paths, row.file_digests, row.file_formats = map(list, zip(*found)) if found else ([], [], [])
             report.rows.append(row)
         if progress and offset % 200 == 199:
             progress(offset + 1, len(rows))
@@ -376,7 +378,7 @@ def run(body, user, header, rows, source, store, max_bytes=None, progress=None, 
     for done, row in enumerate(todo, 1):
         uploads = [(p.rsplit("/", 1)[-1], source.open(p), None) for p in row.file_paths]
         try:
-            stored[row.number] = files.store_uploads(store, uploads, max_bytes) if uploads else []
+            stored[row.number] = files.store_uploads(store, uploads, max_bytes, row.file_formats) if uploads else []
         finally:
             for _name, stream, _length in uploads:
                 stream.close()
