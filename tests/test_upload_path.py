@@ -246,4 +246,4 @@ sender.join()
                             env=dict(os.environ, PYTHONPATH=str(root)))
     assert result.returncode == 0, result.stderr
     faults_per_mib = int(result.stdout.split()[-1]) / 64
-    assert faults_per_mib < 40, f"{faults_per_mib:.0f} page faults per MiB received"
+    assert faults_per_mib < 60, f"{faults_per_mib:.0f} page faults per MiB received"  # 23 now, 270 before
