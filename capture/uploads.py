@@ -1,4 +1,5 @@
 """Receiving uploads: bodies read straight off the socket, parsed in large pieces, into the store."""
+import ctypes
 import io
 import socket
 import ssl
@@ -25,8 +26,27 @@ class UploadParser(FormDataParser):
         boundary = options.get("boundary", "").encode("ascii")
         if not boundary:
             raise ValueError("Missing boundary")
-        form, files = parser.parse(stream, boundary, content_length)
+        pieces = PieceReader(stream, self.buffer_size) if hasattr(stream, "readinto") else stream
+        form, files = parser.parse(pieces, boundary, content_length)
         return stream, form, files
+
+
+class PieceReader:
+    """A stream read into one buffer, used again for every piece Werkzeug's parser asks for.
+
+    stream.read() would allocate a buffer, receive into it and copy it into a new bytes object
+    for every piece; Werkzeug's MultipartDecoder.receive_data copies each piece into its own
+    buffer anyway, so a view of a reused buffer is enough. tests/test_upload_path.py fails when a
+    Werkzeug release keeps the piece instead of copying it.
+    """
+
+    def __init__(self, stream, size):
+        self.stream = stream
+        self.view = memoryview(bytearray(size))
+
+    def read(self, size):
+        """The next piece, at most `size` bytes: a view of the buffer, valid until the next read."""
+        return self.view[:self.stream.readinto(self.view[:size]) or 0]
 
 
 class CaptureRequest(Request):
@@ -92,3 +112,25 @@ def read_bodies_from_socket(wsgi_app):
         return wsgi_app(environ, start_response)
 
     return middleware
+
+
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+
+
+def keep_freed_pieces(mmap_bytes=4 * 1024 * 1024, trim_bytes=8 * 1024 * 1024):
+    """Let glibc keep freed upload pieces for the next ones; False where there is no mallopt.
+
+    Werkzeug's parser allocates and frees several 1 MiB buffers per MiB received. By default
+    glibc hands freed memory at the top of its heap back to the kernel once more than twice the
+    largest such buffer is free, and takes it back as fresh zeroed pages for the next piece:
+    about 200 page faults per MiB. Keeping up to 8 MiB (and serving buffers below 4 MiB from the
+    heap, as glibc's own adaptive threshold would) brings that to under 20. Measured 2026-12-01
+    on the upload path outside gunicorn (256 MiB, two runs each): 2.3-2.5 ms of process CPU per
+    MiB against 3.3-3.6 without, together with PieceReader. The peak RSS of a worker does not
+    change (+11 against +10 MiB) and it falls back afterwards.
+    """
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_MMAP_THRESHOLD, mmap_bytes) and mallopt(M_TRIM_THRESHOLD, trim_bytes))
