@@ -17,7 +17,7 @@ from peewee import fn
 from capture import audit
 from capture.db import Rows, db, insert_rows, lock_until_commit
 from capture.models import Document, File, next_item_number, now
-from capture.records import registry, validation
+from capture.records import files, registry, validation
 
 PAGE = 500  # ids in one IN (...) list
 
@@ -44,14 +44,14 @@ def prepare(body, user, rows, stored):
         uploads = stored.get(row.number, [])
         prepared.append(Prepared(columns, uploads, fields, json.dumps(clean["title"], ensure_ascii=False),
                                  [_described_after_id(upload) for upload in uploads]))
-    files = [{"original_name": upload.original_name, "sha256": upload.sha256, "size": upload.size,
-              "media_type": upload.identification.media_type, "puid": upload.identification.puid,
-              "format_name": upload.identification.format_name,
-              "long_term": upload.identification.long_term, "version": 1, "replaces": None,
-              "created_by": user.id, "created_at": at}
-             for item in prepared for upload in item.stored]
+    file_columns = [{"original_name": upload.original_name, "sha256": upload.sha256, "size": upload.size,
+                     "media_type": upload.identification.media_type, "puid": upload.identification.puid,
+                     "format_name": upload.identification.format_name,
+                     "long_term": upload.identification.long_term, "version": 1, "replaces": None,
+                     "created_by": user.id, "created_at": at}
+                    for item in prepared for upload in item.stored]
     return (prepared, Rows(Document, [item.columns for item in prepared], last=NUMBERED),
-            Rows(File, files, last=("document",)))
+            Rows(File, file_columns, last=("document",)))
 
 
 # Given inside the transaction, after the rest of each row is ready.
@@ -92,26 +92,25 @@ def register(body, user, ready):
     # too and never looked up.
     ids = dict(_fetch(Document.select(Document.reference_code, Document.id)
                       .where(Document.id > before, Document.body == body)))
-    files = _insert_files(ids, prepared, file_rows)
+    listed = _insert_files(ids, prepared, file_rows)
     events = []
     for item, code in zip(prepared, codes):
         document_id = ids[code]
         events.append(("document.register", "Document", document_id,
-                       f'{{"fields": {item.fields_json}, "files": {files.get(document_id, "[]")}, '
+                       f'{{"fields": {item.fields_json}, "files": {listed.get(document_id, "[]")}, '
                        f'"reference_code": {encode_basestring(code)}, "title": {item.title_json}}}'))
     audit.record_many(events, user=user, body=body)
     return codes
 
 
 def _described_after_id(upload):
-    """A file's audit description as files.describe() would give it for a new document, less
-    its id: the text after `{"file_id": <id>, ` in json.dumps(..., sort_keys=True), whose
-    first key it is."""
-    text = json.dumps({"media_type": upload.identification.media_type, "name": upload.original_name,
-                       "puid": upload.identification.puid, "replaces": None,
-                       "sha256": upload.sha256, "size": upload.size, "version": 1},
+    """A file's audit description, files.describe() of its File row as json.dumps(...,
+    sort_keys=True) writes it, less its leading id: the text after `{"file_id": 0, `."""
+    ident = upload.identification
+    text = json.dumps(files.describe(File(id=0, original_name=upload.original_name, sha256=upload.sha256,
+                                          size=upload.size, puid=ident.puid, media_type=ident.media_type)),
                       ensure_ascii=False, sort_keys=True)
-    return text[1:]
+    return text[len('{"file_id": 0, '):]
 
 
 def _insert_files(ids, prepared, rows):
