@@ -1,4 +1,4 @@
-"""Migration 0015 on a database made before it: items of exported packages are marked carried."""
+"""Migration 0002 (once 0015) on a database made before it: items of exported packages are marked carried."""
 import datetime as dt
 
 from capture import schema
@@ -19,10 +19,10 @@ def test_an_existing_database_learns_which_items_its_packages_carried(app):
         late = register(app.extensions["store"], body, secretary, "导出后登记的纪要")
         Document.update(created_at=exported_at + dt.timedelta(days=1)).where(
             Document.id == late.id).execute()
-        # As the database was before 0015: no column, 0015 not applied.
+        # As the database was before 0002: no column, 0015 not applied.
         db.execute_sql("ALTER TABLE document DROP COLUMN transferred_in_id")
-        db.execute_sql("DELETE FROM schema_migration WHERE name = '0015_lifecycle'")
+        db.execute_sql("DELETE FROM schema_migration WHERE name = '0002_lifecycle'")
 
-        assert schema.migrate() == ["0015_lifecycle"]
+        assert schema.migrate() == ["0002_lifecycle"]
         assert [d.id for d in lifecycle.pending(body)] == [late.id]
         assert Document.select().where(Document.transferred_in.is_null(False)).count() == len(docs)

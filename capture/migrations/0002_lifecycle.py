@@ -1,4 +1,4 @@
-"""Issue 15: which exported transfer carried each item (Document.transferred_in).
+"""Document.transferred_in: which exported transfer carried each item (issue 15).
 
 Items of packages exported before this column existed are assigned to the first package
 exported after they were registered, as the export then carried every item of the body.
@@ -6,14 +6,8 @@ exported after they were registered, as the export then carried every item of th
 from peewee import IntegerField
 
 
-def _columns(db, table):
-    return {c.name for c in db.get_columns(table)}
-
-
 def up(migrator, db):
-    # 0001 creates the tables from the current models, so a new database has the column already.
-    if "transferred_in_id" in _columns(db, "document"):
-        return
+    # A plain integer, no constraint: document and transfer refer to each other.
     migrator.migrate(migrator.add_column("document", "transferred_in_id", IntegerField(null=True)))
     exported = db.execute_sql(
         "SELECT id, body_id, started_at FROM transfer WHERE status IN ('exported', 'received') "
@@ -25,5 +19,4 @@ def up(migrator, db):
 
 
 def down(migrator, db):
-    if "transferred_in_id" in _columns(db, "document"):
-        migrator.migrate(migrator.drop_column("document", "transferred_in_id"))
+    migrator.migrate(migrator.drop_column("document", "transferred_in_id"))
