@@ -87,7 +87,7 @@ def gunicorn(data_dir, workers=2, threads=1, **env):
     """Serve the app under gunicorn on a free port; yield (base_url, master pid)."""
     port = free_port()
     process = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-b",
+        [PYTHON, "-m", "gunicorn", "-c", "python:capture.serving", "-w", str(workers), "--threads", str(threads), "-b",
          f"127.0.0.1:{port}", "--timeout", "600", "--log-level", "warning", "capture:create_app()"],
         env=environment(data_dir, **env), cwd=ROOT)
     url = f"http://127.0.0.1:{port}"

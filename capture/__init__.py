@@ -1,5 +1,4 @@
 """Records capture for temporary bodies: the Flask application factory."""
-import gc
 from pathlib import Path
 
 from flask import Flask
@@ -7,7 +6,7 @@ from flask import Flask
 from . import config as config_module
 from .extensions import babel, csrf
 from .i18n import install_template_gettext, select_locale
-from .uploads import CaptureRequest, keep_freed_pieces, read_bodies_from_socket
+from .uploads import CaptureRequest
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -23,11 +22,13 @@ def template_folder():
 
 
 def create_app(test_config=None):
-    """Build the application: config → db → auth → blueprints → cli."""
+    """Build the application: config → db → auth → blueprints → cli, and nothing else.
+
+    It leaves the process as it found it: the CLI, the worker, the scheduler and tests build
+    apps too. A serving process is tuned by its server (capture.serving.prepare).
+    """
     app = Flask(__name__, template_folder=template_folder(), instance_relative_config=False)
     app.request_class = CaptureRequest
-    app.wsgi_app = read_bodies_from_socket(app.wsgi_app)
-    keep_freed_pieces()
     settings = config_module.resolve(test_config)
     app.config.update(settings)
     app.config.update(
@@ -54,8 +55,6 @@ def create_app(test_config=None):
     install_template_gettext(app)
     app.extensions["store"] = storage.Store(Path(app.config["DATA_DIR"]) / "store",
                                             app.config["STORE_RESERVE_MB"] * 1024 * 1024)
-    # Uploads cut short by a crash leave temporary files; live ones are locked and kept.
-    app.extensions["store"].clean_tmp()
     web.register(app)
 
     from . import cli
@@ -68,12 +67,5 @@ def create_app(test_config=None):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
-
-    if not app.testing:
-        # The modules, templates and catalogues loaded so far live as long as the process. Left
-        # to the collector, every full collection walks all of them again (40-50 ms, every few
-        # hundred requests of a page); frozen, it walks only what the requests leave behind.
-        gc.collect()
-        gc.freeze()
 
     return app

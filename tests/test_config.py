@@ -25,25 +25,3 @@ def test_development_keeps_a_generated_key(tmp_path):
 def test_bad_number_says_which_variable(tmp_path):
     with pytest.raises(ConfigError, match="CAPTURE_MAX_UPLOAD_MB"):
         resolve(environ={"CAPTURE_MAX_UPLOAD_MB": "lots", "CAPTURE_SECRET_KEY": "s"})
-
-
-def test_a_served_app_leaves_what_it_loaded_out_of_garbage_collection(tmp_path):
-    # In its own process: freezing would keep this test process's objects forever.
-    import subprocess
-    import sys
-    code = ("import gc; from capture import create_app; before = gc.get_freeze_count(); "
-            "create_app({'DATA_DIR': %r, 'SECRET_KEY': 's'}); "
-            "create_app({'DATA_DIR': %r, 'SECRET_KEY': 's', 'TESTING': True}); "
-            "print(before, gc.get_freeze_count() > 0)") % (str(tmp_path / "a"), str(tmp_path / "b"))
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["0", "True"]
-
-
-def test_a_test_app_leaves_garbage_collection_alone(tmp_path, monkeypatch):
-    import gc
-    from capture import create_app
-    # Counting frozen objects is not steady: one frozen by an earlier app may be freed meanwhile.
-    frozen = []
-    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
-    create_app({"DATA_DIR": str(tmp_path), "SECRET_KEY": "s", "TESTING": True})
-    assert frozen == []

@@ -51,8 +51,9 @@ def follow(session, url, finished):
 
 def test_a_ten_thousand_row_web_import_under_gunicorn_with_its_default_timeout(app, world):
     port = free_port()
-    server = start(app, "gunicorn", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-                   "capture:create_app()")  # no --timeout: gunicorn's default of 30 s
+    server = start(app, "gunicorn", "-c", "python:capture.serving", "-w", "2", "-b", f"127.0.0.1:{port}",
+                   "--timeout", "30", "--log-level", "warning",
+                   "capture:create_app()")  # gunicorn's default timeout, shorter than ours
     worker = start(app, "capture", "worker")
     base = f"http://127.0.0.1:{port}"
     try:

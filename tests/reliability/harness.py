@@ -198,7 +198,7 @@ class Server:
         """Start gunicorn and wait until it answers."""
         with open(self.site.log, "ab") as log:
             self.process = subprocess.Popen(
-                [PYTHON, "-m", "gunicorn", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
+                [PYTHON, "-m", "gunicorn", "-c", "python:capture.serving", "-w", str(self.workers), "-b", f"127.0.0.1:{self.port}",
                  "--timeout", "120", "--graceful-timeout", "30", "--log-level", "warning",
                  "capture:create_app()"],
                 env=self.site.env(**self.env), cwd=ROOT, stdout=log, stderr=log,
