@@ -112,6 +112,7 @@ def run(quick=False, size_mib=None):
     report.limit("server RSS growth (peak, all workers)", max(growth_mib, 0), 64, "MiB")
     report.limit("page faults per MiB received (one 64 MiB upload, one process)",
                  page_faults_per_mib(work / "faults"), 60, "faults/MiB")
+    report.limit("format identification of a PDF (each, warm)", identify_ms(), 100, "ms")
     report.note("growth, seconds: " + ", ".join(f"{size} MiB: {seconds[size]:.2f} ({seconds[size] / seconds[sizes[0]]:.2f}×)"
                                                  for size in sizes))
     shutil.rmtree(work)
@@ -152,6 +153,19 @@ def page_faults_per_mib(data_dir):
                             capture_output=True, text=True, check=True,
                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
     return int(result.stdout.split()[-1]) / 64
+
+
+def identify_ms(rounds=20):
+    """Milliseconds to identify one PDF's format by content, signatures loaded (every upload does)."""
+    import io
+    from capture.ops import samples
+    from capture.records import formats
+    data = samples.pdf("Speed")
+    formats.identify(io.BytesIO(data))  # load the signatures, warm the regular expressions
+    start = time.perf_counter()
+    for _ in range(rounds):
+        formats.identify(io.BytesIO(data))
+    return (time.perf_counter() - start) / rounds * 1000
 
 
 def _small(work):

@@ -1,7 +1,6 @@
 """Format identification from content (PRONOM via fido), not from the file name."""
 import io
 import struct
-import time
 import zipfile
 
 import pytest
@@ -74,14 +73,9 @@ def test_macro_enabled_office_files_are_refused(names):
         identify(zipped(*names))
 
 
-def test_signatures_load_once_and_identification_is_fast():
+def test_signatures_load_once():
+    # How long identifying takes is a figure of the upload benchmark (bench/upload.py).
     assert formats.identifier() is formats.identifier()
-    data = samples.pdf("Speed")
-    identify(data)  # warm the regular-expression cache
-    started = time.perf_counter()
-    for _ in range(20):
-        identify(data)
-    assert (time.perf_counter() - started) / 20 < 0.1
 
 
 def test_original_names_keep_chinese_and_lose_folders_and_control_characters():
