@@ -25,6 +25,8 @@ HEARTBEAT_SECONDS = 5
 STALE_SECONDS = 30
 # Progress is written at most this often: each write is a short transaction of its own.
 PROGRESS_SECONDS = 0.5
+# A worker polls every second: a job queued longer than this, with none running, has no worker.
+UNCLAIMED_SECONDS = 5
 
 
 def dead_worker_reason():
@@ -125,6 +127,19 @@ def as_it_stands(job):
     if job.status == "running" and reap(dead_worker_reason()):
         return Job.get_by_id(job.id)
     return job
+
+
+def no_worker(at=None):
+    """True when a job has waited unclaimed for UNCLAIMED_SECONDS while no job runs: no
+    `capture worker` is running, and a waiting page should say so and how to start one."""
+    moment = at or now()
+    waiting = Job.select().where(
+        Job.status == "queued",
+        Job.created_at < moment - dt.timedelta(seconds=UNCLAIMED_SECONDS)).exists()
+    working = Job.select().where(
+        Job.status == "running",
+        Job.heartbeat_at >= moment - dt.timedelta(seconds=STALE_SECONDS)).exists()
+    return waiting and not working
 
 
 def restart(job):

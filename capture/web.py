@@ -8,7 +8,7 @@ from peewee import OperationalError, fn
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import IntegerConverter
 
-from . import forms, labels, prepared
+from . import forms, jobs, labels, prepared
 from .api import problems
 from .db import is_busy
 from .i18n import fill, kept_text, size_text
@@ -162,7 +162,7 @@ def register(app):
     problems.register(app)
     app.jinja_env.globals.update(allowed=allowed, unread_count=unread_count,
                                  nav_links=nav_links, body_tabs=body_tabs,
-                                 get_locale=get_locale)
+                                 get_locale=get_locale, no_worker=jobs.no_worker)
     app.jinja_env.filters["compact_date"] = compact_date
     app.jinja_env.globals["series_label"] = lambda period: series.label(period, get_locale())
     app.jinja_env.filters["size"] = size_text

@@ -8,9 +8,10 @@ from capture import jobs
 from capture.models import Job
 from capture.people import auth
 
-from . import fixity
+from . import fixity, worker
 
 bp = Blueprint("ops", __name__, url_prefix="/admin")
+bp.before_app_request(worker.start_with_development_server)
 
 
 class FixityForm(FlaskForm):

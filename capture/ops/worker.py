@@ -1,7 +1,8 @@
 """`capture worker`: does the background jobs (capture/jobs.py) that pages queue.
 
-Any number of workers may run (each claims a job before it starts it); `python run.py` and
-`make run` start one inside the development server, so nothing more is needed there. A worker
+Any number of workers may run (each claims a job before it starts it); the development server
+(`make run`, `python run.py`, `flask --app capture run`) starts one inside itself, so nothing
+more is needed there. A worker
 that stops mid-job (killed, rebooted) leaves the job to be marked failed by the next look.
 """
 import logging
@@ -9,7 +10,7 @@ import signal
 import threading
 
 import click
-from flask import current_app
+from flask import current_app, request
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
@@ -79,11 +80,24 @@ def serve(app, stop=None, poll=POLL_SECONDS):
 
 
 def start_thread(app):
-    """A worker in a daemon thread of this process (the development server, browser tests)."""
+    """A worker in a daemon thread of this process (the development server, browser tests);
+    return the event that stops it. One per app: asking again returns the running one."""
+    running = app.extensions.get("capture.worker")
+    if running is not None and not running.is_set():
+        return running
     stop = threading.Event()
     thread = threading.Thread(target=serve, args=(app, stop), daemon=True, name="capture-worker")
     thread.start()
+    app.extensions["capture.worker"] = stop
     return stop
+
+
+def start_with_development_server():
+    """Before a request: under Werkzeug's development server (`python run.py` or `flask --app
+    capture run`, however started) start the in-process worker, so a queued job gets done there
+    as it would with `capture worker`. Never under gunicorn, nor for a test app."""
+    if not current_app.testing and request.environ.get("SERVER_SOFTWARE", "").startswith("Werkzeug/"):
+        start_thread(current_app._get_current_object())
 
 
 @click.command("worker")
