@@ -13,7 +13,7 @@ from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
-from .durable import fsync_dir
+from .durable import fsync_dir, fsync_tree
 
 CHUNK = 1024 * 1024
 # Hashing and file I/O release the GIL: two copies at once keep two cores busy.
@@ -225,6 +225,7 @@ class BagBuilder:
         if final.exists():
             raise FileExistsError(final)
         readable(self.root)
+        fsync_tree(self.root)
         os.rename(self.root, final)
         fsync_dir(self.target_dir)
         return BagResult(final, _file_sha256(final / "tagmanifest-sha256.txt"), size,
@@ -290,6 +291,7 @@ def rewrite(source, target_dir, name, zip_package):
         else:
             size = _unzip(source, partial, name)
             readable(partial)
+            fsync_tree(partial)
             os.rename(partial, final)
             sha256 = _file_sha256(final / "tagmanifest-sha256.txt")
             sm3 = _file_digests(final / "tagmanifest-sm3.txt")[1]

@@ -9,3 +9,17 @@ def fsync_dir(path):
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def fsync_tree(root):
+    """Flush every file under `root`, then every folder from the deepest up to `root` itself, so
+    that a package is on disk whole before it is renamed into place and declared done."""
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            fd = os.open(os.path.join(folder, name), os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+    for folder, _dirs, _files in os.walk(root, topdown=False):
+        fsync_dir(folder)

@@ -236,3 +236,37 @@ def test_the_register_annex_starts_its_own_page_under_the_heading_and_pages_are_
     assert 'w:instr=" NUMPAGES "' in document.sections[0].footer._element.xml
     assert document.core_properties.author == FONDS.body_name
     assert forms.read_register_digests(tmp_path / "r.docx") == {"sha256": "ab" * 32, "sm3": "cd" * 32}
+
+
+def _synced_before_rename(monkeypatch):
+    """Record each path fsynced and each rename, in order, as they happen."""
+    events, fsync, rename = [], os.fsync, os.rename
+    monkeypatch.setattr(os, "fsync", lambda fd: events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+                        or fsync(fd))
+    monkeypatch.setattr(os, "rename", lambda a, b: events.append(("rename", str(a))) or rename(a, b))
+    return events
+
+
+def _unsynced(events, final):
+    """Files and folders of the placed package not flushed before the rename that placed it."""
+    at = next(n for n, (kind, _path) in enumerate(events) if kind == "rename")
+    root = events[at][1]
+    synced = {os.path.relpath(path, root) for kind, path in events[:at] if kind == "fsync"}
+    return {os.path.relpath(p, final) for p in [str(final), *map(str, final.rglob("*"))]} - synced
+
+
+def test_a_folder_package_is_on_disk_whole_before_it_is_put_in_place(tmp_path, monkeypatch):
+    source = tmp_path / "s"
+    source.write_bytes(b"minutes")
+    events = _synced_before_rename(monkeypatch)
+    builder = bag.BagBuilder(tmp_path / "out", "pkg")
+    builder.copy_all([(source, "data/files/X-0001/01-f.bin",
+                       __import__("hashlib").sha256(b"minutes").hexdigest(), "X-1", 7)])
+    builder.path_for("data/metadata/items.csv").write_text("档号\n", encoding="utf-8")
+    placed = builder.finish({"Source-Organization": "区政府"})
+    assert _unsynced(events, placed.path) == set()
+    # Written again from a zip into a folder: the same.
+    zipped = bag.rewrite(placed.path, tmp_path / "zip", "pkg", zip_package=True)
+    events.clear()
+    again = bag.rewrite(zipped.path, tmp_path / "again", "pkg", zip_package=False)
+    assert _unsynced(events, again.path) == set()

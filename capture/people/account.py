@@ -106,7 +106,10 @@ def language():
     choice = request.form.get("language", "")
     if choice in LANGUAGES:
         session["language"] = choice
-        if current_user.is_authenticated:
-            current_user.language = choice
-            User.update(language=choice).where(User.id == current_user.id).execute()
+        if current_user.is_authenticated and current_user.language != choice:
+            user = current_user._get_current_object()
+            with db.atomic():
+                User.update(language=choice).where(User.id == user.id).execute()
+                audit.record("user.language", user, {"language": [user.language, choice]}, user=user)
+            user.language = choice
     return redirect(_safe_next(request.form.get("next")))
