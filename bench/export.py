@@ -260,7 +260,7 @@ def run(quick=False):
     results = {size: ours(size) for size in sizes[:-1]}
     results[full] = (seconds, max(r[3][1] for r in rounds))
     growth(report, "growth of the export, seconds", lambda size: results[size][0], sizes)
-    # The package carries an SM3 manifest beside the SHA-256 one (STANDARDS.md, exporters/bag.py
+    # The package carries an SM3 manifest beside the SHA-256 one (docs/architecture.md, exporters/bag.py
     # ALGORITHMS), so the like-for-like baseline is make_bag with both: the same manifests. SM3
     # runs at about an eighth of SHA-256's speed here; the SHA-256-only bag is printed beside it.
     report.ratio("export vs copy + bagit.make_bag(sha256, sm3)", seconds, bagged_both, 1.1)

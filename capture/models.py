@@ -1,4 +1,4 @@
-"""The peewee models of the domain (DESIGN.md §3)."""
+"""The peewee models of the domain (docs/architecture.md, "The domain")."""
 import datetime as dt
 import uuid
 

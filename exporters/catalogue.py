@@ -21,7 +21,7 @@ RETENTION_NAMES = {"Y": "永久", "D30": "30年", "D10": "10年"}
 # DA/T 22-2015 §6: retention runs permanent, then 30 years, then 10 years.
 RETENTION_ORDER = {"Y": 0, "D30": 1, "D10": 2}
 # 门类: DA/T 22 governs 文书; photos (DA/T 50) and audio-video (DA/T 78) are classes of their own,
-# each with its own catalogue (STANDARDS.md).
+# each with its own catalogue (docs/architecture.md, archival rules).
 CLASS_NAMES = {"WS": "文书", "ZP": "照片", "LX": "录音录像"}
 CLASS_ORDER = {code: n for n, code in enumerate(CLASS_NAMES)}
 

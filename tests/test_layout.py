@@ -1,4 +1,4 @@
-"""The house: a package per journey, dependencies one way, no cycles (DESIGN.md §2).
+"""The house: a package per journey, dependencies one way, no cycles (docs/architecture.md).
 
 The import graph is read from the source (every import, those inside functions included), so a
 module that imports another lazily to dodge a cycle is caught as well.

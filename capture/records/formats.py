@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import olefile
 from flask_babel import lazy_gettext as _l
 
-# PRONOM identifiers of the formats STANDARDS.md accepts for long-term keeping.
+# PRONOM identifiers of the formats DA/T 70 accepts for long-term keeping (docs/architecture.md).
 LONG_TERM = {
     # PDF/A (1a 1b 2a 2b 2u 3a 3b 3u)
     "fmt/95", "fmt/354", "fmt/476", "fmt/477", "fmt/478", "fmt/479", "fmt/480", "fmt/481",

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from capture.i18n import N_, message
 
-# Long-term formats of STANDARDS.md; plain PDF only counts as PDF/A.
+# The long-term formats of DA/T 70 (docs/architecture.md); plain PDF only counts as PDF/A.
 LONG_TERM_KINDS = {"ofd", "pdfa", "jpeg", "tiff", "wav", "mp3", "mp4", "xml"}
 EXECUTABLE_KINDS = {"exe", "elf", "macho", "script"}
 EXECUTABLE_SUFFIXES = {".exe", ".com", ".bat", ".cmd", ".scr", ".msi", ".dll", ".ps1", ".vbs",
