@@ -70,11 +70,11 @@ def test_a_package_exported_on_new_years_night_is_dated_in_the_new_year(app, wor
 
 
 def test_statistics_and_the_scheduler_count_the_local_month_and_day(app, world):
-    from capture.guidance import jobs, statistics
+    from capture.guidance import scheduled, statistics
     with time_machine.travel(NEW_YEAR_IN_SHANGHAI, tick=False):
         with app.app_context(), db.connection_context():
             figures = statistics.compute(world["admin"], app.config["TIMEZONE"])
-            ctx = jobs.Context(now=clock.utc_now(), zone=app.config["TIMEZONE"], config={}, store=None)
+            ctx = scheduled.Context(now=clock.utc_now(), zone=app.config["TIMEZONE"], config={}, store=None)
     assert figures.today == dt.date(2027, 1, 1) and figures.months[-1] == "2027-01"
     assert ctx.today == dt.date(2027, 1, 1)
 

@@ -1,4 +1,4 @@
-"""The one scheduler process: `capture scheduler` runs the jobs; a lock keeps it to one.
+"""The one scheduler process: `capture scheduler` runs the scheduled tasks (guidance/scheduled.py); a lock keeps it to one.
 
 Never started inside web workers (nor twice under the reloader): only this command starts it.
 A second `capture scheduler` on the same database refuses to start: SQLite is guarded by a
@@ -22,7 +22,7 @@ from flask.cli import with_appcontext
 
 from capture import clock, schema
 from capture.db import db, is_postgres
-from capture.guidance import jobs
+from capture.guidance import scheduled
 
 from . import fixity, previsit
 
@@ -31,16 +31,16 @@ log = logging.getLogger(__name__)
 # Cron fields in the configured time zone, in the order --run-once runs them: the flags come
 # before the reminders and the digest that count them, e-mail last so it sends what they made.
 JOBS = [
-    ("missing_outcomes", jobs.flag_missing_outcomes, {"minute": "10"}),
-    ("checkin_reminders", jobs.remind_checkins, {"minute": "15"}),
-    ("follow_up_reminders", jobs.remind_follow_ups, {"hour": "7", "minute": "0"}),
-    ("commitment_reminders", jobs.remind_commitments, {"hour": "7", "minute": "5"}),
-    ("series_reminders", jobs.remind_series, {"hour": "7", "minute": "8"}),
-    ("milestone_reminders", jobs.remind_milestones, {"hour": "7", "minute": "10"}),
+    ("missing_outcomes", scheduled.flag_missing_outcomes, {"minute": "10"}),
+    ("checkin_reminders", scheduled.remind_checkins, {"minute": "15"}),
+    ("follow_up_reminders", scheduled.remind_follow_ups, {"hour": "7", "minute": "0"}),
+    ("commitment_reminders", scheduled.remind_commitments, {"hour": "7", "minute": "5"}),
+    ("series_reminders", scheduled.remind_series, {"hour": "7", "minute": "8"}),
+    ("milestone_reminders", scheduled.remind_milestones, {"hour": "7", "minute": "10"}),
     ("pre_transfer_checks", previsit.check_before_visits, {"hour": "18", "minute": "0"}),
-    ("at_risk_scan_and_digest", jobs.morning_round, {"hour": "7", "minute": "15"}),
+    ("at_risk_scan_and_digest", scheduled.morning_round, {"hour": "7", "minute": "15"}),
     ("fixity", fixity.check_slice, {"hour": "2", "minute": "30"}),
-    ("email", jobs.send_email, {"minute": "*/5"}),
+    ("email", scheduled.send_email, {"minute": "*/5"}),
 ]
 # A run up to six hours late (machine asleep, long fixity pass) still happens, once.
 JOB_DEFAULTS = {"coalesce": True, "misfire_grace_time": 6 * 3600, "max_instances": 1}
@@ -119,7 +119,7 @@ def _connected():
 def run_job(app, name, function):
     """Run one job in an app context (translations, URLs) with a connection; return its count."""
     with app.app_context(), _connected():
-        ctx = jobs.Context(now=clock.utc_now(), zone=app.config["TIMEZONE"],
+        ctx = scheduled.Context(now=clock.utc_now(), zone=app.config["TIMEZONE"],
                            config=app.config, store=app.extensions["store"],
                            urls=app.url_map.bind("localhost",
                                                  script_name=app.config["APPLICATION_ROOT"]))

@@ -1,4 +1,6 @@
-"""The scheduler's jobs. Each is one set-based pass (no query per body) and safe to run twice:
+"""The scheduled tasks of guidance, run by `capture scheduler` (apart from the jobs of jobs.py).
+
+Each is one set-based pass (no query per body) and safe to run twice:
 every notification carries a unique key, so a second run inserts nothing new."""
 import datetime as dt
 import hashlib
