@@ -6,7 +6,8 @@ from json.encoder import encode_basestring  # json.dumps(a str, ensure_ascii=Fal
 from peewee import IntegrityError
 
 from .db import Rows, adapter, db, insert_rows, lock_until_commit
-from .models import AuditEvent, now
+from .models import AuditEvent
+from .clock import utc_now
 
 GENESIS = "0" * 64
 
@@ -43,7 +44,7 @@ def record(action, obj=None, details=None, user=None, body=None):
             with db.atomic():
                 lock_until_commit("audit-chain")
                 event = AuditEvent(
-                    at=now(), user=user, username=user.username if user else "",
+                    at=utc_now(), user=user, username=user.username if user else "",
                     body=body, action=action, object_type=object_type,
                     object_id=object_id, details=payload,
                     prev_hash=_last_hash(AuditEvent.select()),
@@ -73,7 +74,7 @@ def record_many(events, user=None, body=None):
     body_id = body.id if body is not None else None
     # One moment for the whole batch (it is one transaction); each distinct action and object
     # type is encoded once, and a string with the C encoder json.dumps would end up calling.
-    at = now()
+    at = utc_now()
     heads, types = {}, {}
     fixed = f'"at":"{at.isoformat(timespec="microseconds")}","body_id":{_dump(body_id)},'
     who = f',"user_id":{_dump(user_id)},"username":{_dump(username)}}}'

@@ -18,7 +18,8 @@ import time
 
 from .db import db
 from .i18n import N_, keep
-from .models import Job, now
+from .models import Job
+from .clock import utc_now
 
 HEARTBEAT_SECONDS = 5
 # A running job whose worker has not reported for this long is taken to be dead.
@@ -60,8 +61,8 @@ def claim(name=None):
     """Take the oldest queued job for this worker; None when there is none."""
     for job in Job.select().where(Job.status == "queued").order_by(Job.id).limit(5):
         with db.atomic():
-            taken = (Job.update(status="running", worker=name or worker_name(), started_at=now(),
-                                heartbeat_at=now(), done=0, total=0, done_bytes=0,
+            taken = (Job.update(status="running", worker=name or worker_name(), started_at=utc_now(),
+                                heartbeat_at=utc_now(), done=0, total=0, done_bytes=0,
                                 total_bytes=0, message="")
                      .where(Job.id == job.id, Job.status == "queued").execute())
         if taken:  # another worker may have taken it between the read and the update
@@ -72,7 +73,7 @@ def claim(name=None):
 def heartbeat(job):
     """Note that the job's worker is alive."""
     with db.atomic():
-        Job.update(heartbeat_at=now()).where(Job.id == job.id, Job.status == "running").execute()
+        Job.update(heartbeat_at=utc_now()).where(Job.id == job.id, Job.status == "running").execute()
 
 
 class Progress:
@@ -88,7 +89,7 @@ class Progress:
         if moment - self.written < PROGRESS_SECONDS and done < total and done - self.last < total / 4:
             return
         self.written, self.last = moment, done
-        values = {"done": done, "total": total, "heartbeat_at": now()}
+        values = {"done": done, "total": total, "heartbeat_at": utc_now()}
         if step is not None:
             values["step"] = step
         if done_bytes is not None:
@@ -100,7 +101,7 @@ class Progress:
 def finish(job, outcome):
     """End the job as done with its result (JSON-ready); call it inside the work's own
     transaction where there is one, so the work and its "done" commit together."""
-    (Job.update(status="done", result=json.dumps(outcome, ensure_ascii=False), finished_at=now(),
+    (Job.update(status="done", result=json.dumps(outcome, ensure_ascii=False), finished_at=utc_now(),
                 done=Job.total, step="")
      .where(Job.id == job.id).execute())
 
@@ -109,13 +110,13 @@ def fail(job, why, **params):
     """End the job as failed, saying why: a msgid filled with `params`, kept as such and shown
     in the language of whoever reads it (the template filter kept_text, see i18n.kept_text)."""
     with db.atomic():
-        (Job.update(status="failed", message=keep(str(why), **params), finished_at=now())
+        (Job.update(status="failed", message=keep(str(why), **params), finished_at=utc_now())
          .where(Job.id == job.id, Job.status.in_(("queued", "running"))).execute())
 
 
 def reap(reason, at=None):
     """Mark failed every running job whose worker stopped reporting; return how many."""
-    limit = (at or now()) - dt.timedelta(seconds=STALE_SECONDS)
+    limit = (at or utc_now()) - dt.timedelta(seconds=STALE_SECONDS)
     stale = list(Job.select(Job.id).where(Job.status == "running", Job.heartbeat_at < limit))
     for job in stale:
         fail(job, reason)
@@ -132,7 +133,7 @@ def as_it_stands(job):
 def no_worker(at=None):
     """True when a job has waited unclaimed for UNCLAIMED_SECONDS while no job runs: no
     `capture worker` is running, and a waiting page should say so and how to start one."""
-    moment = at or now()
+    moment = at or utc_now()
     waiting = Job.select().where(
         Job.status == "queued",
         Job.created_at < moment - dt.timedelta(seconds=UNCLAIMED_SECONDS)).exists()
@@ -155,4 +156,4 @@ def elapsed(job, at=None):
     """Seconds the job has run (or ran)."""
     if job.started_at is None:
         return 0
-    return int(((job.finished_at or at or now()) - job.started_at).total_seconds())
+    return int(((job.finished_at or at or utc_now()) - job.started_at).total_seconds())

@@ -1,5 +1,4 @@
 """The peewee models of the domain (docs/architecture.md, "The domain")."""
-import datetime as dt
 import uuid
 
 from flask_login import UserMixin
@@ -7,6 +6,7 @@ from peewee import (BigIntegerField, BooleanField, CharField, DateField, DateTim
                     DeferredForeignKey, ForeignKeyField, IntegerField, Model, TextField, fn)
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .clock import utc_now
 from .db import db
 
 ROLES = ("admin", "liaison", "secretary", "transfer_officer", "viewer")
@@ -30,11 +30,6 @@ def new_uuid():
     return str(uuid.uuid4())
 
 
-def now():
-    """The current UTC time, naive, as stored in the database."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
-
-
 class BaseModel(Model):
     class Meta:
         database = db
@@ -51,7 +46,7 @@ class User(BaseModel, UserMixin):
     active = BooleanField(default=True)
     # Bumped when the password changes so that every other session ends.
     session_version = IntegerField(default=0)
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
 
     def set_password(self, password):
         """Hash and store a new password, ending the user's other sessions."""
@@ -74,7 +69,7 @@ class LoginFailure(BaseModel):
     """Failed logins per username, for throttling across all workers."""
     username = CharField(max_length=64, unique=True)
     count = IntegerField(default=0)
-    last_at = DateTimeField(default=now)
+    last_at = DateTimeField(default=utc_now)
 
 
 class Body(BaseModel):
@@ -96,8 +91,8 @@ class Body(BaseModel):
     status = CharField(max_length=20, default="active")
     # The registered dissolution notice (撤销通知); Document is declared below.
     dissolution_notice = DeferredForeignKey("Document", null=True, backref="+")
-    created_at = DateTimeField(default=now)
-    updated_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
+    updated_at = DateTimeField(default=utc_now)
 
     @property
     def is_read_only(self):
@@ -161,9 +156,9 @@ class Document(BaseModel):
     withdrawn_at = DateTimeField(null=True)
     withdrawn_by = ForeignKeyField(User, null=True, backref="+")
     created_by = ForeignKeyField(User, backref="+")
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
     updated_by = ForeignKeyField(User, null=True, backref="+")
-    updated_at = DateTimeField(default=now)
+    updated_at = DateTimeField(default=utc_now)
     # Set by bulk import: a digest of the row's 文号, 责任者, 题名 and 日期, so that importing
     # the same spreadsheet again finds the rows already imported instead of duplicating them.
     import_key = CharField(max_length=64, null=True)
@@ -200,12 +195,12 @@ class File(BaseModel):
     # that an export, which re-verifies every digest as it copies, need not open each file again.
     inspection = TextField(default="")
     created_by = ForeignKeyField(User, backref="+")
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
 
 
 class AuditEvent(BaseModel):
     """Append-only; `hash` chains to the previous event (and to the body's previous one)."""
-    at = DateTimeField(default=now)
+    at = DateTimeField(default=utc_now)
     user = ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL")
     username = CharField(max_length=64, default="")
     body = ForeignKeyField(Body, null=True, backref="+", on_delete="SET NULL")
@@ -234,7 +229,7 @@ class CheckIn(BaseModel):
     notes = TextField(default="")
     findings = TextField(default="")
     recorded_at = DateTimeField(null=True)
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
 
     class Meta:
         # The scheduler looks for scheduled check-ins in a time window, and counts them per liaison.
@@ -263,7 +258,7 @@ class Commitment(BaseModel):
     fulfilled_on = DateField(null=True)
     document = ForeignKeyField(Document, null=True, backref="commitments")
     created_by = ForeignKeyField(User, backref="+")
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
 
 
 class Transfer(BaseModel):
@@ -282,7 +277,7 @@ class Transfer(BaseModel):
     worker = CharField(max_length=100, default="")
     heartbeat_at = DateTimeField(null=True)
     message = TextField(default="")
-    started_at = DateTimeField(default=now)
+    started_at = DateTimeField(default=utc_now)
     finished_at = DateTimeField(null=True)
     check_report = TextField(default="")
     package_path = TextField(default="")
@@ -302,7 +297,7 @@ class Phase(BaseModel):
     name = CharField(max_length=200)
     calls_for_checkin = BooleanField(default=True)
     created_by = ForeignKeyField(User, backref="+")
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
 
 
 class ChronicleEntry(BaseModel):
@@ -319,7 +314,7 @@ class FondsDescription(BaseModel):
     kind = CharField(max_length=15)  # history | introduction
     text = TextField(default="")
     updated_by = ForeignKeyField(User, null=True, backref="+")
-    updated_at = DateTimeField(default=now)
+    updated_at = DateTimeField(default=utc_now)
 
     class Meta:
         indexes = ((("body", "kind"), True),)
@@ -332,7 +327,7 @@ class Notification(BaseModel):
     key = CharField(max_length=200, unique=True)
     message = TextField()
     link = CharField(max_length=300, default="")
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
     read_at = DateTimeField(null=True)
     emailed_at = DateTimeField(null=True)
 
@@ -343,7 +338,7 @@ class ApiToken(BaseModel):
     token_hash = CharField(max_length=64, unique=True)
     scopes = CharField(max_length=40, default="read")
     purpose = CharField(max_length=10, default="api")  # api | calendar
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
     last_used_at = DateTimeField(null=True)
     revoked_at = DateTimeField(null=True)
 
@@ -367,7 +362,7 @@ class IdempotencyKey(BaseModel):
     status = IntegerField(null=True)
     response = TextField(default="")
     location = CharField(max_length=300, default="")
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
 
     class Meta:
         indexes = ((("user", "key"), True),)
@@ -392,7 +387,7 @@ class Job(BaseModel):
     # "host:pid" of the worker and when it last reported: a dead one leaves the job failed.
     worker = CharField(max_length=100, default="")
     heartbeat_at = DateTimeField(null=True)
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
     started_at = DateTimeField(null=True)
     finished_at = DateTimeField(null=True)
 

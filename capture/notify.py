@@ -11,7 +11,8 @@ from flask import current_app
 from flask_babel import force_locale, gettext as _
 
 from .db import db, is_postgres
-from .models import Notification, User, now
+from .models import Notification, User
+from .clock import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +70,11 @@ def add_many(rows):
     if not rows:
         return
     if is_postgres():
-        db.execute_sql(_INSERT_POSTGRES, (now(), json.dumps(rows, ensure_ascii=False)))
+        db.execute_sql(_INSERT_POSTGRES, (utc_now(), json.dumps(rows, ensure_ascii=False)))
     else:
         payload = json.dumps([[r["user_id"], r["kind"], r["key"], r["message"], r["link"]]
                               for r in rows], ensure_ascii=False)
-        db.execute_sql(_INSERT_SQLITE, (Notification.created_at.db_value(now()).isoformat(" "),
+        db.execute_sql(_INSERT_SQLITE, (Notification.created_at.db_value(utc_now()).isoformat(" "),
                                         payload))
 
 
@@ -90,14 +91,14 @@ def mark_read(user, notification_id):
                                             Notification.user == user.id)
     # Reading is the user's own state, not a change to the records: no audit event.
     if notification is not None and notification.read_at is None:
-        notification.read_at = now()
+        notification.read_at = utc_now()
         notification.save()
     return notification
 
 
 def mark_all_read(user):
     """Mark every unread notification of the user read; return how many."""
-    return (Notification.update(read_at=now())
+    return (Notification.update(read_at=utc_now())
             .where(Notification.user == user.id, Notification.read_at.is_null()).execute())
 
 
@@ -121,7 +122,7 @@ def send_pending_email(config):
         return 0
     pending = list(Notification.select(Notification, User).join(User)
                    .where(Notification.emailed_at.is_null(), User.email != "", User.active,
-                          Notification.created_at >= now() - EMAIL_MAX_AGE)
+                          Notification.created_at >= utc_now() - EMAIL_MAX_AGE)
                    .order_by(Notification.id).limit(EMAIL_BATCH))
     if not pending:
         return 0
@@ -142,5 +143,5 @@ def send_pending_email(config):
     finally:
         # Marked even when a later message failed, so nothing that left is sent twice.
         if sent:
-            Notification.update(emailed_at=now()).where(Notification.id.in_(sent)).execute()
+            Notification.update(emailed_at=utc_now()).where(Notification.id.in_(sent)).execute()
     return len(sent)

@@ -9,7 +9,8 @@ import pytest
 
 from capture import jobs, schema
 from capture.db import db
-from capture.models import AuditEvent, Document, Job, Notification, now
+from capture.models import AuditEvent, Document, Job, Notification
+from capture.clock import utc_now
 from capture.ops import fixity
 from test_fixity import damage, register
 from test_import_jobs import work
@@ -126,7 +127,7 @@ def test_starting_needs_the_forms_token(app, client, auth, world):
 
 def _worker_died(job):
     """As if the worker that claimed the job had been killed a minute ago."""
-    Job.update(heartbeat_at=now() - dt.timedelta(minutes=1)).where(Job.id == job.id).execute()
+    Job.update(heartbeat_at=utc_now() - dt.timedelta(minutes=1)).where(Job.id == job.id).execute()
 
 
 def test_a_pass_whose_worker_died_is_failed_with_the_reason_and_can_be_started_again(app, client, auth, world):

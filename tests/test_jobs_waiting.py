@@ -6,7 +6,8 @@ import time
 
 from capture import create_app, jobs
 from capture.db import db
-from capture.models import Job, User, now
+from capture.clock import utc_now
+from capture.models import Job, User
 from capture.ops import fixity
 
 HINT = "capture worker"
@@ -19,7 +20,7 @@ def _queued_pass(auth):
 
 def _waited(**delta):
     with db.connection_context():
-        Job.update(created_at=now() - dt.timedelta(**delta)).execute()
+        Job.update(created_at=utc_now() - dt.timedelta(**delta)).execute()
 
 
 def test_a_job_no_worker_takes_says_so_and_how_to_start_one(app, client, auth, world):
@@ -37,7 +38,7 @@ def test_a_job_waiting_behind_a_running_one_does_not_claim_there_is_no_worker(ap
     _waited(minutes=1)
     with db.connection_context():
         jobs.enqueue("import.check", User.get(User.username == "admin"))
-        Job.update(status="running", heartbeat_at=now()).where(Job.kind == "import.check").execute()
+        Job.update(status="running", heartbeat_at=utc_now()).where(Job.kind == "import.check").execute()
     assert HINT not in client.get(page).get_data(as_text=True)
 
 

@@ -234,9 +234,9 @@ def test_an_export_killed_half_way_leaves_nothing_complete_and_a_retry_succeeds(
 
 def test_withdrawn_items_stay_in_the_catalogue_and_the_package_marked(app, flood, tmp_path):
     body, secretary, docs = flood
-    from capture.models import now
+    from capture.clock import utc_now
     doc = docs[3]
-    doc.status, doc.withdrawn_reason, doc.withdrawn_at, doc.withdrawn_by = "withdrawn", "重复登记", now(), secretary
+    doc.status, doc.withdrawn_reason, doc.withdrawn_at, doc.withdrawn_by = "withdrawn", "重复登记", utc_now(), secretary
     doc.save()
     extra = register(app.extensions["store"], body, secretary, "会议纪要（重新登记）",
                      scope="会议纪要、记录")

@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from peewee import IntegrityError
 
 from capture.db import db
-from capture.models import IdempotencyKey, now
+from capture.models import IdempotencyKey
+from capture.clock import utc_now
 
 from .problems import Problem
 
@@ -22,7 +23,7 @@ ABANDONED = dt.timedelta(minutes=10)
 def begin(user, key, fingerprint):
     """Claim `key` for this request; return the stored record to replay, or None to go ahead."""
     IdempotencyKey.delete().where(IdempotencyKey.user == user,
-                                  IdempotencyKey.created_at < now() - KEEP).execute()
+                                  IdempotencyKey.created_at < utc_now() - KEEP).execute()
     try:
         with db.atomic():
             IdempotencyKey.create(user=user, key=key, fingerprint=fingerprint)
@@ -36,8 +37,8 @@ def begin(user, key, fingerprint):
     if record.status is not None:
         return record
     taken_over = 0
-    if now() - record.created_at >= ABANDONED:
-        taken_over = (IdempotencyKey.update(created_at=now())
+    if utc_now() - record.created_at >= ABANDONED:
+        taken_over = (IdempotencyKey.update(created_at=utc_now())
                       .where(IdempotencyKey.id == record.id, IdempotencyKey.status.is_null(),
                              IdempotencyKey.created_at == record.created_at).execute())
     if not taken_over:

@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 
 from capture import audit, clock, labels
 from capture.db import db
-from capture.models import ApiToken, Body, CheckIn, User, now
+from capture.models import ApiToken, Body, CheckIn, User
+from capture.clock import utc_now
 from capture.people import auth
 from exporters import calendar as ics
 
@@ -31,7 +32,7 @@ def active_token(user):
 
 
 def _revoke_all(user):
-    return (ApiToken.update(revoked_at=now())
+    return (ApiToken.update(revoked_at=utc_now())
             .where(ApiToken.user == user.id, ApiToken.purpose == PURPOSE,
                    ApiToken.revoked_at.is_null()).execute())
 
@@ -63,7 +64,7 @@ def owner_of(token):
     if row is None:
         return None
     # Usage bookkeeping only, not a change to any record: no audit event.
-    ApiToken.update(last_used_at=now()).where(ApiToken.id == row.id).execute()
+    ApiToken.update(last_used_at=utc_now()).where(ApiToken.id == row.id).execute()
     return row.user
 
 

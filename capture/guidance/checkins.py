@@ -5,7 +5,8 @@ from peewee import JOIN, prefetch
 
 from capture import audit, clock
 from capture.db import db
-from capture.models import Body, CheckIn, FollowUp, Membership, User, now
+from capture.models import Body, CheckIn, FollowUp, Membership, User
+from capture.clock import utc_now
 
 from . import cadence, facts
 
@@ -96,7 +97,7 @@ def record_outcome(body, checkin, user, status, mode, duration, notes, findings,
         checkin.notes, checkin.findings = notes.strip(), findings.strip()
         checkin.reason = reason.strip() if status != "held" else ""
         checkin.needs_outcome = False
-        checkin.recorded_at = now()
+        checkin.recorded_at = utc_now()
         checkin.save()
         created = [FollowUp.create(checkin=checkin, action=action.strip(), owner=owner.strip(),
                                    due=due)

@@ -7,7 +7,7 @@ from pathlib import Path
 from capture import audit, clock, storage
 from capture.db import db
 from capture.models import (Body, CheckIn, ChronicleEntry, Document, FollowUp, Membership, Phase,
-                            ScopeItem, User, now)
+                            ScopeItem, User)
 from capture.records import registry, scope
 
 from . import samples
@@ -48,7 +48,7 @@ def _guidance(bodies, liaison):
     """A held check-in with an open follow-up, and one arranged for tomorrow."""
     held = CheckIn.create(body=bodies["YQFK"], liaison=liaison, mode="on_site", status="held",
                           scheduled_for=_at_local(-6, 9), place="区政府 3 号楼 302 会议室",
-                          contact_person="张文书", duration_minutes=90, recorded_at=now(),
+                          contact_person="张文书", duration_minutes=90, recorded_at=clock.utc_now(),
                           findings="3 月以来的会议纪要未归档")
     FollowUp.create(checkin=held, action="补登 3 月以来的会议纪要", owner="张文书",
                     due=clock.today() + dt.timedelta(days=3))
@@ -75,7 +75,7 @@ def _milestones(bodies, liaison):
     for body, when, mode, is_final, place, findings in visits:
         checkin = CheckIn.create(body=body, liaison=liaison, mode=mode, status="held", is_final=is_final,
                                  scheduled_for=when, place=place, duration_minutes=60,
-                                 recorded_at=now(), findings=findings)
+                                 recorded_at=clock.utc_now(), findings=findings)
         audit.record("checkin.record", checkin, {"demo": True}, body=body)
     phases = [(epidemic, clock.today() - dt.timedelta(days=DAILY_SINCE), "响应级别提升为一级"),
               (flood, dt.date(2026, 10, 20), "宣布汛期结束，工作组将于 10 月 31 日撤销")]

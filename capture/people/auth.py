@@ -8,7 +8,8 @@ from flask_login import LoginManager, current_user
 from peewee import JOIN
 
 from capture import prepared
-from capture.models import Body, Document, LoginFailure, Membership, Transfer, User, now
+from capture.models import Body, Document, LoginFailure, Membership, Transfer, User
+from capture.clock import utc_now
 from capture.prepared import Slot
 
 login_manager = LoginManager()
@@ -172,16 +173,16 @@ def is_locked_out(username, max_failures, lock_minutes):
     failure = LoginFailure.get_or_none(LoginFailure.username == username)
     if failure is None or failure.count < max_failures:
         return False
-    return now() - failure.last_at < dt.timedelta(minutes=lock_minutes)
+    return utc_now() - failure.last_at < dt.timedelta(minutes=lock_minutes)
 
 
 def note_failure(username, lock_minutes):
     """Count one failed login for `username` (a stale count starts again)."""
     failure, _ = LoginFailure.get_or_create(username=username)
-    if now() - failure.last_at >= dt.timedelta(minutes=lock_minutes):
+    if utc_now() - failure.last_at >= dt.timedelta(minutes=lock_minutes):
         failure.count = 0
     failure.count += 1
-    failure.last_at = now()
+    failure.last_at = utc_now()
     failure.save()
 
 

@@ -21,7 +21,8 @@ import time
 from peewee import OperationalError
 
 from capture.db import db, is_busy, is_postgres
-from capture.models import ApiToken, ApiUsage, now
+from capture.models import ApiToken, ApiUsage
+from capture.clock import utc_now
 
 FLUSH_SECONDS = 1.0
 
@@ -39,7 +40,7 @@ class RateCounter:
 
     def count(self, token, limit, at=None):
         """Count a request; return 0 when within `limit`, else the seconds to wait."""
-        at = at or now()
+        at = at or utc_now()
         window = at.replace(second=0, microsecond=0)
         stored = (ApiUsage.select(ApiUsage.count)
                   .where(ApiUsage.token == token.id, ApiUsage.window == window).scalar()) or 0

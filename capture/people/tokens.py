@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 
 from capture import audit
 from capture.db import db
-from capture.models import ApiToken, User, now
+from capture.models import ApiToken, User
+from capture.clock import utc_now
 from capture.forms import RegistrationError, has_control_characters
 
 from . import rates
@@ -51,7 +52,7 @@ def revoke(user, token_id):
         return None
     if token.revoked_at is None:
         with db.atomic():
-            token.revoked_at = now()
+            token.revoked_at = utc_now()
             token.save()
             audit.record("api_token.revoke", token, {"label": token.label}, user=user)
     return token

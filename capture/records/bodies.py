@@ -10,7 +10,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from capture import audit, clock, labels
 from capture.db import db
-from capture.models import DEFAULT_CADENCE, Body, Membership, User, now
+from capture.models import DEFAULT_CADENCE, Body, Membership, User
+from capture.clock import utc_now
 from capture.people import auth
 from capture.forms import PlainText
 
@@ -169,7 +170,7 @@ def edit(body_id):
         if not _clashes(form, body):
             with db.atomic():
                 changes = _apply(form, body)
-                body.updated_at = now()
+                body.updated_at = utc_now()
                 body.save()
                 audit.record("body.edit", body, changes, user=current_user._get_current_object(),
                              body=body)

@@ -7,7 +7,8 @@ from peewee import IntegrityError
 
 from capture import audit
 from capture.db import db, lock_until_commit
-from capture.models import Document, File, next_item_number, now
+from capture.models import Document, File, next_item_number
+from capture.clock import utc_now
 from capture.forms import RegistrationError, has_control_characters
 
 from . import files, lifecycle, validation
@@ -119,7 +120,7 @@ def edit_document(document, user, fields):
     if changes:
         with db.atomic():
             document.updated_by = user
-            document.updated_at = now()
+            document.updated_at = utc_now()
             document.save()
             audit.record("document.edit", document, {"reference_code": document.reference_code,
                                                      "changes": changes},
@@ -164,7 +165,7 @@ def withdraw_document(document, user, reason):
     with db.atomic():
         document.status = "withdrawn"
         document.withdrawn_reason = reason
-        document.withdrawn_at = now()
+        document.withdrawn_at = utc_now()
         document.withdrawn_by = user
         document.save()
         audit.record("document.withdraw", document, {"reference_code": document.reference_code,

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from peewee import JOIN
 
 from capture.models import (CARRIERS, DOCUMENT_STATUSES, RETENTIONS, SECURITY_LEVELS, Category,
-                            Document, File, ScopeItem, now)
+                            Document, File, ScopeItem)
 from capture import clock
 from capture.i18n import MORE, N_, fill, message as sub_message, period
 from capture.records import coverage, lifecycle, series, usability
@@ -140,7 +140,7 @@ def run(body, store, progress=None, scanner=None, verify_digests=True, documents
     """
     documents = load_documents(body) if documents is None else documents
     files = [(d, f) for d in documents for f in current_files(d.file_list)]
-    report = Report(body.fonds_code, body.name, body.code, now(), {
+    report = Report(body.fonds_code, body.name, body.code, clock.utc_now(), {
         "items": len(documents), "registered": sum(d.status == "registered" for d in documents),
         "withdrawn": sum(d.status == "withdrawn" for d in documents),
         "files": len(files), "bytes": sum(f.size for _, f in files)})

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 from capture import audit, clock
 from capture.db import db
 from capture.models import (Body, ChronicleEntry, Document, FondsDescription, Membership,
-                            Notification, User, now)
+                            Notification, User)
 from capture.records import lifecycle
 
 DESCRIPTION_KINDS = ("introduction", "history")
@@ -32,7 +32,7 @@ def dissolve(body, user, dissolved_on, notice=None):
         body.status = "dissolving"
         body.dissolved_on = dissolved_on
         body.dissolution_notice = notice
-        body.updated_at = now()
+        body.updated_at = clock.utc_now()
         body.save()
         audit.record("body.dissolve", body, {
             "status": ["active", "dissolving"], "dissolved_on": dissolved_on,
@@ -84,7 +84,7 @@ def correct(body, user, dissolved_on, notice, reason):
     if not changes:
         return {}
     with db.atomic():
-        body.dissolved_on, body.dissolution_notice, body.updated_at = dissolved_on, notice, now()
+        body.dissolved_on, body.dissolution_notice, body.updated_at = dissolved_on, notice, clock.utc_now()
         body.save()
         audit.record("body.dissolution.correct", body, {**changes, "reason": reason}, user=user,
                      body=body)
@@ -100,7 +100,7 @@ def undo(body, user, reason):
         details = {"status": [old, "active"], "dissolved_on": [body.dissolved_on, None],
                    "reason": reason}
         body.status, body.dissolved_on, body.dissolution_notice = "active", None, None
-        body.updated_at = now()
+        body.updated_at = clock.utc_now()
         body.save()
         audit.record("body.dissolution.undo", body, details, user=user, body=body)
     return body
@@ -112,7 +112,7 @@ def confirm_dissolved(body, user):
         raise DissolutionError(_("只有撤销中的机构可以确认撤销。"))
     with db.atomic():
         body.status = "dissolved"
-        body.updated_at = now()
+        body.updated_at = clock.utc_now()
         body.save()
         audit.record("body.dissolved", body, {"status": ["dissolving", "dissolved"]},
                      user=user, body=body)
@@ -165,7 +165,7 @@ def save_description(body, user, kind, text):
     with db.atomic():
         description, _created = FondsDescription.get_or_create(body=body, kind=kind)
         old = description.text
-        description.text, description.updated_by, description.updated_at = text.strip(), user, now()
+        description.text, description.updated_by, description.updated_at = text.strip(), user, clock.utc_now()
         description.save()
         audit.record("description.edit", description, {"kind": kind, "text": [old, description.text]},
                      user=user, body=body)

@@ -13,7 +13,8 @@ from peewee import Case
 from capture import audit, clock, jobs
 from capture.db import db, is_postgres
 from capture.i18n import N_, fill, keep, message
-from capture.models import Body, Document, File, Transfer, now
+from capture.models import Body, Document, File, Transfer
+from capture.clock import utc_now
 from capture.records import lifecycle
 from exporters import bag, catalogue, forms, history, metadata, metadata_xml, report as report_writer
 
@@ -70,7 +71,7 @@ def is_running(transfer):
     """True while the worker named on an exporting transfer is alive and reporting."""
     if transfer.status != "exporting":
         return False
-    if transfer.heartbeat_at and now() - transfer.heartbeat_at > STALE_AFTER:
+    if transfer.heartbeat_at and utc_now() - transfer.heartbeat_at > STALE_AFTER:
         return False
     host, _, pid = transfer.worker.rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
@@ -158,9 +159,9 @@ def claim(body, user, operator=""):
         if transfer is None:
             transfer = Transfer.create(body=body, run_by=user, kind=_kind(body))
         transfer.status, transfer.progress, transfer.message = "exporting", 0, checks.N_("正在检测")
-        transfer.worker, transfer.heartbeat_at, transfer.run_by = _this_worker(), now(), user
+        transfer.worker, transfer.heartbeat_at, transfer.run_by = _this_worker(), utc_now(), user
         transfer.operator = "" if user else run_by
-        transfer.started_at, transfer.finished_at = now(), None
+        transfer.started_at, transfer.finished_at = utc_now(), None
         transfer.save()
     return transfer
 
@@ -182,7 +183,7 @@ class Progress:
     def note(self, percent, message=None):
         """Save progress (and a message) now."""
         self.last_write = time.monotonic()
-        fields = {Transfer.progress: percent, Transfer.heartbeat_at: now()}
+        fields = {Transfer.progress: percent, Transfer.heartbeat_at: utc_now()}
         if message is not None:
             fields[Transfer.message] = message
         Transfer.update(fields).where(Transfer.id == self.transfer.id).execute()
@@ -212,7 +213,7 @@ def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None)
         result = _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents)
     except NothingToAdd:
         # Not a failure: the transfer goes back to waiting, and no failure is recorded.
-        Transfer.update(status="checking", message="", finished_at=now()).where(
+        Transfer.update(status="checking", message="", finished_at=utc_now()).where(
             Transfer.id == transfer.id).execute()
         raise
     except Exception as exc:
@@ -224,7 +225,7 @@ def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None)
         else:  # the library's or the system's own words, after our sentence
             error = ExportError(N_("导出未完成：%(error)s"), error=str(exc) or exc.__class__.__name__)
         with db.atomic():
-            Transfer.update(status="failed", message=error.kept, finished_at=now()).where(
+            Transfer.update(status="failed", message=error.kept, finished_at=utc_now()).where(
                 Transfer.id == transfer.id).execute()
             audit.record("transfer.export_failed", transfer, {"message": str(error)}, user=user, body=body)
         if error is exc:
@@ -281,7 +282,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
     register.digest, register.digest_sm3, register.package_size = result.sha256, result.sm3, result.size
     _write_register_beside(result.path, name, register)
     with db.atomic():
-        Transfer.update(status="exported", progress=100, message="", finished_at=now(),
+        Transfer.update(status="exported", progress=100, message="", finished_at=utc_now(),
                         package_path=str(result.path), package_sha256=result.sha256,
                         package_sm3=result.sm3,
                         package_size=result.size, item_count=len(items),
@@ -317,7 +318,7 @@ def _remove_unrecorded(transfer):
 def _write_documents(builder, transfer, report, fonds, items, files):
     metadata.write_csv(builder.path_for("data/metadata/items.csv"), items)
     metadata.write_json(builder.path_for("data/metadata/items.json"), fonds, items)
-    made_at = package_data.local(now())
+    made_at = package_data.local(utc_now())
     for code, members in catalogue.by_class(items):  # one catalogue per 门类, never mixed
         catalogue.write_docx(builder.path_for(f"data/catalogue/catalogue-{code}.docx"), fonds, members, made_at)
         catalogue.write_xlsx(builder.path_for(f"data/catalogue/catalogue-{code}.xlsx"), fonds, members, made_at)
@@ -338,7 +339,7 @@ def _write_documents(builder, transfer, report, fonds, items, files):
     forms.write_description_file(builder.path_for("data/description.txt"), fonds, [
         ("载体", "在线（网络传输）"), ("制作单位", fonds.body_name),
         ("制作人", operator_name(transfer.run_by, transfer.operator)),
-        ("制作时间", package_data.local_iso(now())),
+        ("制作时间", package_data.local_iso(utc_now())),
         ("移交标识", f"{transfer.identifier}（urn:uuid:{transfer.uuid}）"),
         ("批次", "补充移交" if transfer.kind == "supplementary" else "全部移交"),
         ("件数", str(len(items))), ("文件数", str(len(files)))])
@@ -353,7 +354,7 @@ def _write_metadata_xml(builder, transfer, report, fonds, items):
     for item in items:
         for f in item.files:
             f.sm3 = builder.sm3[f.bag_path]
-    made_at = package_data.local(now())
+    made_at = package_data.local(utc_now())
     by = operator_name(transfer.run_by, transfer.operator)
     shared = [("检测", package_data.local(report.run_at), report.run_by, "四性检测（DA/T 70）"),
               ("移交", made_at, by, f"移交标识 {transfer.identifier}")]
@@ -507,7 +508,7 @@ def start(body, user):
 def run_job(job, app):
     """Build the package a queued export asked for (in the worker, which now heartbeats it)."""
     transfer_id = jobs.params(job)["transfer"]
-    Transfer.update(worker=_this_worker(), heartbeat_at=now()).where(Transfer.id == transfer_id).execute()
+    Transfer.update(worker=_this_worker(), heartbeat_at=utc_now()).where(Transfer.id == transfer_id).execute()
     transfer = Transfer.get_by_id(transfer_id)
     try:
         export(transfer, app.extensions["store"], packages_dir(transfer.body), zip_package=True)
@@ -523,11 +524,11 @@ def mark_received(transfer, user):
         raise ExportError(N_("只有已导出的移交包才能确认接收。"))
     body = transfer.body
     with db.atomic():
-        transfer.status, transfer.received_at, transfer.received_by = "received", now(), user
+        transfer.status, transfer.received_at, transfer.received_by = "received", utc_now(), user
         transfer.save()
         outstanding = commitments.open_keys(body)
         if not outstanding:
-            body.status, body.updated_at = "transferred", now()
+            body.status, body.updated_at = "transferred", utc_now()
             body.save()
         audit.record("transfer.receive", transfer, {"package": Path(transfer.package_path).name,
                                                     "body_status": body.status},

@@ -16,7 +16,8 @@ from peewee import fn
 
 from capture import audit
 from capture.db import Rows, db, insert_rows, lock_until_commit
-from capture.models import Document, File, next_item_number, now
+from capture.models import Document, File, next_item_number
+from capture.clock import utc_now
 from capture.records import files, registry, validation
 
 PAGE = 500  # ids in one IN (...) list
@@ -25,7 +26,7 @@ PAGE = 500  # ids in one IN (...) list
 def prepare(body, user, rows, stored):
     """The documents' columns, their files and the fixed part of their audit details, built
     before the transaction."""
-    at = now()
+    at = utc_now()
     prepared = []
     for row in rows:
         clean = row.clean
