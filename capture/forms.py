@@ -1,6 +1,7 @@
-"""What every form shares: typed text without control characters, errors reported per field, and
-every error of a page gathered for the summary at its top (base.html), so that a form sent back
-says what is wrong where the eye is and links to each field."""
+"""What all input shares: one error for what cannot be accepted (InvalidInput), typed text
+without control characters, errors reported per field, and every error of a page gathered for
+the summary at its top (base.html), so that a form sent back says what is wrong where the eye is
+and links to each field."""
 import unicodedata
 
 from flask import before_render_template
@@ -9,8 +10,10 @@ from wtforms import Form
 from wtforms.fields import FieldList, FormField, HiddenField
 
 
-class RegistrationError(Exception):
-    """Metadata or files that cannot be accepted: field_errors maps a field to its messages."""
+class InvalidInput(Exception):
+    """Input that cannot be accepted, raised by every journey's services and shown by every
+    interface (a form's fields, the API's problem document, the import's report): field_errors
+    maps a field to its messages."""
 
     def __init__(self, field_errors):
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in field_errors.items()))

@@ -9,7 +9,7 @@ from capture.db import db
 from capture.models import AuditEvent, Document, File
 from capture.ops import samples
 from capture.records import registry
-from capture.forms import RegistrationError
+from capture.forms import InvalidInput
 
 
 def fields(**overrides):
@@ -88,7 +88,7 @@ def test_twenty_concurrent_registrations_get_twenty_consecutive_numbers(app, ctx
 
 
 def test_validation_names_each_field_and_says_how_to_fix_it(ctx):
-    with pytest.raises(RegistrationError) as caught:
+    with pytest.raises(InvalidInput) as caught:
         register(ctx, title="", responsible="区\x07指挥部", retention="Z", date="2026-02-30",
                  pages="-1", carrier="floppy", category="NOPE", security="绝密")
     errors = caught.value.field_errors
@@ -105,7 +105,7 @@ def test_a_date_outside_the_bodys_life_is_a_warning_not_an_error(ctx):
 
 
 def test_too_long_title_is_refused(ctx):
-    with pytest.raises(RegistrationError) as caught:
+    with pytest.raises(InvalidInput) as caught:
         register(ctx, title="长" * 501)
     assert "最多 500 个字" in caught.value.field_errors["title"][0]
 
@@ -123,7 +123,7 @@ def test_files_are_stored_identified_and_audited(ctx):
 
 def test_an_executable_is_refused_and_nothing_is_registered(ctx):
     elf = b"\x7fELF\x02\x01\x01" + bytes(200)
-    with pytest.raises(RegistrationError) as caught:
+    with pytest.raises(InvalidInput) as caught:
         register(ctx, uploads=[("通知.pdf", io.BytesIO(elf), None)])
     assert "可执行程序" in caught.value.field_errors["files"][0]
     assert not Document.select().exists() and not File.select().exists()
@@ -140,10 +140,10 @@ def test_edit_keeps_old_and_new_values_in_the_audit_trail(ctx):
 
 def test_edit_cannot_move_a_document_to_another_year_or_class(ctx):
     document = register(ctx)
-    with pytest.raises(RegistrationError) as caught:
+    with pytest.raises(InvalidInput) as caught:
         registry.edit_document(document, ctx["secretary"], fields(date="2027-01-02"))
     assert "date" in caught.value.field_errors
-    with pytest.raises(RegistrationError) as caught:
+    with pytest.raises(InvalidInput) as caught:
         registry.edit_document(document, ctx["secretary"], fields(carrier="photo"))
     assert "carrier" in caught.value.field_errors
 
@@ -151,7 +151,7 @@ def test_edit_cannot_move_a_document_to_another_year_or_class(ctx):
 def test_withdraw_needs_a_reason_and_keeps_the_record_and_its_files(ctx):
     pdf = samples.pdf("Minutes")
     document = register(ctx, uploads=[("纪要.pdf", io.BytesIO(pdf), None)])
-    with pytest.raises(RegistrationError):
+    with pytest.raises(InvalidInput):
         registry.withdraw_document(document, ctx["secretary"], "  ")
     registry.withdraw_document(document, ctx["secretary"], "误登：属于区卫健委的文件")
     kept = Document.get_by_id(document.id)
@@ -188,7 +188,7 @@ def test_transferred_body_keeps_what_it_transferred_and_queues_late_documents(ct
     body.save()
     package = Transfer.create(body=body, status="received", package_path="/p/J001-AAA-20261201.zip")
     Document.update(transferred_in=package).execute()
-    with pytest.raises(RegistrationError) as refused:
+    with pytest.raises(InvalidInput) as refused:
         registry.edit_document(Document.get_by_id(carried.id), ctx["secretary"], fields(title="改"))
     assert "已随移交包 J001-AAA-20261201.zip 移交" in str(refused.value.field_errors)
     late = register(ctx, title="撤销后发现的会议纪要")

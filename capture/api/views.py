@@ -14,7 +14,7 @@ from capture.models import Document
 from capture.people import auth
 from capture.records import files, listing, registry
 from capture.records.validation import ALL_FIELDS
-from capture.forms import RegistrationError
+from capture.forms import InvalidInput
 
 from . import idempotency, openapi, queries, shapes
 from .problems import Problem
@@ -122,7 +122,7 @@ def _register(found):
                            "title": d.title,
                            "url": url_for("api.document", body_id=found.id, document_id=d.id)}
                           for name, d in error.matches]}) from None
-    except RegistrationError as error:
+    except InvalidInput as error:
         raise _invalid(error) from None
     return _created(shapes.document(document, files.files_of(document), warnings=document.warnings))
 
@@ -156,7 +156,7 @@ def _add_files(found):
                           errors={REPLACES: [_("请填写这件文件中某个文件的编号。")]})
     try:
         registry.add_file(found, api_user(), uploads(), replaces=replaces, **_store_args())
-    except RegistrationError as error:
+    except InvalidInput as error:
         raise _invalid(error) from None
     return _created(shapes.document(found, files.files_of(found)))
 

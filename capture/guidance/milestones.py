@@ -14,7 +14,7 @@ from peewee import fn
 from capture import audit, clock
 from capture.db import db
 from capture.models import AuditEvent, Body, CheckIn, Commitment, Phase, User
-from capture.forms import RegistrationError, has_control_characters
+from capture.forms import InvalidInput, has_control_characters
 
 from .cadence import FINAL_WINDOW_DAYS
 
@@ -165,7 +165,7 @@ def record_phase(body, user, on, name, calls_for_checkin, today):
         errors["on"] = [_("日期应在机构成立（%(start)s）之后，且不晚于一个月后。",
                           start=body.established_on.isoformat())]
     if errors:
-        raise RegistrationError(errors)
+        raise InvalidInput(errors)
     with db.atomic():
         phase = Phase.create(body=body, on=on, name=name, calls_for_checkin=bool(calls_for_checkin),
                              created_by=user)

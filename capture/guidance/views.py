@@ -10,7 +10,7 @@ from markupsafe import Markup
 from capture import clock, labels
 from capture.models import Body, User
 from capture.people import auth
-from capture.forms import RegistrationError
+from capture.forms import InvalidInput
 
 from . import checkins, dashboard, fragments, milestones, statistics
 from .forms import FollowUpForm, OutcomeForm, PhaseForm, ScheduleForm
@@ -117,7 +117,7 @@ def record_phase(body_id):
         try:
             milestones.record_phase(body, _user(), form.on.data, form.name.data,
                                     form.calls_for_checkin.data, local_today())
-        except RegistrationError as error:
+        except InvalidInput as error:
             for name, messages in error.field_errors.items():
                 getattr(form, name).errors = list(getattr(form, name).errors) + messages
         else:

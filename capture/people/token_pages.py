@@ -5,7 +5,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 
-from capture.forms import RegistrationError
+from capture.forms import InvalidInput
 
 from . import tokens
 
@@ -37,7 +37,7 @@ def index():
     if form.validate_on_submit():
         try:
             token, raw = tokens.create(_user(), form.label.data, form.scopes.data)
-        except RegistrationError as error:
+        except InvalidInput as error:
             for name, messages in error.field_errors.items():
                 getattr(form, name).errors = list(messages)
             status = 422

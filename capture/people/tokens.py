@@ -8,7 +8,7 @@ from capture import audit
 from capture.db import db
 from capture.models import ApiToken, User
 from capture.clock import utc_now
-from capture.forms import RegistrationError, has_control_characters
+from capture.forms import InvalidInput, has_control_characters
 
 from . import rates
 
@@ -30,7 +30,7 @@ def create(user, label, scopes):
     if scopes not in SCOPES:
         errors["scopes"] = [_("请选择权限范围：只读，或读写。")]
     if errors:
-        raise RegistrationError(errors)
+        raise InvalidInput(errors)
     raw = PREFIX + secrets.token_urlsafe(32)
     with db.atomic():
         token = ApiToken.create(user=user, label=label, token_hash=digest(raw), scopes=scopes)

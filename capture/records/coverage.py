@@ -8,7 +8,7 @@ from capture import audit, labels, prepared
 from capture.db import db
 from capture.models import Body, Category, Document, Membership, ScopeItem, User
 from exporters.plan import FilingPlan, PlanItem
-from capture.forms import RegistrationError, has_control_characters
+from capture.forms import InvalidInput, has_control_characters
 
 from . import series
 from .series import SeriesStatus
@@ -140,9 +140,9 @@ def series_gaps(bodies, today):
 def _name(raw, limit, field_name):
     value = (raw or "").strip()
     if not value:
-        raise RegistrationError({field_name: [_("请填写名称。")]})
+        raise InvalidInput({field_name: [_("请填写名称。")]})
     if len(value) > limit or has_control_characters(value):
-        raise RegistrationError({field_name: [_("名称最多 %(n)s 个字，且不能含控制字符。", n=limit)]})
+        raise InvalidInput({field_name: [_("名称最多 %(n)s 个字，且不能含控制字符。", n=limit)]})
     return value
 
 
@@ -168,7 +168,7 @@ def save_scope_item(body, user, name, required, item=None, recurrence="", starts
 
 def _recurrence(raw):
     if (raw or "") not in series.RECURRENCES:
-        raise RegistrationError({"recurrence": [_("请从列表中选择文件的形成规律。")]})
+        raise InvalidInput({"recurrence": [_("请从列表中选择文件的形成规律。")]})
     return raw or ""
 
 
@@ -176,7 +176,7 @@ def _start(body, recurrence, starts_on):
     if not recurrence or starts_on is None:
         return None
     if starts_on < body.established_on or (body.dissolved_on and starts_on > body.dissolved_on):
-        raise RegistrationError({"starts_on": [_("起始日期应在机构存续期间（%(start)s 之后）。",
+        raise InvalidInput({"starts_on": [_("起始日期应在机构存续期间（%(start)s 之后）。",
                                                  start=body.established_on.isoformat())]})
     return starts_on
 
@@ -192,7 +192,7 @@ def _plain(values):
 def remove_scope_item(body, user, item):
     """Remove a scope item that no document is linked to."""
     if Document.select().where(Document.scope_item == item).exists():
-        raise RegistrationError({"scope": [_("已有文件归入“%(name)s”，不能删除；可改为“非必需”。", name=item.name)]})
+        raise InvalidInput({"scope": [_("已有文件归入“%(name)s”，不能删除；可改为“非必需”。", name=item.name)]})
     with db.atomic():
         audit.record("scope.remove", item, {"name": item.name, "required": item.required},
                      user=user, body=body)
@@ -204,10 +204,10 @@ def save_category(body, user, code, name, category=None):
     code = (code or "").strip().upper()
     name = _name(name, 100, "name")
     if not CATEGORY_CODE.match(code):
-        raise RegistrationError({"code": [_("分类代码为 1–6 位大写字母或数字，如 BGS、ZH。")]})
+        raise InvalidInput({"code": [_("分类代码为 1–6 位大写字母或数字，如 BGS、ZH。")]})
     clash = Category.get_or_none(Category.body == body, Category.code == code)
     if clash is not None and clash != category:
-        raise RegistrationError({"code": [_("本机构已有分类代码 %(code)s。", code=code)]})
+        raise InvalidInput({"code": [_("本机构已有分类代码 %(code)s。", code=code)]})
     with db.atomic():
         if category is None:
             top = Category.select().where(Category.body == body).count()
@@ -216,7 +216,7 @@ def save_category(body, user, code, name, category=None):
                          user=user, body=body)
             return category
         if code != category.code and Document.select().where(Document.category == category).exists():
-            raise RegistrationError({"code": [_("已有文件使用分类代码 %(code)s 编了档号，代码不能再改，只能改名称。",
+            raise InvalidInput({"code": [_("已有文件使用分类代码 %(code)s 编了档号，代码不能再改，只能改名称。",
                                                 code=category.code)]})
         changes = {k: [getattr(category, k), v] for k, v in (("code", code), ("name", name))
                    if getattr(category, k) != v}

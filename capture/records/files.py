@@ -53,12 +53,12 @@ def _seekable(stream):
 
 
 def store_uploads(store, uploads, max_bytes=None, identified=None):
-    """Identify and store each (name, stream, length) upload; raise RegistrationError listing refusals.
+    """Identify and store each (name, stream, length) upload; raise InvalidInput listing refusals.
 
     `identified`, when given, holds each upload's Identification already made (by an import's
     check, which read the same bytes): fido takes tens of milliseconds a file.
     """
-    from capture.forms import RegistrationError
+    from capture.forms import InvalidInput
     stored, errors = [], []
     for index, (raw_name, stream, length) in enumerate(uploads):
         name = clean_name(raw_name)
@@ -81,7 +81,7 @@ def store_uploads(store, uploads, max_bytes=None, identified=None):
                 stream.close()
         stored.append(StoredUpload(name, sha, size, identification))
     if errors:
-        raise RegistrationError({"files": errors})
+        raise InvalidInput({"files": errors})
     return stored
 
 

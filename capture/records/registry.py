@@ -9,7 +9,7 @@ from capture import audit
 from capture.db import db, lock_until_commit
 from capture.models import Document, File, next_item_number
 from capture.clock import utc_now
-from capture.forms import RegistrationError, has_control_characters
+from capture.forms import InvalidInput, has_control_characters
 
 from . import files, lifecycle, validation
 from .validation import record_class
@@ -17,7 +17,7 @@ from .validation import record_class
 ATTEMPTS = 10
 
 
-class DuplicateContent(RegistrationError):
+class DuplicateContent(InvalidInput):
     """Chosen files whose content the body already holds; nothing was registered (no 档号 used).
 
     `matches` lists (chosen file name, Document already holding it); `stored` are the uploads,
@@ -107,10 +107,10 @@ def edit_document(document, user, fields):
     _check_writable(document, "edit")
     clean, warnings = validation.check(document.body, fields, only=validation.EDITABLE)
     if clean["date"].year != document.year:
-        raise RegistrationError({"date": [_("档号中的年度（%(y)s）已确定，日期不能改到其他年度。如确属登记错误，请撤回后重新登记。",
+        raise InvalidInput({"date": [_("档号中的年度（%(y)s）已确定，日期不能改到其他年度。如确属登记错误，请撤回后重新登记。",
                                             y=document.year)]})
     if record_class(clean["carrier"]) != document.record_class:
-        raise RegistrationError({"carrier": [_("改为该载体会改变档号中的门类代码，不能修改。如确属登记错误，请撤回后重新登记。")]})
+        raise InvalidInput({"carrier": [_("改为该载体会改变档号中的门类代码，不能修改。如确属登记错误，请撤回后重新登记。")]})
     changes = {}
     for name, new in clean.items():
         old = getattr(document, name)
@@ -139,9 +139,9 @@ def add_file(document, user, uploads, store, max_bytes=None, replaces=None):
     """Add files to a registered document; with `replaces`, the one upload is its new version."""
     _check_writable(document, "file")
     if replaces is not None and (replaces.document_id != document.id or len(uploads) != 1):
-        raise RegistrationError({"files": [_("替换文件时请只选择一个新文件。")]})
+        raise InvalidInput({"files": [_("替换文件时请只选择一个新文件。")]})
     if not uploads:
-        raise RegistrationError({"files": [_("请选择要添加的文件。")]})
+        raise InvalidInput({"files": [_("请选择要添加的文件。")]})
     stored = files.store_uploads(store, uploads, max_bytes)
     with db.atomic():
         created = [files.create_file(document, upload, user, replaces) for upload in stored]
@@ -156,11 +156,11 @@ def withdraw_document(document, user, reason):
     """Withdraw a document: it and its files stay, marked withdrawn with the reason."""
     reason = (reason or "").strip()
     if document.status == "withdrawn":
-        raise RegistrationError({"reason": [_("该文件已撤回。")]})
+        raise InvalidInput({"reason": [_("该文件已撤回。")]})
     if not reason:
-        raise RegistrationError({"reason": [_("请写明撤回原因，例如“重复登记，见档号 …”。")]})
+        raise InvalidInput({"reason": [_("请写明撤回原因，例如“重复登记，见档号 …”。")]})
     if len(reason) > 1000 or has_control_characters(reason, multiline=True):
-        raise RegistrationError({"reason": [_("撤回原因最多 1000 字，且不能含控制字符。")]})
+        raise InvalidInput({"reason": [_("撤回原因最多 1000 字，且不能含控制字符。")]})
     _check_writable(document, "withdraw")
     with db.atomic():
         document.status = "withdrawn"
@@ -177,9 +177,9 @@ def withdraw_document(document, user, reason):
 def _check_writable(document, change):
     refused = lifecycle.refusal(document, change)
     if refused:
-        raise RegistrationError({"body": [refused]})
+        raise InvalidInput({"body": [refused]})
     if document.status == "withdrawn":
-        raise RegistrationError({"status": [_("已撤回的文件不能再修改。")]})
+        raise InvalidInput({"status": [_("已撤回的文件不能再修改。")]})
 
 
 def last_registered(body, user):

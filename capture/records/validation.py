@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 
 from capture import clock
 from capture.models import CARRIERS, RETENTIONS, SECURITY_LEVELS, Category, ScopeItem
-from capture.forms import RegistrationError, has_control_characters
+from capture.forms import InvalidInput, has_control_characters
 
 # (field, maximum length); lengths follow the model columns.
 LENGTHS = {"doc_number": 100, "responsible": 200, "title": 500, "remarks": 2000}
@@ -178,5 +178,5 @@ def check(body, fields, only=ALL_FIELDS, lookups=None):
     for name in only:
         steps[name]()
     if checker.errors:
-        raise RegistrationError(checker.errors)
+        raise InvalidInput(checker.errors)
     return checker.clean, checker.warnings

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from capture import clock
 from capture.models import Category, Document, ScopeItem
 from capture.people import auth
-from capture.forms import RegistrationError
+from capture.forms import InvalidInput
 
 from exporters.plan import write_filing_plan
 
@@ -88,7 +88,7 @@ def register(body_id):
         except registry.DuplicateContent as error:
             # Told before the 档号 is used; the files wait in the store for "register anyway".
             duplicate, held = error, files.hold(error.stored, secret, _user().id, body.id)
-        except RegistrationError as error:
+        except InvalidInput as error:
             _flash_all(form.show_errors(error.field_errors), "error")
             flash(_("未登记：请按提示修改后重新提交。"), "error")
         else:
@@ -131,7 +131,7 @@ def edit(body_id, document_id):
     if form.validate_on_submit():
         try:
             changes, warnings = registry.edit_document(document, _user(), form.values())
-        except RegistrationError as error:
+        except InvalidInput as error:
             _flash_all(form.show_errors(error.field_errors), "error")
         else:
             _flash_all(warnings)
@@ -151,7 +151,7 @@ def withdraw(body_id, document_id):
     if form.validate_on_submit():
         try:
             registry.withdraw_document(document, _user(), form.reason.data)
-        except RegistrationError as error:
+        except InvalidInput as error:
             _flash_all([m for messages in error.field_errors.values() for m in messages], "error")
         else:
             flash(_("已撤回 %(code)s。记录和文件仍保留。", code=document.reference_code), "success")
@@ -172,7 +172,7 @@ def add_file(body_id, document_id):
         try:
             added = registry.add_file(document, _user(), _uploads(), replaces=replaces,
                                       **_store_args())
-        except RegistrationError as error:
+        except InvalidInput as error:
             _flash_all([m for messages in error.field_errors.values() for m in messages], "error")
         else:
             flash(_("已添加 %(n)s 个文件。", n=len(added)), "success")
@@ -209,7 +209,7 @@ def scope(body_id):
     if request.method == "POST":
         try:
             _save_scope_or_category(body, item_form, category_form)
-        except RegistrationError as error:
+        except InvalidInput as error:
             _flash_all([m for messages in error.field_errors.values() for m in messages], "error")
             status = 422
         else:
@@ -246,7 +246,7 @@ def _save_scope_or_category(body, item_form, category_form):
         else:
             if item_form.starts_on.raw_data and item_form.starts_on.raw_data[0] \
                     and item_form.starts_on.data is None:
-                raise RegistrationError({"starts_on": [_("起始日期应写成 2026-02-01 这样的日期。")]})
+                raise InvalidInput({"starts_on": [_("起始日期应写成 2026-02-01 这样的日期。")]})
             coverage.save_scope_item(body, _user(), item_form.name.data, item_form.required.data, item,
                                      item_form.recurrence.data, item_form.starts_on.data)
     elif what == "category":

@@ -10,7 +10,7 @@ from peewee import IntegrityError
 from capture.db import db
 from capture.models import Body, Membership, User
 from capture.people import auth
-from capture.forms import RegistrationError
+from capture.forms import InvalidInput
 
 from . import importer
 from .sources import SourceError, open_files, read_table
@@ -89,7 +89,7 @@ def _run(body, user, header, rows, source, dry_run):
         except IntegrityError:
             _fail("another import registered the same rows at the same time; run again "
                   "(rows already imported are skipped).")
-        except RegistrationError as error:
+        except InvalidInput as error:
             _fail(str(error))
 
 

@@ -19,7 +19,7 @@ from capture import audit
 from capture.db import db
 from capture.models import Document, File, next_item_number
 from capture.records import files, formats, registry, validation
-from capture.forms import RegistrationError
+from capture.forms import InvalidInput
 
 from . import bulk
 from .sources import SourceError
@@ -317,7 +317,7 @@ def _check_row(body, number, values, columns, column_of, report, lookups=None):
                  if n not in ("date", "retention") or fields.get(n) is not None)
     try:
         clean, warnings = validation.check(body, fields, only=only, lookups=lookups)
-    except RegistrationError as error:
+    except InvalidInput as error:
         for name, messages in error.field_errors.items():
             if name not in columns and name in ("retention", "category") and claimed:
                 name = "reference_code"  # the value came from the 档号 column

@@ -9,7 +9,7 @@ from peewee import IntegrityError
 
 from capture import jobs
 from capture.db import db
-from capture.forms import RegistrationError
+from capture.forms import InvalidInput
 
 from . import importer, staging
 from .sources import SourceError
@@ -73,7 +73,7 @@ def run(job, app):
                               finish=lambda done: jobs.finish(job, importer.report_to_dict(done, table_name)))
     except IntegrityError:
         report = importer.unreadable(_("同时有另一次导入登记了相同的行，本次未导入。请重新上传，已导入的行会自动跳过。"))
-    except RegistrationError as error:  # e.g. the disk filled up while storing the files
+    except InvalidInput as error:  # e.g. the disk filled up while storing the files
         report = importer.unreadable(" ".join(str(m) for ms in error.field_errors.values() for m in ms))
     finally:
         if source is not None:
