@@ -106,7 +106,7 @@ def settings():
 @auth.require("calendar.subscribe")
 def new():
     """Issue a new feed URL and show it once (only its hash is kept)."""
-    token = issue(current_user._get_current_object())
+    token = issue(auth.user())
     feed_url = url_for(".feed", token=token, _external=True)
     return render_template("guidance/calendar.html", token=active_token(current_user),
                            feed_url=feed_url)
@@ -117,7 +117,7 @@ def new():
 @auth.require("calendar.subscribe")
 def revoke_view():
     """Revoke the feed URL."""
-    revoke(current_user._get_current_object())
+    revoke(auth.user())
     flash(_("订阅地址已作废，日历软件将无法再更新。"), "success")
     return redirect(url_for(".settings"))
 

@@ -23,10 +23,6 @@ def _zone():
     return current_app.config["TIMEZONE"]
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 @bp.app_template_global()
 def link_to(endpoint, fallback, **values):
     """URL of `endpoint` when that page exists yet, else of `fallback`."""
@@ -59,7 +55,7 @@ def show_dashboard():
 
 def _board():
     """(today, the dashboard's lists rendered) for the logged-in user."""
-    user, zone, now_utc = _user(), _zone(), clock.utc_now()
+    user, zone, now_utc = auth.user(), _zone(), clock.utc_now()
     today = clock.to_local(now_utc, zone).date()
     # Building the board over all the user's bodies costs more than the rest of the page: it
     # is rendered once per state of the data, day, user and language (see fragments.py).
@@ -115,7 +111,7 @@ def record_phase(body_id):
     form = PhaseForm()
     if form.validate_on_submit():
         try:
-            milestones.record_phase(body, _user(), form.on.data, form.name.data,
+            milestones.record_phase(body, auth.user(), form.on.data, form.name.data,
                                     form.calls_for_checkin.data, local_today())
         except InvalidInput as error:
             for name, messages in error.field_errors.items():
@@ -139,7 +135,7 @@ def body_checkins(body_id):
         if form.validate_on_submit():
             when = dt.datetime.combine(form.date.data, form.time.data)
             try:
-                checkin = checkins.schedule(body, _user(), User.get_by_id(form.liaison.data), when,
+                checkin = checkins.schedule(body, auth.user(), User.get_by_id(form.liaison.data), when,
                                             _zone(), form.mode.data, form.place.data,
                                             form.contact_person.data, form.is_final.data)
             except checkins.AlreadyScheduled as clash:
@@ -194,7 +190,7 @@ def checkin(body_id, checkin_id):
             flash(_("该次指导的结果已经登记过。"), "info")
             return redirect(url_for(".checkin", body_id=body.id, checkin_id=item.id))
         if form.validate_on_submit():
-            checkins.record_outcome(body, item, _user(), form.status.data, form.mode.data,
+            checkins.record_outcome(body, item, auth.user(), form.status.data, form.mode.data,
                                     form.duration.data, form.notes.data, form.findings.data,
                                     form.reason.data, form.follow_up_rows())
             flash(_("已登记指导结果。"), "success")
@@ -212,7 +208,7 @@ def add_follow_up(body_id, checkin_id):
         abort(409)
     form = FollowUpForm()
     if form.validate_on_submit():
-        checkins.add_follow_up(body, item, _user(), form.action.data, form.owner.data, form.due.data)
+        checkins.add_follow_up(body, item, auth.user(), form.action.data, form.owner.data, form.due.data)
         flash(_("已添加整改事项。"), "success")
         return redirect(url_for(".checkin", body_id=body.id, checkin_id=item.id))
     return _show_checkin(body, item, None, follow_up_form=form)
@@ -224,7 +220,7 @@ def tick_follow_up(body_id, follow_up_id):
     """Tick a follow-up off as done today."""
     body = auth.body_or_404(body_id, "followup.tick")
     follow_up = checkins.follow_up_for_body(body, follow_up_id) or abort(404)
-    if checkins.tick(body, follow_up, _user(), clock.local_today(_zone())):
+    if checkins.tick(body, follow_up, auth.user(), clock.local_today(_zone())):
         flash(_("已完成：%(action)s", action=follow_up.action), "success")
     target = safe_target(request.form.get("next"))
     return redirect(target or url_for(".body_checkins", body_id=body.id))

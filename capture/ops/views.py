@@ -1,7 +1,7 @@
 """The administrator's pages for running the installation: a full fixity pass, started from the
 web and done by `capture worker` as a background job that its page follows."""
 from flask import Blueprint, abort, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 
 from capture import jobs
@@ -36,7 +36,7 @@ def start_fixity():
     """Queue a full pass (or show the one already under way) and follow it on its page."""
     if not FixityForm().validate_on_submit():
         abort(400)
-    job = fixity.start(current_user._get_current_object())
+    job = fixity.start(auth.user())
     return redirect(url_for(".fixity_job", job_id=job.id), 303)
 
 

@@ -73,7 +73,7 @@ def login():
 @login_required
 def logout():
     """Log out and forget the session."""
-    audit.record("logout", current_user._get_current_object(), user=current_user._get_current_object())
+    audit.record("logout", auth.user(), user=auth.user())
     logout_user()
     session.clear()
     flash(_("您已退出登录。"), "info")
@@ -86,7 +86,7 @@ def password():
     """Change one's own password; every other session of the user ends."""
     form = PasswordForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        user = auth.user()
         if not user.check_password(form.current.data):
             form.current.errors.append(_("当前密码不正确"))
         else:
@@ -107,7 +107,7 @@ def language():
     if choice in LANGUAGES:
         session["language"] = choice
         if current_user.is_authenticated and current_user.language != choice:
-            user = current_user._get_current_object()
+            user = auth.user()
             with db.atomic():
                 User.update(language=choice).where(User.id == user.id).execute()
                 audit.record("user.language", user, {"language": [user.language, choice]}, user=user)

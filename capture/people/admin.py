@@ -11,6 +11,7 @@ from capture.db import db
 from capture.models import User
 from capture.forms import PlainText
 
+from . import auth
 from .auth import require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -73,7 +74,7 @@ def create_user():
                 changes = _save(form, user)
                 user.save()
                 audit.record("user.create", user, {k: v for k, v in changes.items() if k != "password"},
-                             user=current_user._get_current_object())
+                             user=auth.user())
             flash(_("已创建用户 %(name)s。", name=user.display_name), "success")
             return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=None)
@@ -98,7 +99,7 @@ def edit_user(user_id):
                 if "active" in changes:
                     user.session_version += 1  # a deactivated user is logged out everywhere
                 user.save()
-                audit.record("user.edit", user, changes, user=current_user._get_current_object())
+                audit.record("user.edit", user, changes, user=auth.user())
             flash(_("已保存用户 %(name)s。", name=user.display_name), "success")
             return redirect(url_for(".users"))
     return render_template("admin/user_form.html", form=form, user=user)

@@ -117,6 +117,11 @@ def visible_bodies(user):
     return query.join(Membership).where(Membership.user == user.id)
 
 
+def user():
+    """The logged-in user as its User row (not Flask-Login's proxy), to store or pass on."""
+    return current_user._get_current_object()
+
+
 def body_or_404(body_id, action="body.view", user=None):
     """The body, if the user (default: the logged-in one) may see it (404) and do `action` (403)."""
     user = user if user is not None else current_user

@@ -1,13 +1,13 @@
 """The user's API tokens: create one (shown once), see when each was last used, revoke."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 
 from capture.forms import InvalidInput
 
-from . import tokens
+from . import auth, tokens
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/account/tokens")
 
@@ -24,10 +24,6 @@ class RevokeForm(FlaskForm):
     """Revoke a token (its id is a hidden field)."""
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 @bp.route("", methods=["GET", "POST"])
 @login_required
 def index():
@@ -36,7 +32,7 @@ def index():
     status = 200
     if form.validate_on_submit():
         try:
-            token, raw = tokens.create(_user(), form.label.data, form.scopes.data)
+            token, raw = tokens.create(auth.user(), form.label.data, form.scopes.data)
         except InvalidInput as error:
             for name, messages in error.field_errors.items():
                 getattr(form, name).errors = list(messages)
@@ -47,7 +43,7 @@ def index():
     elif form.is_submitted():
         status = 400
     response = render_template("api_tokens/index.html", form=form, created=created,
-                               tokens=tokens.tokens_of(_user()), revoke_form=RevokeForm())
+                               tokens=tokens.tokens_of(auth.user()), revoke_form=RevokeForm())
     # The new token is in this page and nowhere else: no cache may keep it.
     return response, status, {"Cache-Control": "no-store"}
 
@@ -61,7 +57,7 @@ def revoke():
     if not form.validate_on_submit() or not (token_id.isascii() and token_id.isdigit()) \
             or len(token_id) > 18:
         abort(400)
-    token = tokens.revoke(_user(), int(token_id))
+    token = tokens.revoke(auth.user(), int(token_id))
     if token is None:
         abort(404)
     flash(_("已撤销令牌“%(label)s”，使用它的请求将被拒绝。", label=token.label), "success")

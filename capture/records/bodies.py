@@ -138,7 +138,7 @@ def create():
     if form.validate_on_submit():
         if not _clashes(form):
             body = Body()
-            user = current_user._get_current_object()
+            user = auth.user()
             with db.atomic():
                 changes = _apply(form, body)
                 body.save()
@@ -172,7 +172,7 @@ def edit(body_id):
                 changes = _apply(form, body)
                 body.updated_at = utc_now()
                 body.save()
-                audit.record("body.edit", body, changes, user=current_user._get_current_object(),
+                audit.record("body.edit", body, changes, user=auth.user(),
                              body=body)
             flash(_("已保存。"), "success")
             return redirect(url_for(".detail", body_id=body.id))
@@ -199,7 +199,7 @@ def members(body_id):
             with db.atomic():
                 member = Membership.create(user=user, body=body, role=form.role.data)
                 audit.record("member.add", member, {"user": user.username, "role": member.role},
-                             user=current_user._get_current_object(), body=body)
+                             user=auth.user(), body=body)
             flash(_("已添加成员 %(name)s。", name=user.display_name), "success")
             return redirect(url_for(".members", body_id=body.id))
     return render_template("bodies/members.html", body=body, form=form, members=_members(body))
@@ -214,7 +214,7 @@ def remove_member(body_id, member_id):
     if member:
         with db.atomic():
             audit.record("member.remove", member, {"user": member.user.username, "role": member.role},
-                         user=current_user._get_current_object(), body=body)
+                         user=auth.user(), body=body)
             member.delete_instance()
         flash(_("已移除成员。"), "success")
     return redirect(url_for(".members", body_id=body.id))

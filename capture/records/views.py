@@ -4,7 +4,7 @@ import io
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
                    request, send_file, url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from capture import clock
 from capture.models import Category, Document, ScopeItem
@@ -19,10 +19,6 @@ from .forms import CategoryForm, DocumentForm, PlainForm, ScopeItemForm, Withdra
 bp = Blueprint("documents", __name__, url_prefix="/bodies/<int:body_id>")
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 INLINE_CSP = "default-src 'none'; img-src 'self'; object-src 'self'; frame-ancestors 'self'"
-
-
-def _user():
-    return current_user._get_current_object()
 
 
 def _document(body, document_id):
@@ -74,20 +70,20 @@ def register(body_id):
     body = auth.body_or_404(body_id, "document.register")
     form = _document_form(body)
     if request.method == "GET":
-        form.set_defaults(body, registry.last_registered(body, _user()),
+        form.set_defaults(body, registry.last_registered(body, auth.user()),
                           next(iter(coverage.categories(body)), None))
         form.scope_item.data = request.args.get("scope_item", "")
     duplicate = held = None
     if form.validate_on_submit():
         secret, store = current_app.config["SECRET_KEY"], current_app.extensions["store"]
-        kept = files.held(request.form.get("held", ""), secret, _user().id, body.id, store)
+        kept = files.held(request.form.get("held", ""), secret, auth.user().id, body.id, store)
         try:
             document = registry.register_document(
-                body, _user(), form.values(), _uploads(), stored=kept,
+                body, auth.user(), form.values(), _uploads(), stored=kept,
                 duplicates_ok=request.form.get("duplicate_ok") == "1", **_store_args())
         except registry.DuplicateContent as error:
             # Told before the 档号 is used; the files wait in the store for "register anyway".
-            duplicate, held = error, files.hold(error.stored, secret, _user().id, body.id)
+            duplicate, held = error, files.hold(error.stored, secret, auth.user().id, body.id)
         except InvalidInput as error:
             _flash_all(form.show_errors(error.field_errors), "error")
             flash(_("未登记：请按提示修改后重新提交。"), "error")
@@ -130,7 +126,7 @@ def edit(body_id, document_id):
         form.load(document)
     if form.validate_on_submit():
         try:
-            changes, warnings = registry.edit_document(document, _user(), form.values())
+            changes, warnings = registry.edit_document(document, auth.user(), form.values())
         except InvalidInput as error:
             _flash_all(form.show_errors(error.field_errors), "error")
         else:
@@ -150,7 +146,7 @@ def withdraw(body_id, document_id):
     form = WithdrawForm()
     if form.validate_on_submit():
         try:
-            registry.withdraw_document(document, _user(), form.reason.data)
+            registry.withdraw_document(document, auth.user(), form.reason.data)
         except InvalidInput as error:
             _flash_all([m for messages in error.field_errors.values() for m in messages], "error")
         else:
@@ -170,7 +166,7 @@ def add_file(body_id, document_id):
         replaces = registry.file_of(document, int(request.form["replaces"])) or abort(404)
     if form.validate_on_submit():
         try:
-            added = registry.add_file(document, _user(), _uploads(), replaces=replaces,
+            added = registry.add_file(document, auth.user(), _uploads(), replaces=replaces,
                                       **_store_args())
         except InvalidInput as error:
             _flash_all([m for messages in error.field_errors.values() for m in messages], "error")
@@ -242,18 +238,18 @@ def _save_scope_or_category(body, item_form, category_form):
         if item_id is not None:
             item = ScopeItem.get_or_none(ScopeItem.id == item_id, ScopeItem.body == body) or abort(404)
         if what == "scope-remove":
-            coverage.remove_scope_item(body, _user(), item or abort(404))
+            coverage.remove_scope_item(body, auth.user(), item or abort(404))
         else:
             if item_form.starts_on.raw_data and item_form.starts_on.raw_data[0] \
                     and item_form.starts_on.data is None:
                 raise InvalidInput({"starts_on": [_("起始日期应写成 2026-02-01 这样的日期。")]})
-            coverage.save_scope_item(body, _user(), item_form.name.data, item_form.required.data, item,
+            coverage.save_scope_item(body, auth.user(), item_form.name.data, item_form.required.data, item,
                                      item_form.recurrence.data, item_form.starts_on.data)
     elif what == "category":
         category = None
         if item_id is not None:
             category = Category.get_or_none(Category.id == item_id, Category.body == body) or abort(404)
-        coverage.save_category(body, _user(), category_form.code.data, category_form.name.data,
+        coverage.save_category(body, auth.user(), category_form.code.data, category_form.name.data,
                                category)
     else:
         abort(400)

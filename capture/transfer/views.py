@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_file, url_for)
 from flask_babel import get_translations, gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
 from capture import jobs
 from capture.i18n import fill
@@ -21,10 +21,6 @@ from .forms import (ChronicleForm, CommitmentForm, CorrectDissolutionForm, Descr
 bp = Blueprint("transfers", __name__)
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 @bp.route("/transfers")
 @login_required
 @auth.require("package.verify")
@@ -33,7 +29,7 @@ def index():
     recent = list(Transfer.select().where(Transfer.status.in_(["exported", "received"]))
                   .order_by(Transfer.id.desc()).limit(50))
     bodies = dissolution.visible_transfers_bodies()
-    checks = list(Job.select().where(Job.user == _user(), Job.kind == verify_task.KIND)
+    checks = list(Job.select().where(Job.user == auth.user(), Job.kind == verify_task.KIND)
                   .order_by(Job.id.desc()).limit(5))
     return render_template("transfers/index.html", bodies=bodies, transfers=recent, form=VerifyForm(),
                            checks=checks, untransferred=lifecycle.pending_counts([b.id for b in bodies]))
@@ -50,12 +46,12 @@ def verify():
                                transfers=[], form=form, untransferred={}), 400
     upload = form.package.data
     job = verify_task.stage(current_app.config["DATA_DIR"], upload, upload.filename,
-                            (form.digest.data or "").strip(), _user())
+                            (form.digest.data or "").strip(), auth.user())
     return redirect(url_for("transfers.verify_job", job_id=job.id), 303)
 
 
 def _verify_job_or_404(job_id):
-    found = Job.get_or_none(Job.id == job_id, Job.user == _user(), Job.kind == verify_task.KIND)
+    found = Job.get_or_none(Job.id == job_id, Job.user == auth.user(), Job.kind == verify_task.KIND)
     if found is None:
         abort(404)
     return found
@@ -126,7 +122,7 @@ def dissolve(body_id):
             return render_template("transfers/dissolve_confirm.html", body=body, form=form,
                                    notice=notice)
         try:
-            dissolution.dissolve(body, _user(), form.dissolved_on.data, notice)
+            dissolution.dissolve(body, auth.user(), form.dissolved_on.data, notice)
         except dissolution.DissolutionError as exc:
             flash(str(exc), "error")
         else:
@@ -152,12 +148,12 @@ def correct_dissolution(body_id):
         return redirect(url_for(".body", body_id=body.id))
     try:
         if request.form.get("undo") == "1":
-            dissolution.undo(body, _user(), form.reason.data)
+            dissolution.undo(body, auth.user(), form.reason.data)
             flash(_("已撤回撤销登记：机构恢复为运行中，分类和归档范围可再调整。"), "success")
         else:
             notice = (Document.get_or_none(Document.id == form.notice.data, Document.body == body)
                       if form.notice.data else None)
-            changed = dissolution.correct(body, _user(), form.dissolved_on.data, notice,
+            changed = dissolution.correct(body, auth.user(), form.dissolved_on.data, notice,
                                           form.reason.data)
             flash(_("已更正撤销登记，原因已记入审计记录。") if changed else _("没有改动。"), "success")
     except dissolution.DissolutionError as exc:
@@ -171,7 +167,7 @@ def confirm(body_id):
     """Record that the body has ended; the transfer may begin."""
     body = auth.body_or_404(body_id, "body.dissolve")
     try:
-        dissolution.confirm_dissolved(body, _user())
+        dissolution.confirm_dissolved(body, auth.user())
         flash(_("已确认撤销。请运行四性检测，然后导出移交包。"), "success")
     except dissolution.DissolutionError as exc:
         flash(str(exc), "error")
@@ -183,7 +179,7 @@ def confirm(body_id):
 def check(body_id):
     """Run the four-properties check now."""
     body = auth.body_or_404(body_id, "transfer.run")
-    _transfer, report = packaging.run_check(body, _user(), current_app.extensions["store"])
+    _transfer, report = packaging.run_check(body, auth.user(), current_app.extensions["store"])
     s = report.summary
     flash(_("检测完成：通过 %(p)s 项，警告 %(w)s 项，不通过 %(f)s 项。", p=s["pass"], w=s["warning"],
             f=s["fail"]), "error" if report.uncovered else "success")
@@ -243,7 +239,7 @@ def commit(body_id):
     form = CommitmentForm(key=key, what=what)
     if form.validate_on_submit():
         try:
-            commitments.record(body, _user(), finding, form.what.data, form.promised_by.data,
+            commitments.record(body, auth.user(), finding, form.what.data, form.promised_by.data,
                                form.due.data)
         except commitments.CommitmentError as exc:
             flash(str(exc), "error")
@@ -268,7 +264,7 @@ def fulfil(body_id, commitment_id):
         flash(_("请选择本机构已登记的补交文件。"), "error")
     else:
         try:
-            commitments.fulfil(commitment, _user(), document)
+            commitments.fulfil(commitment, auth.user(), document)
             flash(_("承诺已兑现：%(ref)s。兑现的文件可作为补充移交包导出。", ref=document.reference_code),
                   "success")
         except commitments.CommitmentError as exc:
@@ -292,7 +288,7 @@ def export(body_id):
     """Start building the transfer package in the background (once, however often clicked)."""
     body = auth.body_or_404(body_id, "transfer.run")
     try:
-        packaging.start(body, _user())
+        packaging.start(body, auth.user())
         flash(_("正在导出移交包，本页会自动刷新显示进度。"), "info")
     except packaging.ExportBusy:
         flash(_("该机构的移交包正在导出，请等待完成，不必重复点击。"), "warning")
@@ -338,7 +334,7 @@ def receive(body_id, transfer_id):
     """The archive confirms it received and verified the package."""
     body = auth.body_or_404(body_id, "transfer.receive")
     try:
-        packaging.mark_received(_transfer_or_404(body, transfer_id), _user())
+        packaging.mark_received(_transfer_or_404(body, transfer_id), auth.user())
         flash(_("已确认接收。"), "success")
     except packaging.ExportError as exc:
         flash(exc.text, "error")
@@ -357,11 +353,11 @@ def descriptions(body_id):
         auth.body_or_404(body_id, "chronicle.edit")
         kind = request.form.get("kind")
         if kind in forms and forms[kind].validate_on_submit():
-            dissolution.save_description(body, _user(), kind, forms[kind].text.data)
+            dissolution.save_description(body, auth.user(), kind, forms[kind].text.data)
             flash(_("已保存。"), "success")
             return redirect(url_for(".descriptions", body_id=body.id))
         if kind == "event" and chronicle_form.validate_on_submit():
-            dissolution.add_event(body, _user(), chronicle_form.date.data, chronicle_form.event.data)
+            dissolution.add_event(body, auth.user(), chronicle_form.date.data, chronicle_form.event.data)
             flash(_("已添加大事记。"), "success")
             return redirect(url_for(".descriptions", body_id=body.id))
     return render_template("transfers/descriptions.html", body=body, forms=forms,
@@ -378,7 +374,7 @@ def edit_event(body_id, entry_id):
         abort(404)
     form = ChronicleForm(obj=entry)
     if form.validate_on_submit():
-        dissolution.edit_event(entry, _user(), form.date.data, form.event.data)
+        dissolution.edit_event(entry, auth.user(), form.date.data, form.event.data)
         flash(_("已保存。"), "success")
         return redirect(url_for(".descriptions", body_id=body.id))
     return render_template("transfers/event.html", body=body, form=form, entry=entry)

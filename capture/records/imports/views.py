@@ -5,7 +5,7 @@ answers at once and leads to the job's page, which shows its progress and then i
 """
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import login_required
 from flask_wtf import FlaskForm
 from wtforms import FileField, HiddenField
 
@@ -30,13 +30,9 @@ class ConfirmForm(FlaskForm):
     staged = HiddenField()
 
 
-def _user():
-    return current_user._get_current_object()
-
-
 def _job_or_404(body, job_id):
     """The user's own import job in this body (after logout and login too), else 404."""
-    job = Job.get_or_none(Job.id == job_id, Job.user == _user(), Job.body == body,
+    job = Job.get_or_none(Job.id == job_id, Job.user == auth.user(), Job.body == body,
                           Job.kind.in_((tasks.CHECK, tasks.IMPORT)))
     if job is None:
         abort(404)
@@ -53,7 +49,7 @@ def upload(body_id):
     """Upload a spreadsheet and files; a background job checks them and imports nothing yet."""
     body = auth.body_or_404(body_id, "document.register")
     form = UploadForm()
-    recent = list(Job.select().where(Job.user == _user(), Job.body == body,
+    recent = list(Job.select().where(Job.user == auth.user(), Job.body == body,
                                      Job.kind.in_((tasks.CHECK, tasks.IMPORT)))
                   .order_by(Job.id.desc()).limit(5))
     if not form.validate_on_submit():
@@ -65,12 +61,12 @@ def upload(body_id):
         return render_template("imports/upload.html", body=body, form=form, recent=recent), 422
     archive = request.files.get("files")
     try:
-        staged = staging.stage(current_app.config["DATA_DIR"], _user(), body, table.filename,
+        staged = staging.stage(current_app.config["DATA_DIR"], auth.user(), body, table.filename,
                                table.stream, archive.stream if archive and archive.filename else None)
     except SourceError as error:
         form.table.errors = [str(error)]
         return render_template("imports/upload.html", body=body, form=form, recent=recent), 422
-    job = jobs.enqueue(tasks.CHECK, _user(), body, {"staged": staged.id, "table_name": table.filename})
+    job = jobs.enqueue(tasks.CHECK, auth.user(), body, {"staged": staged.id, "table_name": table.filename})
     return _to_job(body, job)
 
 
@@ -82,16 +78,16 @@ def confirm(body_id):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    staged = staging.load(current_app.config["DATA_DIR"], _user(), body, form.staged.data)
+    staged = staging.load(current_app.config["DATA_DIR"], auth.user(), body, form.staged.data)
     if staged is None:
         flash(_("这次上传已导入或已过期，请重新上传表格。"), "error")
         return render_template("imports/upload.html", body=body, form=UploadForm(), recent=[]), 400
     # A second click (or a reload of the POST) follows the import already asked for.
-    for job in Job.select().where(Job.user == _user(), Job.body == body, Job.kind == tasks.IMPORT,
+    for job in Job.select().where(Job.user == auth.user(), Job.body == body, Job.kind == tasks.IMPORT,
                                   Job.status != "failed").order_by(Job.id.desc()):
         if jobs.params(job).get("staged") == staged.id:
             return _to_job(body, job)
-    job = jobs.enqueue(tasks.IMPORT, _user(), body, {"staged": staged.id, "table_name": staged.table_name})
+    job = jobs.enqueue(tasks.IMPORT, auth.user(), body, {"staged": staged.id, "table_name": staged.table_name})
     return _to_job(body, job)
 
 
@@ -108,7 +104,7 @@ def job(body_id, job_id):
     report = importer.report_from_dict(outcome)
     staged_id = jobs.params(found).get("staged")
     offer = (found.kind == tasks.CHECK and report.ok and
-             staging.load(current_app.config["DATA_DIR"], _user(), body, staged_id) is not None)
+             staging.load(current_app.config["DATA_DIR"], auth.user(), body, staged_id) is not None)
     return render_template("imports/report.html", body=body, report=report,
                            confirm=ConfirmForm(staged=staged_id) if offer else None,
                            table_name=outcome.get("table_name", ""), job=found,
