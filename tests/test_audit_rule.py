@@ -20,7 +20,7 @@ AUDITS = {"record", "record_many"}
 AUDITED_BY_CALLER = {
     "records/files.py:create_file": {"records/registry.py:_create", "records/registry.py:add_file"},
     "records/imports/bulk.py:_insert_files": {"records/imports/bulk.py:register"},
-    "records/scope.py:seed": {"records/bodies.py:create", "ops/demo.py:load"},
+    "records/scope.py:seed": {"records/body_registry.py:create", "ops/demo.py:load"},
     "ops/demo.py:expected_series": {"ops/demo.py:load"},
     "transfer/dissolution.py:_prompt_final_checkin": {"transfer/dissolution.py:dissolve"},
     "guidance/calendar.py:_revoke_all": {"guidance/calendar.py:issue", "guidance/calendar.py:revoke"},

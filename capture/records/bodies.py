@@ -1,4 +1,5 @@
-"""Temporary bodies: the list, creating and editing, members, and the body's audit trail."""
+"""Temporary bodies' pages: the list, creating and editing, members, and the body's audit trail
+(the changes themselves are made by body_registry)."""
 import datetime as dt
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -8,21 +9,14 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
-from capture import audit, clock, labels
-from capture.db import db
-from capture.models import DEFAULT_CADENCE, Body, Membership, User
-from capture.clock import utc_now
+from capture import clock, labels
+from capture.models import Body, Membership, User
 from capture.people import auth
 from capture.forms import PlainText
 
-from . import coverage, history, lifecycle, scope
+from . import body_registry, coverage, history, lifecycle
 
 bp = Blueprint("bodies", __name__)
-
-BODY_FIELDS = ("name", "code", "fonds_code", "lead_org", "kind", "tier", "cadence_days",
-               "established_on", "expected_end", "custodian", "contact_person",
-               "default_responsible")
-
 
 class BodyForm(FlaskForm):
     name = StringField(_l("机构名称"), validators=[
@@ -64,19 +58,9 @@ class MemberForm(FlaskForm):
     role = SelectField(_l("在本机构中的角色"), choices=labels.choices(labels.MEMBER_ROLE))
 
 
-def _apply(form, body):
-    """Copy the form onto the body; return {field: [old, new]} of what changed."""
-    changes = {}
-    for field in BODY_FIELDS:
-        value = getattr(form, field).data
-        if isinstance(value, str):
-            value = value.strip()
-        if field == "cadence_days" and not value:
-            value = DEFAULT_CADENCE[form.tier.data]
-        if getattr(body, field, None) != value:
-            changes[field] = [getattr(body, field, None), value]
-            setattr(body, field, value)
-    return changes
+def _values(form):
+    """The body's facts as the form gives them."""
+    return {field: getattr(form, field).data for field in body_registry.FIELDS}
 
 
 def _clashes(form, body=None):
@@ -137,15 +121,7 @@ def create():
     form = BodyForm()
     if form.validate_on_submit():
         if not _clashes(form):
-            body = Body()
-            user = auth.user()
-            with db.atomic():
-                changes = _apply(form, body)
-                body.save()
-                scope.seed(body)
-                if user.role == "liaison":
-                    Membership.create(user=user, body=body, role="liaison")
-                audit.record("body.create", body, changes, user=user, body=body)
+            body = body_registry.create(_values(form), auth.user())
             flash(_("已登记临时机构“%(name)s”。", name=body.name), "success")
             return redirect(url_for(".detail", body_id=body.id))
     return render_template("bodies/form.html", form=form, body=None)
@@ -168,12 +144,7 @@ def edit(body_id):
     form = BodyForm(obj=body)
     if form.validate_on_submit():
         if not _clashes(form, body):
-            with db.atomic():
-                changes = _apply(form, body)
-                body.updated_at = utc_now()
-                body.save()
-                audit.record("body.edit", body, changes, user=auth.user(),
-                             body=body)
+            body_registry.edit(body, _values(form), auth.user())
             flash(_("已保存。"), "success")
             return redirect(url_for(".detail", body_id=body.id))
     return render_template("bodies/form.html", form=form, body=body)
@@ -196,10 +167,7 @@ def members(body_id):
                                       name=user.display_name, role=labels.ROLE[user.role],
                                       member=labels.MEMBER_ROLE[form.role.data]))
         else:
-            with db.atomic():
-                member = Membership.create(user=user, body=body, role=form.role.data)
-                audit.record("member.add", member, {"user": user.username, "role": member.role},
-                             user=auth.user(), body=body)
+            body_registry.add_member(body, user, form.role.data, auth.user())
             flash(_("已添加成员 %(name)s。", name=user.display_name), "success")
             return redirect(url_for(".members", body_id=body.id))
     return render_template("bodies/members.html", body=body, form=form, members=_members(body))
@@ -212,10 +180,7 @@ def remove_member(body_id, member_id):
     body = auth.body_or_404(body_id, "body.members")
     member = Membership.get_or_none(Membership.id == member_id, Membership.body == body)
     if member:
-        with db.atomic():
-            audit.record("member.remove", member, {"user": member.user.username, "role": member.role},
-                         user=auth.user(), body=body)
-            member.delete_instance()
+        body_registry.remove_member(member, auth.user())
         flash(_("已移除成员。"), "success")
     return redirect(url_for(".members", body_id=body.id))
 
