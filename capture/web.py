@@ -21,7 +21,7 @@ from .storage import DiskFull
 # blueprint is not registered is skipped, so a feature appears as soon as its module lands.
 NAV = [
     ("guidance.dashboard", _l("指导工作台"), "stats.view"),
-    ("transfers.index", _l("移交"), "package.verify"),
+    ("transfer.index", _l("移交"), "package.verify"),
     ("guidance.statistics", _l("统计"), "stats.view"),
     ("notifications.inbox", _l("通知"), None),
     ("api_tokens.index", _l("接口令牌"), None),
@@ -31,7 +31,7 @@ BODY_TABS = [
     ("documents.index", _l("文件"), "body.view"),
     ("documents.scope", _l("归档范围"), "body.view"),
     ("guidance.body_checkins", _l("指导"), "checkin.view"),
-    ("transfers.body", _l("撤销与移交"), "body.view"),
+    ("transfer.body", _l("撤销与移交"), "body.view"),
     ("bodies.members", _l("成员"), "body.members"),
     ("bodies.audit_trail", _l("审计记录"), "body.audit"),
 ]

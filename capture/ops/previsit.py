@@ -30,7 +30,7 @@ def check_before_visits(ctx):
         message = say(visit.liaison.language) % {"body": visit.body.name, "fail": counts["fail"],
                                                  "warning": counts["warning"]}
         rows.append(notify.row(visit.liaison_id, "checkin.prepared", f"previsit:{visit.id}", message,
-                               ctx.link("transfers.report", body_id=visit.body_id)))
+                               ctx.link("transfer.report", body_id=visit.body_id)))
     notify.add_many(rows)
     return len(rows)
 

@@ -18,7 +18,7 @@ from . import commitments, dissolution, package_data, packaging, verify as verif
 from .forms import (ChronicleForm, CommitmentForm, CorrectDissolutionForm, DescriptionForm,
                     DissolveForm, FulfilForm, VerifyForm, VerifyRestartForm)
 
-bp = Blueprint("transfers", __name__)
+bp = Blueprint("transfer", __name__)
 
 
 @bp.route("/transfers")
@@ -47,7 +47,7 @@ def verify():
     upload = form.package.data
     job = verify_task.stage(current_app.config["DATA_DIR"], upload, upload.filename,
                             (form.digest.data or "").strip(), auth.user())
-    return redirect(url_for("transfers.verify_job", job_id=job.id), 303)
+    return redirect(url_for("transfer.verify_job", job_id=job.id), 303)
 
 
 def _verify_job_or_404(job_id):
@@ -80,7 +80,7 @@ def verify_restart(job_id):
     if not VerifyRestartForm().validate_on_submit():
         abort(400)
     jobs.restart(found)
-    return redirect(url_for("transfers.verify_job", job_id=found.id), 303)
+    return redirect(url_for("transfer.verify_job", job_id=found.id), 303)
 
 
 @bp.route("/bodies/<int:body_id>/transfer")
