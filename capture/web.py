@@ -23,7 +23,7 @@ NAV = [
     ("guidance.dashboard", _l("指导工作台"), "stats.view"),
     ("transfer.index", _l("移交"), "package.verify"),
     ("guidance.statistics", _l("统计"), "stats.view"),
-    ("notifications.inbox", _l("通知"), None),
+    ("guidance.inbox", _l("通知"), None),
     ("api_tokens.index", _l("接口令牌"), None),
 ]
 BODY_TABS = [
@@ -151,13 +151,13 @@ def register(app):
     app.add_url_rule("/healthz", "healthz", healthz)
     from .api import views as api
     from .ops import views as ops
-    from .guidance import calendar as calendar_feed, inbox as notifications, views as guidance
+    from .guidance import views as guidance
     from .people import account, admin, token_pages as api_tokens
     from .records import bodies, views as documents
     from .records.imports import views as imports
     from .transfer import views as transfers
-    for module in (account, admin, bodies, documents, guidance, notifications, calendar_feed,
-                   transfers, api, api_tokens, imports, ops):
+    for module in (account, admin, bodies, documents, guidance, transfers, api, api_tokens,
+                   imports, ops):
         app.register_blueprint(module.bp)
     problems.register(app)
     app.jinja_env.globals.update(allowed=allowed, unread_count=unread_count,

@@ -60,13 +60,13 @@ EXPECTED = {
     "guidance.add_follow_up": {"admin", "liaison"},
     "guidance.record_phase": {"admin", "liaison", "secretary"},
     "guidance.tick_follow_up": {"secretary", "liaison"},
-    "notifications.inbox": ALL,
-    "notifications.open": ALL,  # the user's own notification; another's is a 404 (tested there)
-    "notifications.read_all": ALL,
-    "calendar.settings": {"admin", "liaison"},
-    "calendar.new": {"admin", "liaison"},
-    "calendar.revoke_view": {"admin", "liaison"},
-    "calendar.feed": PUBLIC,  # the secret token in the URL is the permission
+    "guidance.inbox": ALL,
+    "guidance.open_notification": ALL,  # the user's own notification; another's is a 404 (tested there)
+    "guidance.read_all": ALL,
+    "guidance.calendar_settings": {"admin", "liaison"},
+    "guidance.new_calendar_url": {"admin", "liaison"},
+    "guidance.revoke_calendar_url": {"admin", "liaison"},
+    "guidance.calendar_feed": PUBLIC,  # the secret token in the URL is the permission
     "transfer.index": {"admin", "transfer_officer"},
     "transfer.verify": {"admin", "transfer_officer"},
     "transfer.verify_job": {"admin", "transfer_officer"},

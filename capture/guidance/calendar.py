@@ -1,22 +1,20 @@
-"""A liaison's private iCalendar feed of check-ins, at a revocable tokenised URL."""
+"""A liaison's private iCalendar feed of check-ins, at a revocable tokenised URL (the pages are in
+views.py): issuing and revoking the token, and the events it shows."""
 import datetime as dt
 import hashlib
 import secrets
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
-from flask_babel import force_locale, gettext as _
-from flask_login import current_user, login_required
+from flask import url_for
+from flask_babel import gettext as _
 
 from capture import audit, clock, labels
 from capture.db import db
 from capture.models import ApiToken, Body, CheckIn, User
 from capture.clock import utc_now
-from capture.people import auth
 from exporters import calendar as ics
 
 from .checkins import DEFAULT_DURATION
 
-bp = Blueprint("calendar", __name__)
 PURPOSE = "calendar"
 HISTORY = dt.timedelta(days=180)  # past check-ins kept in the feed
 
@@ -91,48 +89,3 @@ def events_for(user, zone, base_url):
                                                checkin_id=checkin.id),
             stamp=(checkin.recorded_at or checkin.created_at).replace(tzinfo=dt.timezone.utc)))
     return events
-
-
-@bp.route("/calendar", methods=["GET"])
-@login_required
-@auth.require("calendar.subscribe")
-def settings():
-    """Where a liaison gets (or revokes) the private URL of their check-in calendar."""
-    return render_template("guidance/calendar.html", token=active_token(current_user), feed_url=None)
-
-
-@bp.route("/calendar/new", methods=["POST"])
-@login_required
-@auth.require("calendar.subscribe")
-def new():
-    """Issue a new feed URL and show it once (only its hash is kept)."""
-    token = issue(auth.user())
-    feed_url = url_for(".feed", token=token, _external=True)
-    return render_template("guidance/calendar.html", token=active_token(current_user),
-                           feed_url=feed_url)
-
-
-@bp.route("/calendar/revoke", methods=["POST"])
-@login_required
-@auth.require("calendar.subscribe")
-def revoke_view():
-    """Revoke the feed URL."""
-    revoke(auth.user())
-    flash(_("订阅地址已作废，日历软件将无法再更新。"), "success")
-    return redirect(url_for(".settings"))
-
-
-@bp.route("/calendar/<token>.ics")
-def feed(token):
-    """The calendar itself: no login, the token in the URL is the key."""
-    user = owner_of(token)
-    if user is None:
-        abort(404)
-    zone = current_app.config["TIMEZONE"]
-    base_url = current_app.config.get("BASE_URL") or url_for("bodies.home", _external=True)
-    with force_locale(user.language):
-        body = ics.write(events_for(user, zone, base_url),
-                         _("%(name)s 的档案指导", name=user.display_name), zone)
-    return Response(body, mimetype="text/calendar",
-                    headers={"Content-Disposition": "inline; filename=checkins.ics",
-                             "Cache-Control": "private, max-age=300"})

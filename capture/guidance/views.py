@@ -1,26 +1,33 @@
-"""Guidance pages: the liaison's dashboard, a body's check-ins, outcomes, follow-ups, statistics."""
+"""Guidance pages: the liaison's dashboard, a body's check-ins, outcomes, follow-ups, statistics,
+the notification inbox and the private calendar feed."""
 import datetime as dt
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
-                   send_file, url_for)
-from flask_babel import get_locale, gettext as _
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, send_file, url_for)
+from flask_babel import force_locale, get_locale, gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
-from capture import clock, labels
+from capture import clock, labels, notify
 from capture.models import Body, User
 from capture.people import auth
 from capture.forms import InvalidInput
 
-from . import checkins, dashboard, fragments, milestones, statistics
+from exporters import calendar as ics
+
+from . import calendar, checkins, dashboard, fragments, milestones, statistics
 from .forms import FollowUpForm, OutcomeForm, PhaseForm, ScheduleForm
-from .inbox import safe_target
 
 bp = Blueprint("guidance", __name__)
 
 
 def _zone():
     return current_app.config["TIMEZONE"]
+
+
+def safe_target(link):
+    """A local path to redirect to, or None (never another site)."""
+    return link if link and link.startswith("/") and not link.startswith("//") else None
 
 
 @bp.app_template_global()
@@ -244,3 +251,78 @@ def statistics_xlsx():
     return send_file(statistics.workbook(figures), as_attachment=True,
                      download_name=f"guidance-statistics-{figures.today}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/notifications")
+@login_required
+def inbox():
+    """The user's notifications, newest first."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    per_page = current_app.config["PAGE_SIZE"]
+    rows = notify.inbox(current_user, page, per_page)
+    return render_template("notifications/inbox.html", notifications=rows[:per_page],
+                           page=page, has_next=len(rows) > per_page)
+
+
+@bp.route("/notifications/<int:notification_id>/open", methods=["POST"])
+@login_required
+def open_notification(notification_id):
+    """Mark a notification read and go where it points."""
+    notification = notify.mark_read(current_user, notification_id)
+    target = safe_target(notification.link) if notification else None
+    return redirect(target or url_for(".inbox"))
+
+
+@bp.route("/notifications/read-all", methods=["POST"])
+@login_required
+def read_all():
+    """Mark every notification read."""
+    count = notify.mark_all_read(current_user)
+    flash(_("已将 %(n)s 条通知标为已读。", n=count), "success")
+    return redirect(url_for(".inbox"))
+
+
+@bp.route("/calendar", methods=["GET"])
+@login_required
+@auth.require("calendar.subscribe")
+def calendar_settings():
+    """Where a liaison gets (or revokes) the private URL of their check-in calendar."""
+    return render_template("guidance/calendar.html", token=calendar.active_token(current_user),
+                           feed_url=None)
+
+
+@bp.route("/calendar/new", methods=["POST"])
+@login_required
+@auth.require("calendar.subscribe")
+def new_calendar_url():
+    """Issue a new feed URL and show it once (only its hash is kept)."""
+    token = calendar.issue(auth.user())
+    feed_url = url_for(".calendar_feed", token=token, _external=True)
+    return render_template("guidance/calendar.html", token=calendar.active_token(current_user),
+                           feed_url=feed_url)
+
+
+@bp.route("/calendar/revoke", methods=["POST"])
+@login_required
+@auth.require("calendar.subscribe")
+def revoke_calendar_url():
+    """Revoke the feed URL."""
+    calendar.revoke(auth.user())
+    flash(_("订阅地址已作废，日历软件将无法再更新。"), "success")
+    return redirect(url_for(".calendar_settings"))
+
+
+@bp.route("/calendar/<token>.ics")
+def calendar_feed(token):
+    """The calendar itself: no login, the token in the URL is the key."""
+    user = calendar.owner_of(token)
+    if user is None:
+        abort(404)
+    zone = _zone()
+    base_url = current_app.config.get("BASE_URL") or url_for("bodies.home", _external=True)
+    with force_locale(user.language):
+        body = ics.write(calendar.events_for(user, zone, base_url),
+                         _("%(name)s 的档案指导", name=user.display_name), zone)
+    return Response(body, mimetype="text/calendar",
+                    headers={"Content-Disposition": "inline; filename=checkins.ics",
+                             "Cache-Control": "private, max-age=300"})

@@ -128,7 +128,7 @@ def fixity_command(slice_, weekday):
     day = (today.weekday() if weekday is None else weekday) if slice_ else None
     with db.connection_context():
         report = check(current_app.extensions["store"], weekday=day)
-        raise_to_admins(report, today, notify.path_for("notifications.inbox"))
+        raise_to_admins(report, today, notify.path_for("guidance.inbox"))
     for label, digests in (("DAMAGED", report.damaged), ("MISSING", report.missing)):
         for digest in digests:
             codes = ", ".join(report.holders.get(digest, [])) or "no registered document"
@@ -145,7 +145,7 @@ def fixity_command(slice_, weekday):
 def check_slice(ctx):
     """Re-hash today's seventh of the store; raise damage to the admins."""
     report = check(ctx.store, weekday=ctx.today.weekday())
-    raise_to_admins(report, ctx.today, ctx.link("notifications.inbox"))
+    raise_to_admins(report, ctx.today, ctx.link("guidance.inbox"))
     return report.checked
 
 
