@@ -38,6 +38,7 @@ ACTION_GROUPS = {"body": _l("机构"), "member": _l("成员"), "document": _l("�
 FIELDS = {"category": _l("分类"), "retention": _l("保管期限"), "carrier": _l("载体"),
           "doc_number": _l("文号"), "responsible": _l("责任者"), "title": _l("题名"),
           "title_supplied": _l("自拟题名"), "date": _l("日期"), "pages": _l("页数"),
+          "pages_reason": _l("保留所填页数的原因"),
           "security": _l("密级"), "scope_item": _l("归档范围"), "remarks": _l("备注")}
 # Events about the whole body that every document registered before them went through.
 BODY_STEPS = ("transfer.check", "transfer.export", "transfer.receive")
@@ -92,7 +93,10 @@ def _lines(event, details):
     action = event.action
     if action == "document.register":
         title = details.get("title") or details.get("fields", {}).get("title", "")
-        return [_("%(field)s：%(value)s", field=FIELDS["title"], value=title)] + _files_lines(details, "register")
+        reason = [_("%(field)s：%(value)s", field=FIELDS["pages_reason"], value=details["pages_reason"])] \
+            if details.get("pages_reason") else []
+        return [_("%(field)s：%(value)s", field=FIELDS["title"], value=title)] + reason + \
+            _files_lines(details, "register")
     if action == "document.edit":
         return [_("%(field)s：%(old)s → %(new)s", field=FIELDS.get(name, name),
                   old=value_text(name, old), new=value_text(name, new))

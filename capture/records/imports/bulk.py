@@ -45,9 +45,7 @@ def prepare(body, user, rows, stored):
         prepared.append(Prepared(columns, uploads, fields, json.dumps(clean["title"], ensure_ascii=False),
                                  [_described_after_id(upload) for upload in uploads]))
     file_columns = [{"original_name": upload.original_name, "sha256": upload.sha256, "size": upload.size,
-                     "media_type": upload.identification.media_type, "puid": upload.identification.puid,
-                     "format_name": upload.identification.format_name,
-                     "long_term": upload.identification.long_term, "version": 1, "replaces": None,
+                     **upload.facts, "version": 1, "replaces": None,
                      "created_by": user.id, "created_at": at}
                     for item in prepared for upload in item.stored]
     return (prepared, Rows(Document, [item.columns for item in prepared], last=NUMBERED),
@@ -106,9 +104,10 @@ def register(body, user, ready):
 def _described_after_id(upload):
     """A file's audit description, files.describe() of its File row as json.dumps(...,
     sort_keys=True) writes it, less its leading id: the text after `{"file_id": 0, `."""
-    ident = upload.identification
+    facts = upload.facts
     text = json.dumps(files.describe(File(id=0, original_name=upload.original_name, sha256=upload.sha256,
-                                          size=upload.size, puid=ident.puid, media_type=ident.media_type)),
+                                          size=upload.size, puid=facts["puid"],
+                                          media_type=facts["media_type"])),
                       ensure_ascii=False, sort_keys=True)
     return text[len('{"file_id": 0, '):]
 
