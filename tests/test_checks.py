@@ -163,15 +163,15 @@ def test_a_virus_found_by_clamscan_fails_naming_the_item(app, flood, tmp_path):
 
 def test_the_cli_check_is_logged_and_exits_by_failures(app, runner, flood):
     body, _, docs = flood
-    result = runner.invoke(args=["check", "FXQX"])
+    result = runner.invoke(args=["check", "FXQX", "--operator", "测试员"])
     assert result.exit_code == 0, result.output
     assert "SEC-VIRUS-NOT-RUN" in result.output or "SEC-VIRUS" in result.output
     assert AuditEvent.get(AuditEvent.action == "transfer.check").body_id == body.id
     docs[0].scope_item = None
     docs[0].save()
-    failing = runner.invoke(args=["check", "FXQX"])
+    failing = runner.invoke(args=["check", "FXQX", "--operator", "测试员"])
     assert failing.exit_code == 1 and "COMP-SCOPE" in failing.output
-    assert runner.invoke(args=["check", "NOPE"]).exit_code != 0
+    assert runner.invoke(args=["check", "NOPE", "--operator", "测试员"]).exit_code != 0
 
 
 def _pdf_claiming_pdfa(pages=1):
