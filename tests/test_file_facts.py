@@ -163,3 +163,47 @@ def test_the_api_gives_the_files_facts(client, auth, world, app):
         shape = shapes.file(stored, True, world["a"].id)
     assert shape["pages"] == 1 and shape["long_term"] is False
     assert shape["claimed_format"].startswith("fmt/354") and "OutputIntent" in shape["claim_finding"]
+
+
+def test_files_registered_before_facts_were_kept_get_them_from_the_backfill_command(app, runner, flood):
+    from transfer_support import register
+    body, secretary, _ = flood
+    doc = register(app.extensions["store"], body, secretary, "旧登记", data=pdf_claiming_pdfa(), name="旧.pdf")
+    old = File.get(File.document == doc)
+    assert (old.pages, old.claimed, old.long_term) == (None, "", True)  # as rows were before
+    result = runner.invoke(args=["file-facts"])
+    assert result.exit_code == 0, result.output
+    assert "Facts established for" in result.output
+    old = File.get_by_id(old.id)
+    assert old.pages == 1 and not old.long_term and "OutputIntent" in old.claim_finding
+    again = runner.invoke(args=["file-facts"])
+    assert f"Facts established for 0 of {File.select().count()} files" in again.output
+
+
+def test_the_exported_demo_package_tells_the_same_story_as_the_product(app, runner, tmp_path):
+    import json
+    from capture.models import Body
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    body = Body.get(Body.code == "FXQX")
+    package = export_folder(app, body, tmp_path).path
+    items = json.loads((package / "data/metadata/items.json").read_text(encoding="utf-8"))["items"]
+    rows = {f.sha256: f for f in File.select()}
+    for item in items:
+        document = Document.get(Document.reference_code == item["reference_code"])
+        assert item["pages"] == document.pages
+        for shipped in item["files"]:
+            row = rows[shipped["sha256"]]
+            assert shipped["format"] == " ".join(x for x in (row.puid, row.format_name) if x)
+            assert shipped["long_term"] == ("是" if row.long_term else "否")
+            assert shipped["pages"] == ("" if row.pages is None else row.pages)
+    report = json.loads((package / "data/forms/check-report.json").read_text(encoding="utf-8"))
+    register = package.parent / f"{package.name}-register.docx"
+    cells = [[c.text for c in r.cells] for t in DocxDocument(register).tables for r in t.rows]
+    sender = next(r for r in cells if r[0] == "移交单位")
+    columns = dict(zip(cells[cells.index(sender) - 1][1:], sender[1:]))
+    names = {"authenticity": "准确性检验", "completeness": "完整性检验", "usability": "可用性检验",
+             "security": "安全性检验"}
+    for prop, column in names.items():
+        severities = {f["severity"] for f in report["findings"] if f["property"] == prop}
+        if "fail" in severities or "warning" in severities:
+            assert columns[column] != "通过", (column, severities)

@@ -78,6 +78,26 @@ def finding_text(file, archival=False):
     return kept_text(file.claim_finding)
 
 
+def outdated(files):
+    """The files whose facts were not established by today's readers (or never were)."""
+    return [f for f in files if usability.remembered(f.inspection) is None]
+
+
+def backfill(store, files):
+    """Establish again the facts of each file given whose bytes are in the store; return how many
+    were set and the files missing from the store (the fixity pass names those)."""
+    done, missing = 0, []
+    for f in files:
+        path = store.path(f.sha256)
+        if not path.is_file():
+            missing.append(f)
+            continue
+        apply(f, settle(path, identification_of(f), usability.inspect(path, f.original_name)))
+        f.save(only=[getattr(type(f), name) for name in FIELDS])
+        done += 1
+    return done, missing
+
+
 def _pdf_version(path):
     with open(path, "rb") as f:
         found = PDF_VERSION.search(f.read(1024))
