@@ -207,3 +207,16 @@ def test_the_exported_demo_package_tells_the_same_story_as_the_product(app, runn
         severities = {f["severity"] for f in report["findings"] if f["property"] == prop}
         if "fail" in severities or "warning" in severities:
             assert columns[column] != "通过", (column, severities)
+
+
+def test_editing_the_pages_away_from_the_files_needs_a_reason(client, auth, world):
+    from test_documents import form
+    auth.login("secretary")
+    detail = post_document(auth, world["a"], [("方案.pdf", samples.pdf("three", pages=3))], pages="3") \
+        .headers["Location"]
+    refused = auth.post(f"{detail}/edit", form(pages="1"))
+    assert refused.status_code == 422 and "所选文件共 3 页，填写的页数是 1" in refused.get_data(as_text=True)
+    assert Document.get().pages == 3
+    kept = auth.post(f"{detail}/edit", form(pages="1", pages_reason="只计正文"))
+    assert kept.status_code == 302 and (Document.get().pages, Document.get().pages_reason) == (1, "只计正文")
+    assert "只计正文" in AuditEvent.get(AuditEvent.action == "document.edit").details
