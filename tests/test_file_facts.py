@@ -220,3 +220,23 @@ def test_editing_the_pages_away_from_the_files_needs_a_reason(client, auth, worl
     kept = auth.post(f"{detail}/edit", form(pages="1", pages_reason="只计正文"))
     assert kept.status_code == 302 and (Document.get().pages, Document.get().pages_reason) == (1, "只计正文")
     assert "只计正文" in AuditEvent.get(AuditEvent.action == "document.edit").details
+
+
+def test_a_photo_keeps_zero_pages_whatever_its_tiff_frames(app, flood):
+    body, secretary, _ = flood
+    buffer = io.BytesIO()
+    frames = [Image.new("L", (20, 20), shade) for shade in (0, 200)]
+    frames[0].save(buffer, "TIFF", save_all=True, append_images=frames[1:])
+    doc = capture(app, body, secretary, "现场照片", buffer.getvalue(), name="现场.tif", carrier="photo", pages="0")
+    assert doc.pages == 0 and not doc.warnings and File.get(File.document == doc).pages == 2
+    report = checks.run(body, app.extensions["store"], scanner="")
+    assert not [f for f in report.findings if f.code == "AUTH-PAGES" and f.severity != "pass"]
+
+
+def test_an_imported_row_without_pages_takes_the_pages_read_from_its_file(app, world, tmp_path):
+    from test_import import csv_bytes, run, zip_of, ROWS
+    archive = tmp_path / "files.zip"
+    archive.write_bytes(zip_of({"成立通知.pdf": samples.pdf("Founding notice", pages=4)}))
+    row = ROWS[0][:7] + [""] + ROWS[0][8:]
+    run(app, world, csv_bytes([row]), files=archive)
+    assert Document.get().pages == 4 and File.get().pages == 4

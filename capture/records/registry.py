@@ -45,6 +45,10 @@ def pages_message(typed, counted):
              counted=counted, typed=typed)
 
 
+# Carriers whose 页数 counts pages; photos and recordings have none (DA/T 22: they give 0).
+PAGED_CARRIERS = ("electronic", "paper")
+
+
 def counted_pages(counts):
     """The pages of an item's files added up, when every file has pages to count; else None."""
     counts = list(counts)
@@ -64,7 +68,7 @@ def settle_pages(clean, fields, counted, told):
     by the caller when `told`) or warned about. Returns the warnings."""
     reason = _pages_reason(fields)
     clean["pages_reason"] = ""
-    if counted is None:
+    if counted is None or clean["carrier"] not in PAGED_CARRIERS:
         return []
     if str(fields.get("pages") if fields.get("pages") is not None else "").strip() == "":
         clean["pages"] = counted

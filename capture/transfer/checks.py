@@ -13,6 +13,7 @@ from capture.models import (CARRIERS, DOCUMENT_STATUSES, RETENTIONS, SECURITY_LE
 from capture import clock
 from capture.i18n import MORE, N_, fill, message as sub_message, period
 from capture.records import coverage, filefacts, lifecycle, series, usability
+from capture.records.registry import PAGED_CARRIERS
 
 PROPERTIES = ("authenticity", "completeness", "usability", "security")
 PREFIX = {"AUTH": "authenticity", "COMP": "completeness", "USE": "usability", "SEC": "security"}
@@ -353,7 +354,7 @@ def _check_pages(report, documents, counted, other_files):
     description (准确性) unless the secretary kept it with a reason when registering."""
     for doc_id, pages in counted.items():
         doc = documents[doc_id]
-        if doc_id in other_files or doc.pages == pages:
+        if doc_id in other_files or doc.pages == pages or doc.carrier not in PAGED_CARRIERS:
             continue
         if doc.pages_reason:
             report.add("AUTH-PAGES", "warning", doc.reference_code,

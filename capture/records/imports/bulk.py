@@ -29,6 +29,10 @@ def prepare(body, user, rows, stored):
     prepared = []
     for row in rows:
         clean = row.clean
+        uploads = stored.get(row.number, [])
+        counted = registry.counted_pages(u.pages for u in uploads)
+        if not clean["pages"] and counted and clean["carrier"] in registry.PAGED_CARRIERS:
+            clean["pages"] = counted  # a row without 页数 takes the pages read from its files
         code = validation.record_class(clean["carrier"])
         columns = {name: clean[name] for name in validation.ALL_FIELDS}
         columns.update(body=body.id, category=clean["category"].id if clean["category"] else None,
@@ -41,7 +45,6 @@ def prepare(body, user, rows, stored):
         # The details registry.register_document records, in record()'s form, less the 档号
         # and file ids that the transaction gives.
         fields = audit.details_json(_snapshot(clean))
-        uploads = stored.get(row.number, [])
         prepared.append(Prepared(columns, uploads, fields, json.dumps(clean["title"], ensure_ascii=False),
                                  [_described_after_id(upload) for upload in uploads]))
     file_columns = [{"original_name": upload.original_name, "sha256": upload.sha256, "size": upload.size,
