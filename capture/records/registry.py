@@ -62,24 +62,22 @@ def _pages_reason(fields):
     return reason
 
 
-def settle_pages(clean, fields, counted, told):
+def settle_pages(clean, fields, counted):
     """Set clean["pages"] and ["pages_reason"] against the pages counted in the files: a blank
-    页数 takes the files' count; a different one needs a reason, asked for (PagesDiffer, raised
-    by the caller when `told`) or warned about. Returns the warnings."""
+    页数 takes the files' count, a reason is kept only for a difference. Returns (typed, counted)
+    when they differ without a reason, else None."""
     reason = _pages_reason(fields)
     clean["pages_reason"] = ""
     if counted is None or clean["carrier"] not in PAGED_CARRIERS:
-        return []
+        return None
     if str(fields.get("pages") if fields.get("pages") is not None else "").strip() == "":
         clean["pages"] = counted
     if clean["pages"] == counted:
-        return []
+        return None
     if reason:
         clean["pages_reason"] = reason
-        return []
-    if told:
-        raise told(clean["pages"], counted)
-    return [pages_message(clean["pages"], counted)]
+        return None
+    return clean["pages"], counted
 
 
 def class_key(record_class_code, year, retention, category=None):
@@ -114,8 +112,10 @@ def register_document(body, user, fields, uploads=(), store=None, max_bytes=None
         matches = files.held_elsewhere(body, stored)
         if matches:
             raise DuplicateContent(matches, stored)
-    told = (lambda typed, counted: PagesDiffer(typed, counted, stored)) if pages_told else None
-    warnings = warnings + settle_pages(clean, fields, counted_pages(u.pages for u in stored), told)
+    differ = settle_pages(clean, fields, counted_pages(u.pages for u in stored))
+    if differ and pages_told:
+        raise PagesDiffer(*differ, stored)
+    warnings = warnings + ([pages_message(*differ)] if differ else [])
     code = record_class(clean["carrier"])
     key = class_key(code, clean["date"].year, clean["retention"], clean["category"])
     for attempt in range(ATTEMPTS):
@@ -164,10 +164,10 @@ def edit_document(document, user, fields, pages_told=False):
     With `pages_told` (the web form), a 页数 that differs from the files' needs a reason."""
     _check_writable(document, "edit")
     clean, warnings = validation.check(document.body, fields, only=validation.EDITABLE)
-    counted = counted_pages(f.pages for f in files.current(document))
-    told = (lambda typed, counted: RegistrationError({"pages": [pages_message(typed, counted)]})) \
-        if pages_told else None
-    warnings = warnings + settle_pages(clean, fields, counted, told)
+    differ = settle_pages(clean, fields, counted_pages(f.pages for f in files.current(document)))
+    if differ and pages_told:
+        raise RegistrationError({"pages": [pages_message(*differ)]})
+    warnings = warnings + ([pages_message(*differ)] if differ else [])
     if clean["date"].year != document.year:
         raise RegistrationError({"date": [_("档号中的年度（%(y)s）已确定，日期不能改到其他年度。如确属登记错误，请撤回后重新登记。",
                                             y=document.year)]})
