@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from . import audit, schema
 from .db import db
-from .models import ROLES, Body, User
+from .models import ROLES, Body, File, User
 from .ops import cli as ops_cli
 from .ops.fixity import fixity_command
 from .ops.scheduler import scheduler_command
@@ -76,7 +76,28 @@ def audit_verify_command():
     click.echo(f"Audit chain intact: {count} events verified.")
 
 
-COMMANDS = [init_command, create_user_command, bodies_command, audit_verify_command,
+@click.command("file-facts")
+@with_appcontext
+@click.option("--all", "every", is_flag=True, help="Read every file again, not only those whose "
+              "facts are missing or were read by other readers.")
+def file_facts_command(every):
+    """Establish each stored file's facts (format, PDF/A claim verified or refuted, pages) from
+    its bytes: for files registered before they were kept, or after the readers changed."""
+    from .records import filefacts
+    with db.connection_context():
+        files = list(File.select().order_by(File.id))
+        todo = files if every else filefacts.outdated(files)
+        done, missing = filefacts.backfill(current_app.extensions["store"], todo)
+    click.echo(f"Facts established for {done} of {len(files)} files "
+               f"({len(files) - len(todo)} already current).")
+    for f in missing:
+        click.echo(f"Not in the store: {f.original_name} ({f.sha256}); `capture fixity` names its item.",
+                   err=True)
+    if missing:
+        sys.exit(1)
+
+
+COMMANDS = [init_command, file_facts_command, create_user_command, bodies_command, audit_verify_command,
             scheduler_command, worker_command, fixity_command, import_command, *ops_cli.COMMANDS,
             *transfer_cli.COMMANDS]
 

@@ -148,6 +148,8 @@ class Document(BaseModel):
     title_supplied = BooleanField(default=False)
     date = DateField()
     pages = IntegerField(default=0)
+    # Why a typed 页数 differs from the pages counted in the files (kept on purpose), or "".
+    pages_reason = TextField(default="")
     security = CharField(max_length=10, default="")
     carrier = CharField(max_length=20, default="electronic")
     remarks = TextField(default="")
@@ -194,6 +196,12 @@ class File(BaseModel):
     # The last usability inspection of these bytes (usability.remember), kept by the check so
     # that an export, which re-verifies every digest as it copies, need not open each file again.
     inspection = TextField(default="")
+    # Facts read from the bytes at capture (records/filefacts.py): the pages of a PDF, OFD or
+    # multi-page TIFF, and a format the file claims (e.g. PDF/A-1b) with, when the claim failed,
+    # why (an i18n message as JSON); puid, format_name and long_term then say what the file is.
+    pages = IntegerField(null=True)
+    claimed = CharField(max_length=200, default="")
+    claim_finding = TextField(default="")
     created_by = ForeignKeyField(User, backref="+")
     created_at = DateTimeField(default=utc_now)
 
@@ -229,6 +237,8 @@ class CheckIn(BaseModel):
     notes = TextField(default="")
     findings = TextField(default="")
     recorded_at = DateTimeField(null=True)
+    # When a check-in recorded as held actually took place, when not at its scheduled time.
+    held_at = DateTimeField(null=True)
     created_at = DateTimeField(default=utc_now)
 
     class Meta:

@@ -14,7 +14,7 @@ from .db import is_busy
 from .i18n import fill, kept_text, size_text
 from .models import Notification
 from .people import auth
-from .records import series
+from .records import filefacts, series
 from .storage import DiskFull
 
 # Top navigation and body tabs in display order: (endpoint, label, action). An entry whose
@@ -165,6 +165,7 @@ def register(app):
                                  get_locale=get_locale, no_worker=jobs.no_worker)
     app.jinja_env.filters["compact_date"] = compact_date
     app.jinja_env.globals["series_label"] = lambda period: series.label(period, get_locale())
+    app.jinja_env.globals["claim_finding"] = filefacts.finding_text
     app.jinja_env.filters["size"] = size_text
     app.jinja_env.filters["finding_text"] = finding_text
     # A stored message marked with N_ shown in the reader's language; anything else as it is.

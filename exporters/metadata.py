@@ -42,9 +42,20 @@ FILE_FIELDS = [
     ("format", "格式", lambda f: " ".join(x for x in (f.puid, f.format_name) if x)),
     ("media_type", "媒体类型", lambda f: f.media_type),
     ("long_term", "长期保存格式", lambda f: "是" if f.long_term else "否"),
+    ("format_check", "格式核验", lambda f: format_check(f)),
+    ("pages", "文件页数", lambda f: "" if f.pages is None else f.pages),
     ("sha256", "SHA-256", lambda f: f.sha256),
 ]
 PATH_COLUMN = "包内路径"
+
+
+def format_check(f):
+    """What became of the format a file claims: held, or refuted with the finding."""
+    if not f.claimed:
+        return ""
+    if f.claim_finding:
+        return f"声明为 {f.claimed}，核验未通过：{f.claim_finding}"
+    return f"声明为 {f.claimed}，核验通过"
 
 
 def _iso(value):

@@ -38,6 +38,9 @@ class FileEntry:
     format_name: str = ""
     long_term: bool = False
     sm3: str = ""          # filled as the file is copied into the package
+    pages: int | None = None   # read from the file (PDF, OFD, TIFF); None: nothing to count
+    claimed: str = ""      # a format the file claims, e.g. "fmt/354 PDF/A-1b"
+    claim_finding: str = ""    # why the claim failed, in words; "" when it held (or none)
 
 
 @dataclass

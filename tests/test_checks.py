@@ -163,15 +163,15 @@ def test_a_virus_found_by_clamscan_fails_naming_the_item(app, flood, tmp_path):
 
 def test_the_cli_check_is_logged_and_exits_by_failures(app, runner, flood):
     body, _, docs = flood
-    result = runner.invoke(args=["check", "FXQX"])
+    result = runner.invoke(args=["check", "FXQX", "--operator", "测试员"])
     assert result.exit_code == 0, result.output
     assert "SEC-VIRUS-NOT-RUN" in result.output or "SEC-VIRUS" in result.output
     assert AuditEvent.get(AuditEvent.action == "transfer.check").body_id == body.id
     docs[0].scope_item = None
     docs[0].save()
-    failing = runner.invoke(args=["check", "FXQX"])
+    failing = runner.invoke(args=["check", "FXQX", "--operator", "测试员"])
     assert failing.exit_code == 1 and "COMP-SCOPE" in failing.output
-    assert runner.invoke(args=["check", "NOPE"]).exit_code != 0
+    assert runner.invoke(args=["check", "NOPE", "--operator", "测试员"]).exit_code != 0
 
 
 def _pdf_claiming_pdfa(pages=1):
@@ -199,8 +199,8 @@ def test_page_count_read_from_the_pdf_is_compared_with_the_registered_pages(app,
     body, secretary, _ = flood
     doc = register(app.extensions["store"], body, secretary, "十二页的方案", data=samples.pdf("p", pages=3),
                    name="方案.pdf", pages=12)
-    found = findings(run(app, body), "USE-PAGES", "warning")
-    assert len(found) == 1 and "登记的页数为 12，其 PDF 文件共 3 页" in found[0].message
+    found = findings(run(app, body), "AUTH-PAGES", "fail")
+    assert len(found) == 1 and "登记的页数为 12，其文件共 3 页，未说明原因" in found[0].message
     assert doc.reference_code in found[0].message
 
 
@@ -219,7 +219,7 @@ def test_the_demo_files_conform_so_the_demo_body_checks_clean(app, runner):
     assert runner.invoke(args=["demo"]).exit_code == 0
     from capture.models import Body
     report = run(app, Body.get(Body.code == "FXQX"))
-    flagged = [f.message for f in report.findings if f.code in ("USE-PDFA", "USE-PAGES", "USE-TRACK", "USE-OPEN")
+    flagged = [f.message for f in report.findings if f.code in ("USE-PDFA", "AUTH-PAGES", "USE-TRACK", "USE-OPEN")
                and f.severity != "pass"]
     assert flagged == []
     assert report.summary["fail"] == 0

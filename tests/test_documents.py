@@ -11,7 +11,7 @@ from capture.ops import samples
 def form(**overrides):
     values = {"category": "ZH", "retention": "Y", "carrier": "electronic", "doc_number": "沪疫指〔2026〕3号",
               "responsible": "区疫情防控工作指挥部", "title": "关于加强重点场所疫情防控工作的通知",
-              "date": "2026-03-02", "pages": "4", "security": "", "scope_item": "", "remarks": ""}
+              "date": "2026-03-02", "pages": "1", "security": "", "scope_item": "", "remarks": ""}
     values.update(overrides)
     return values
 

@@ -61,7 +61,8 @@ def record(auth, checkin, **fields):
 
 
 def a_checkin(world, **fields):
-    values = dict(body=world["a"], liaison=world["liaison"], scheduled_for=dt.datetime(2026, 3, 3, 6, 30))
+    """A check-in that began this morning at 08:30 (an outcome of "held" needs its start passed)."""
+    values = dict(body=world["a"], liaison=world["liaison"], scheduled_for=dt.datetime(2026, 3, 2, 0, 30))
     values.update(fields)
     return CheckIn.create(**values)
 
@@ -78,6 +79,28 @@ def test_liaison_records_a_held_check_in_with_a_follow_up(client, auth, world):
                                                                    dt.date(2026, 3, 10))
     event = AuditEvent.get(AuditEvent.action == "checkin.outcome")
     assert "补登 3 月会议纪要" in event.details and '"scheduled"' in event.details
+
+
+def test_a_check_in_cannot_be_recorded_as_held_before_it_starts(client, auth, world):
+    checkin = a_checkin(world, scheduled_for=dt.datetime(2026, 3, 2, 6, 0))  # 14:00 today, now 09:00
+    auth.login("liaison")
+    response = record(auth, checkin)
+    assert response.status_code != 302
+    assert "该次指导定于 2026-03-02 14:00 开始，尚未到时间" in response.get_data(as_text=True)
+    assert CheckIn.get_by_id(checkin.id).status == "scheduled"
+    later = record(auth, checkin, held_at="2026-03-02T10:00")
+    assert later.status_code != 302 and "实际开展时间不能晚于现在" in later.get_data(as_text=True)
+
+
+def test_a_check_in_held_earlier_than_scheduled_records_when_it_took_place(client, auth, world):
+    checkin = a_checkin(world, scheduled_for=dt.datetime(2026, 3, 2, 6, 0))
+    auth.login("liaison")
+    assert record(auth, checkin, held_at="2026-03-02T08:15").status_code == 302
+    checkin = CheckIn.get_by_id(checkin.id)
+    assert (checkin.status, checkin.held_at) == ("held", dt.datetime(2026, 3, 2, 0, 15))  # stored UTC
+    page = client.get(f"/bodies/{checkin.body_id}/checkins/{checkin.id}").get_data(as_text=True)
+    assert "实际开展时间" in page and "2026-03-02 08:15（原定 2026-03-02 14:00）" in page
+    assert '"held_at": "2026-03-02T00:15"' in AuditEvent.get(AuditEvent.action == "checkin.outcome").details
 
 
 def test_missed_check_in_needs_a_reason(client, auth, world):

@@ -58,7 +58,7 @@ def test_a_document_registered_after_the_export_is_queued_and_counted_everywhere
     assert f"已移交 {len(docs)} 件，1 件未移交" in report
     assert "1 件未移交（移交包导出后登记）" in client.get(f"{url}/report").get_data(as_text=True)
 
-    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "supplement")])
+    result = runner.invoke(args=["export", "FXQX", "--operator", "测试员", "-o", str(tmp_path / "supplement")])
     assert result.exit_code == 0, result.output
     supplement = Transfer.get(Transfer.kind == "supplementary")
     bag = bagit.Bag(supplement.package_path)
@@ -78,7 +78,7 @@ def test_a_transferred_body_with_late_items_writes_its_supplement_from_the_cli(
     from capture.records import registry
     with app.test_request_context():
         late = registry.register_document(Body.get_by_id(body.id), docs[0].created_by, paper())
-    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "late")])
+    result = runner.invoke(args=["export", "FXQX", "--operator", "测试员", "-o", str(tmp_path / "late")])
     assert result.exit_code == 0, result.output
     assert "-BC" in result.output
     assert Document.get_by_id(late.id).transferred_in.kind == "supplementary"
@@ -125,7 +125,7 @@ def test_nothing_to_add_offers_no_button_and_records_no_failure(app, client, aut
     response = auth.post(f"{url}/export", page=url, follow_redirects=True)
     assert "没有需要补充移交的内容" in response.get_data(as_text=True)
     work(app)  # what `capture worker` would run: nothing was queued
-    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "again")])
+    result = runner.invoke(args=["export", "FXQX", "--operator", "测试员", "-o", str(tmp_path / "again")])
     assert result.exit_code == 0 and "没有需要补充移交的内容" in result.output
     assert not Transfer.select().where(Transfer.status == "failed").exists()
     auth.post("/language", {"language": "en", "next": url}, page=url)

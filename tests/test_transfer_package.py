@@ -38,7 +38,7 @@ def flood(app):
 
 def test_exported_package_validates_with_bagit_and_verify(app, runner, flood, tmp_path):
     body, _, docs = flood
-    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "out")])
+    result = runner.invoke(args=["export", "FXQX", "--operator", "测试员", "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     package = next(p for p in (tmp_path / "out").iterdir() if p.is_dir())
     assert f"Package:  {package}" in result.output
@@ -66,7 +66,7 @@ def test_exported_package_validates_with_bagit_and_verify(app, runner, flood, tm
 
 
 def test_zip_package_has_utf8_names_and_a_register_with_its_digest(app, runner, flood, tmp_path):
-    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path), "--zip"])
+    result = runner.invoke(args=["export", "FXQX", "--operator", "测试员", "-o", str(tmp_path), "--zip"])
     assert result.exit_code == 0, result.output
     package = next(tmp_path.glob("*.zip"))
     register_docx = tmp_path / f"{package.stem}-register.docx"
@@ -134,10 +134,10 @@ def test_a_flipped_byte_in_the_store_fails_check_and_export_naming_the_item(app,
     body, _, docs = flood
     victim = File.get(File.document == docs[2])
     flip_byte(app.extensions["store"].path(victim.sha256))
-    checked = runner.invoke(args=["check", "FXQX"])
+    checked = runner.invoke(args=["check", "FXQX", "--operator", "测试员"])
     assert checked.exit_code == 1
     assert "AUTH-DIGEST" in checked.output and docs[2].reference_code in checked.output
-    exported = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "out")])
+    exported = runner.invoke(args=["export", "FXQX", "--operator", "测试员", "-o", str(tmp_path / "out")])
     assert exported.exit_code != 0 and docs[2].reference_code in exported.output
     out = tmp_path / "out"
     assert not out.exists() or not [p for p in out.iterdir() if not p.name.startswith(".")]
@@ -223,7 +223,7 @@ def test_an_export_killed_half_way_leaves_nothing_complete_and_a_retry_succeeds(
     assert not list(out.glob("*register*"))
     assert Transfer.get().status == "exporting"  # left behind by the dead process
 
-    retry = runner.invoke(args=["export", "FXQX", "-o", str(out)])
+    retry = runner.invoke(args=["export", "FXQX", "--operator", "测试员", "-o", str(out)])
     assert retry.exit_code == 0, retry.output
     stamp = f"{clock.local_today('Asia/Shanghai'):%Y%m%d}"  # the archive's date names the package
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
@@ -289,13 +289,28 @@ def test_identifiers_an_archive_can_file_by_and_times_with_their_offset(app, run
     assert verify.verify_audit(package / "data/audit/audit.jsonl") == 0
 
 
-def test_a_cli_export_without_operator_names_the_login_account(app, runner, flood, tmp_path):
-    body, _, _ = flood
-    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path)])
+def test_a_cli_export_or_check_without_operator_refuses_rather_than_sign_as_the_login_account(
+        app, runner, flood, tmp_path):
+    for args in (["export", "FXQX", "-o", str(tmp_path / "out")], ["check", "FXQX"]):
+        result = runner.invoke(args=args)
+        assert result.exit_code != 0 and "--operator NAME" in result.output, result.output
+    assert not (tmp_path / "out").exists() and Transfer.select().count() == 0
+    assert getpass.getuser() not in result.output
+
+
+def test_a_cli_export_without_operator_is_signed_by_the_bodys_transfer_officer(app, runner, flood, tmp_path):
+    from conftest import make_user
+    make_user("zhao", "transfer_officer", display_name="赵移交")
+    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    package = next(p for p in tmp_path.iterdir() if p.is_dir())
+    package = next(p for p in (tmp_path / "out").iterdir() if p.is_dir())
     description = (package / "data/description.txt").read_text(encoding="utf-8")
-    assert f"制作人：{getpass.getuser()}" in description
+    assert "制作人：赵移交" in description and getpass.getuser() not in description
+    register = tmp_path / "out" / f"{package.name}-register.docx"
+    cells = [[c.text for c in r.cells] for t in DocxDocument(register).tables for r in t.rows]
+    assert ["填表人", "赵移交", ""] in cells
+    report = json.loads((package / "data/forms/check-report.json").read_text(encoding="utf-8"))
+    assert report["run_by"] == "赵移交"
 
 
 def test_a_cli_operator_with_an_account_acts_as_that_user(app, runner, flood, tmp_path):
@@ -338,7 +353,7 @@ def test_a_transfer_can_be_written_again_in_the_other_form_with_its_own_register
     assert runner.invoke(args=["verify", str(original)]).exit_code == 0
     assert AuditEvent.get(AuditEvent.action == "transfer.write_again").details.count("王档案") == 1
     # the same form again is refused with a message, not a traceback
-    twice = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "c"), "--again"]
+    twice = runner.invoke(args=["export", "FXQX", "--operator", "测试员", "-o", str(tmp_path / "c"), "--again"]
                           + (["--zip"] if first_zip else []))
     assert twice.exit_code != 0 and "已是" in twice.output
 
@@ -364,7 +379,7 @@ def test_sm3_manifests_beside_sha256_and_the_register_gives_both(app, runner, fl
     import hashlib
     assert hashlib.new("sm3", b"abc").hexdigest() == \
         "66c7f0f462eeedd9d1f2d46bdc10e4e24167c4875cf2f7a2297da02b8f4ba8e0"  # GB/T 32905-2016 A.1
-    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path / "f")])
+    result = runner.invoke(args=["export", "FXQX", "--operator", "测试员", "-o", str(tmp_path / "f")])
     assert result.exit_code == 0, result.output
     package = next(p for p in (tmp_path / "f").iterdir() if p.is_dir())
     for name in ("manifest-sha256.txt", "manifest-sm3.txt", "tagmanifest-sha256.txt", "tagmanifest-sm3.txt"):
@@ -394,7 +409,7 @@ def test_sm3_manifests_beside_sha256_and_the_register_gives_both(app, runner, fl
 
 def test_a_zip_package_register_gives_the_zips_sm3_and_verify_compares_it(app, runner, flood, tmp_path):
     import hashlib
-    assert runner.invoke(args=["export", "FXQX", "-o", str(tmp_path), "--zip"]).exit_code == 0
+    assert runner.invoke(args=["export", "FXQX", "--operator", "测试员", "-o", str(tmp_path), "--zip"]).exit_code == 0
     package = next(tmp_path.glob("*.zip"))
     transfer = Transfer.get()
     assert transfer.package_sm3 == hashlib.new("sm3", package.read_bytes()).hexdigest()

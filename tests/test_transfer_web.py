@@ -131,7 +131,7 @@ def test_commitment_round_trip_ends_in_a_supplementary_package(app, client, auth
     commitment = Commitment.get_by_id(commitment.id)
     assert commitment.status == "fulfilled" and commitment.document_id == summary.id
 
-    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path)])
+    result = runner.invoke(args=["export", "FXQX", "--operator", "测试员", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     supplement = Transfer.get(Transfer.kind == "supplementary")
     bag = bagit.Bag(supplement.package_path)
@@ -220,8 +220,8 @@ def test_the_demo_leaves_the_flood_task_force_dissolved_and_ready_to_export(app,
     body = Body.get(Body.code == "FXQX")
     assert body.status == "dissolved" and body.dissolution_notice_id is not None
     assert ChronicleEntry.select().where(ChronicleEntry.body == body).count() >= 3
-    assert runner.invoke(args=["check", "FXQX"]).exit_code == 0
-    result = runner.invoke(args=["export", "FXQX", "-o", str(tmp_path), "--zip"])
+    assert runner.invoke(args=["check", "FXQX", "--operator", "测试员"]).exit_code == 0
+    result = runner.invoke(args=["export", "FXQX", "--operator", "测试员", "-o", str(tmp_path), "--zip"])
     assert result.exit_code == 0, result.output
     assert verify.verify(next(tmp_path.glob("*.zip"))).valid
 

@@ -91,6 +91,9 @@ def _schemas():
         "puid": {"type": "string", "description": N_("PRONOM 格式标识，如 fmt/95（PDF/A-1a）。")},
         "format_name": STRING,
         "long_term": {"type": "boolean", "description": N_("是否为可长期保存的格式。")},
+        "pages": {"type": ["integer", "null"], "description": N_("从文件读出的页数（PDF、OFD、多页 TIFF）；null：无页可数。")},
+        "claimed_format": {"type": "string", "description": N_("文件声明的格式（如 PDF/A-1b）；空：无声明。")},
+        "claim_finding": {"type": "string", "description": N_("声明的格式未通过核验的原因；空：核验通过或无声明。")},
         "version": INTEGER, "replaces": _nullable(INTEGER),
         "current": {"type": "boolean", "description": N_("false：已被新版本替换。")},
         "created_at": DATETIME, "download_url": STRING})

@@ -2,6 +2,7 @@
 from flask import url_for
 
 from capture.i18n import kept_text
+from capture.records import filefacts
 
 TRANSFER_DOWNLOADABLE = ("exported", "received")
 
@@ -31,6 +32,8 @@ def file(item, current, body_id):
     return {"id": item.id, "original_name": item.original_name, "size": item.size,
             "sha256": item.sha256, "media_type": item.media_type, "puid": item.puid,
             "format_name": item.format_name, "long_term": item.long_term,
+            "pages": item.pages, "claimed_format": item.claimed,
+            "claim_finding": filefacts.finding_text(item),
             "version": item.version, "replaces": item.replaces_id, "current": current,
             "created_at": timestamp(item.created_at),
             "download_url": url_for("api.file_content", body_id=body_id,

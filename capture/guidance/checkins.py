@@ -87,8 +87,10 @@ def schedule(body, user, liaison, when_local, zone, mode, place, contact_person,
     return checkin
 
 
-def record_outcome(body, checkin, user, status, mode, duration, notes, findings, reason, follow_ups):
-    """Record what happened at a check-in and the follow-up actions agreed there."""
+def record_outcome(body, checkin, user, status, mode, duration, notes, findings, reason, follow_ups,
+                   held_at=None):
+    """Record what happened at a check-in and the follow-up actions agreed there; `held_at` (stored
+    UTC) is when it took place, when not at its scheduled time."""
     old = {"status": checkin.status, "mode": checkin.mode}
     with db.atomic():
         checkin.status = status
@@ -97,6 +99,7 @@ def record_outcome(body, checkin, user, status, mode, duration, notes, findings,
         checkin.notes, checkin.findings = notes.strip(), findings.strip()
         checkin.reason = reason.strip() if status != "held" else ""
         checkin.needs_outcome = False
+        checkin.held_at = held_at if status == "held" and held_at != checkin.scheduled_for else None
         checkin.recorded_at = utc_now()
         checkin.save()
         created = [FollowUp.create(checkin=checkin, action=action.strip(), owner=owner.strip(),
@@ -105,6 +108,7 @@ def record_outcome(body, checkin, user, status, mode, duration, notes, findings,
         audit.record("checkin.outcome", checkin, {
             "old": old, "status": status, "mode": checkin.mode, "duration": checkin.duration_minutes,
             "findings": checkin.findings, "reason": checkin.reason,
+            **({"held_at": checkin.held_at.isoformat(timespec="minutes")} if checkin.held_at else {}),
             "follow_ups": [[f.action, f.owner, f.due.isoformat()] for f in created]},
             user=user, body=body)
     return created

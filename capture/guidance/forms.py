@@ -1,8 +1,8 @@
 """Forms of the guidance pages: scheduling a check-in, its outcome, follow-up actions."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, FieldList, Form, FormField, IntegerField, SelectField,
-                     StringField, TextAreaField, TimeField)
+from wtforms import (BooleanField, DateField, DateTimeLocalField, FieldList, Form, FormField,
+                     IntegerField, SelectField, StringField, TextAreaField, TimeField)
 from wtforms.validators import (DataRequired, Length, NumberRange, Optional, StopValidation,
                                 ValidationError)
 
@@ -61,12 +61,38 @@ class OutcomeForm(FlaskForm):
                              description=_l("如：3 月以来的会议纪要未归档"))
     notes = TextAreaField(_l("指导记录"), validators=[Length(max=10000)])
     reason = TextAreaField(_l("未开展或取消的原因"), validators=[Length(max=2000)])
+    held_at = DateTimeLocalField(_l("实际开展时间"), format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+                                 validators=[Optional()],
+                                 description=_l("未按安排的时间开展时填写（当地时间）"))
     follow_ups = FieldList(FormField(FollowUpFields), min_entries=FOLLOW_UP_ROWS,
                            max_entries=FOLLOW_UP_ROWS)
 
-    def __init__(self, *args, checkin_date=None, **kwargs):
+    def __init__(self, *args, checkin_date=None, starts=None, now=None, **kwargs):
+        """`starts` and `now` are local naive times: the check-in's start and the present."""
         super().__init__(*args, **kwargs)
-        self.checkin_date = checkin_date
+        self.checkin_date, self.starts, self.now = checkin_date, starts, now
+
+    def validate(self, extra_validators=None):
+        """The fields' own checks, then that a held check-in has taken place (Optional() on
+        held_at stops its inline validators when it is blank, so this runs here)."""
+        valid = super().validate(extra_validators)
+        problem = self._not_yet_held()
+        if problem:
+            self.held_at.errors = list(self.held_at.errors) + [problem]
+        return valid and not problem
+
+    def _not_yet_held(self):
+        # Only what happened is recorded as held: not before it starts, unless it was moved
+        # earlier, and then at the time it took place (never a time still to come).
+        if self.status.data != "held" or self.now is None:
+            return None
+        held = self.held_at.data
+        if held is not None and held > self.now:
+            return _l("实际开展时间不能晚于现在")
+        if held is None and self.starts is not None and self.starts > self.now:
+            return _l("该次指导定于 %(start)s 开始，尚未到时间，不能登记为已开展。如已提前开展，请填写实际开展时间。",
+                      start=self.starts.strftime("%Y-%m-%d %H:%M"))
+        return None
 
     def validate_reason(self, field):
         if self.status.data != "held" and not (field.data or "").strip():

@@ -171,7 +171,9 @@ def _outcome_form(body, item):
     """The outcome form while the check-in awaits its outcome and the user may record it."""
     if item.status != "scheduled" or not auth.can(current_user, "checkin.manage", body):
         return None
-    form = OutcomeForm(checkin_date=clock.local_date(item.scheduled_for, _zone()))
+    form = OutcomeForm(checkin_date=clock.local_date(item.scheduled_for, _zone()),
+                       starts=clock.to_local(item.scheduled_for, _zone()).replace(tzinfo=None),
+                       now=clock.to_local(clock.utc_now(), _zone()).replace(tzinfo=None))
     if not form.is_submitted():
         form.mode.data = item.mode
     return form
@@ -199,7 +201,8 @@ def checkin(body_id, checkin_id):
         if form.validate_on_submit():
             checkins.record_outcome(body, item, auth.user(), form.status.data, form.mode.data,
                                     form.duration.data, form.notes.data, form.findings.data,
-                                    form.reason.data, form.follow_up_rows())
+                                    form.reason.data, form.follow_up_rows(),
+                                    held_at=clock.to_utc(form.held_at.data, _zone()) if form.held_at.data else None)
             flash(_("已登记指导结果。"), "success")
             return redirect(url_for(".checkin", body_id=body.id, checkin_id=item.id))
     return _show_checkin(body, item, form)

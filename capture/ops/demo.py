@@ -76,7 +76,8 @@ def _milestones(bodies, liaison):
         checkin = CheckIn.create(body=body, liaison=liaison, mode=mode, status="held", is_final=is_final,
                                  scheduled_for=when, place=place, duration_minutes=60,
                                  recorded_at=clock.utc_now(), findings=findings)
-        audit.record("checkin.record", checkin, {"demo": True}, body=body)
+        audit.record("checkin.outcome", checkin, {"demo": True, "status": "held", "mode": mode,
+                                                  "findings": findings, "follow_ups": []}, body=body)
     phases = [(epidemic, clock.today() - dt.timedelta(days=DAILY_SINCE), "响应级别提升为一级"),
               (flood, dt.date(2026, 10, 20), "宣布汛期结束，工作组将于 10 月 31 日撤销")]
     for body, on, name in phases:

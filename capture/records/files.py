@@ -2,7 +2,7 @@
 import shutil
 import tempfile
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from capture import storage
 from capture.models import Document, File
 
-from . import formats
+from . import filefacts, formats
 
 MAX_NAME = 255
 INLINE_TYPES = ("application/pdf", "image/jpeg", "image/png", "image/gif", "image/tiff",
@@ -24,6 +24,12 @@ class StoredUpload:
     sha256: str
     size: int
     identification: formats.Identification
+    facts: dict = field(default_factory=dict)  # filefacts.establish(): the File row's fact columns
+
+    @property
+    def pages(self):
+        """The pages read from the file (None when it has no pages to count)."""
+        return self.facts.get("pages")
 
 
 def clean_name(raw):
@@ -79,7 +85,8 @@ def store_uploads(store, uploads, max_bytes=None, identified=None):
         finally:
             if is_copy:
                 stream.close()
-        stored.append(StoredUpload(name, sha, size, identification))
+        stored.append(StoredUpload(name, sha, size, identification,
+                                   filefacts.establish(store.path(sha), name, identification)))
     if errors:
         raise InvalidInput({"files": errors})
     return stored
@@ -87,10 +94,8 @@ def store_uploads(store, uploads, max_bytes=None, identified=None):
 
 def create_file(document, upload, user, replaces=None):
     """The File row of a stored upload (a new version when it replaces another)."""
-    ident = upload.identification
     return File.create(document=document, original_name=upload.original_name,
-                       sha256=upload.sha256, size=upload.size, media_type=ident.media_type,
-                       puid=ident.puid, format_name=ident.format_name, long_term=ident.long_term,
+                       sha256=upload.sha256, size=upload.size, **upload.facts,
                        version=(replaces.version + 1) if replaces else 1, replaces=replaces,
                        created_by=user)
 
@@ -141,7 +146,7 @@ def held_elsewhere(body, stored):
 def hold(stored, secret, user_id, body_id):
     """A signed token naming uploads already in the store, so a confirmation need not resend them."""
     plain = [{"name": s.original_name, "sha256": s.sha256, "size": s.size,
-              "identification": asdict(s.identification)} for s in stored]
+              "identification": asdict(s.identification)} for s in stored]  # facts read again
     return URLSafeTimedSerializer(secret, salt="held-uploads").dumps([user_id, body_id, plain])
 
 
@@ -154,9 +159,18 @@ def held(token, secret, user_id, body_id, store, max_age=86400):
         return []
     if (owner, body) != (user_id, body_id):
         return []
-    return [StoredUpload(p["name"], p["sha256"], p["size"],
-                         formats.Identification(**p["identification"]))
-            for p in plain if store.exists(p["sha256"])]
+    found = []
+    for p in plain:
+        if store.exists(p["sha256"]):
+            identification = formats.Identification(**p["identification"])
+            found.append(StoredUpload(p["name"], p["sha256"], p["size"], identification,
+                                      filefacts.establish(store.path(p["sha256"]), p["name"], identification)))
+    return found
+
+
+def current(document):
+    """The document's files that no later version replaces, oldest first."""
+    return [f for f, is_current in files_of(document) if is_current]
 
 
 def files_of(document):

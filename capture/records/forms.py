@@ -1,4 +1,5 @@
 """The forms of the documents pages: rendering and CSRF; the checking is in validation.py."""
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
@@ -25,6 +26,8 @@ class DocumentForm(FlaskForm):
     date = StringField(_l("成文日期"), render_kw={"type": "date"})
     pages = StringField(_l("页数"), render_kw={"type": "number", "min": 0, "inputmode": "numeric"},
                         description=_l("有内容的页数；照片、录音录像填 0"))
+    pages_reason = TextAreaField(_l("保留所填页数的原因"), render_kw={"rows": 2},
+                                 description=_l("例如：文件含空白页、附件另行登记"))
     security = SelectField(_l("密级"), validate_choice=False,
                            choices=labels.choices(labels.SECURITY))
     scope_item = SelectField(_l("归入归档范围"), validate_choice=False)
@@ -58,13 +61,18 @@ class DocumentForm(FlaskForm):
             getattr(self, name).data = getattr(document, name)
         self.date.data = document.date.isoformat()
         self.pages.data = str(document.pages)
+        self.pages_reason.data = document.pages_reason
         self.scope_item.data = str(document.scope_item_id or "")
 
     def values(self):
-        """The submitted values as a plain dict for registry.register_document."""
-        return {name: getattr(self, name).data for name in (
+        """The submitted values as a plain dict for registry.register_document ("use the files'
+        pages" leaves 页数 blank: the registry then takes the count read from the files)."""
+        values = {name: getattr(self, name).data for name in (
             "category", "retention", "carrier", "doc_number", "responsible", "title",
-            "title_supplied", "date", "pages", "security", "scope_item", "remarks")}
+            "title_supplied", "date", "pages", "pages_reason", "security", "scope_item", "remarks")}
+        if request.form.get("pages_choice") == "files":
+            values["pages"], values["pages_reason"] = "", ""
+        return values
 
     def show_errors(self, field_errors):
         """Put the service's messages next to their fields; return those with no field."""

@@ -30,6 +30,13 @@ ACTIONS = {
     "transfer.check": _l("移交前四性检测"), "transfer.export": _l("移交包导出"),
     "transfer.export_failed": _l("导出移交包失败"), "transfer.receive": _l("档案馆接收"),
     "fixity.damage": _l("发现文件损坏"), "fixity.check": _l("文件完整性检查"),
+    "body.dissolution.correct": _l("更正撤销信息"), "body.dissolution.undo": _l("撤回撤销登记"),
+    "phase.record": _l("登记工作阶段"), "checkin.record": _l("登记指导（演示数据）"),
+    "transfer.write_again": _l("以另一形式重写移交包"),
+    "login": _l("用户登录"), "login.failed": _l("登录失败"), "logout": _l("退出登录"),
+    "password.change": _l("密码已修改"), "user.create": _l("创建账号"), "user.edit": _l("修改账号"),
+    "api_token.create": _l("创建 API 令牌"), "api_token.revoke": _l("吊销 API 令牌"),
+    "calendar.issue": _l("生成日历订阅地址"), "calendar.revoke": _l("停用日历订阅地址"),
 }
 # Action groups offered by the trail's filter, as stored codes start.
 ACTION_GROUPS = {"body": _l("机构"), "member": _l("成员"), "document": _l("文件"),
@@ -38,6 +45,7 @@ ACTION_GROUPS = {"body": _l("机构"), "member": _l("成员"), "document": _l("�
 FIELDS = {"category": _l("分类"), "retention": _l("保管期限"), "carrier": _l("载体"),
           "doc_number": _l("文号"), "responsible": _l("责任者"), "title": _l("题名"),
           "title_supplied": _l("自拟题名"), "date": _l("日期"), "pages": _l("页数"),
+          "pages_reason": _l("保留所填页数的原因"),
           "security": _l("密级"), "scope_item": _l("归档范围"), "remarks": _l("备注")}
 # Events about the whole body that every document registered before them went through.
 BODY_STEPS = ("transfer.check", "transfer.export", "transfer.receive")
@@ -92,7 +100,10 @@ def _lines(event, details):
     action = event.action
     if action == "document.register":
         title = details.get("title") or details.get("fields", {}).get("title", "")
-        return [_("%(field)s：%(value)s", field=FIELDS["title"], value=title)] + _files_lines(details, "register")
+        reason = [_("%(field)s：%(value)s", field=FIELDS["pages_reason"], value=details["pages_reason"])] \
+            if details.get("pages_reason") else []
+        return [_("%(field)s：%(value)s", field=FIELDS["title"], value=title)] + reason + \
+            _files_lines(details, "register")
     if action == "document.edit":
         return [_("%(field)s：%(old)s → %(new)s", field=FIELDS.get(name, name),
                   old=value_text(name, old), new=value_text(name, new))
@@ -103,6 +114,10 @@ def _lines(event, details):
         return _files_lines(details, "replace")
     if action == "document.withdraw":
         return [_("原因：%(reason)s", reason=details.get("reason", ""))]
+    if action == "checkin.outcome":
+        return _outcome_lines(details)
+    if action == "phase.record" and details.get("name"):
+        return [_("%(field)s：%(value)s", field=_("工作阶段"), value=details["name"])]
     if action == "transfer.check":
         return [_("通过 %(p)s 项，警告 %(w)s 项，不通过 %(f)s 项", p=details.get("pass", 0),
                   w=details.get("warning", 0), f=details.get("fail", 0))]
@@ -114,6 +129,23 @@ def _lines(event, details):
     if details.get("reason"):
         return [_("原因：%(reason)s", reason=details["reason"])]
     return []
+
+
+def _outcome_lines(details):
+    """A check-in outcome in words: the result, when it took place if not as scheduled, the
+    findings and each follow-up agreed."""
+    status = details.get("status", "")
+    lines = [_("%(field)s：%(value)s", field=_("结果"), value=labels.CHECKIN_STATUS.get(status, status))]
+    if details.get("held_at"):
+        held = clock.to_local(dt.datetime.fromisoformat(details["held_at"]), clock.archive_zone())
+        lines.append(_("%(field)s：%(value)s", field=_("实际开展时间"), value=f"{held:%Y-%m-%d %H:%M}"))
+    if details.get("findings"):
+        lines.append(_("%(field)s：%(value)s", field=_("发现的问题"), value=details["findings"]))
+    if details.get("reason"):
+        lines.append(_("原因：%(reason)s", reason=details["reason"]))
+    for action, owner, due in details.get("follow_ups", []):
+        lines.append(_("整改事项：%(action)s（%(owner)s，%(due)s 前）", action=action, owner=owner or "—", due=due))
+    return lines
 
 
 def _names(events):

@@ -31,6 +31,56 @@ class DuplicateContent(InvalidInput):
         self.matches, self.stored = matches, stored
 
 
+class PagesDiffer(InvalidInput):
+    """The typed 页数 differs from the pages counted in the chosen files and no reason was given;
+    nothing was registered (no 档号 used). `stored` are the uploads, already in the store."""
+
+    def __init__(self, typed, counted, stored):
+        super().__init__({"pages": [pages_message(typed, counted)]})
+        self.typed, self.counted, self.stored = typed, counted, stored
+
+
+def pages_message(typed, counted):
+    """What the form says of a typed 页数 that differs from the files'."""
+    return _("所选文件共 %(counted)s 页，填写的页数是 %(typed)s。请改为 %(counted)s，或写明保留 %(typed)s 的原因。",
+             counted=counted, typed=typed)
+
+
+# Carriers whose 页数 counts pages; photos and recordings have none (DA/T 22: they give 0).
+PAGED_CARRIERS = ("electronic", "paper")
+
+
+def counted_pages(counts):
+    """The pages of an item's files added up, when every file has pages to count; else None."""
+    counts = list(counts)
+    return None if not counts or any(c is None for c in counts) else sum(counts)
+
+
+def _pages_reason(fields):
+    reason = " ".join(str(fields.get("pages_reason") or "").split())
+    if len(reason) > 1000 or has_control_characters(reason):
+        raise InvalidInput({"pages_reason": [_("原因最多 1000 字，且不能含控制字符。")]})
+    return reason
+
+
+def settle_pages(clean, fields, counted):
+    """Set clean["pages"] and ["pages_reason"] against the pages counted in the files: a blank
+    页数 takes the files' count, a reason is kept only for a difference. Returns (typed, counted)
+    when they differ without a reason, else None."""
+    reason = _pages_reason(fields)
+    clean["pages_reason"] = ""
+    if counted is None or clean["carrier"] not in PAGED_CARRIERS:
+        return None
+    if str(fields.get("pages") if fields.get("pages") is not None else "").strip() == "":
+        clean["pages"] = counted
+    if clean["pages"] == counted:
+        return None
+    if reason:
+        clean["pages_reason"] = reason
+        return None
+    return clean["pages"], counted
+
+
 def class_key(record_class_code, year, retention, category=None):
     """The lowest class the item number runs in, e.g. WS·2026-Y-BGS (category omitted when none)."""
     key = f"{record_class_code}·{year}-{retention}"
@@ -43,14 +93,16 @@ def reference_code(fonds_code, key, item_number):
 
 
 def register_document(body, user, fields, uploads=(), store=None, max_bytes=None, stored=(),
-                      duplicates_ok=False):
+                      duplicates_ok=False, pages_told=False):
     """Validate, store the files, then give the 档号 inside a transaction; return the Document.
 
     `uploads` is a list of (original name, binary stream, length or None); `stored` lists files
     already identified and stored (files.StoredUpload), as bulk import does before its
     transaction. A file whose content the body already holds raises DuplicateContent before any
-    档号 is used, unless `duplicates_ok`. The returned document carries `warnings` (e.g. a date
-    outside the body's life) for the caller to show.
+    档号 is used, unless `duplicates_ok`. With `pages_told` (the web form), a typed 页数 that
+    differs from the files' without a reason raises PagesDiffer; elsewhere it is a warning (and
+    fails the check). The returned document carries `warnings` (e.g. a date outside the body's
+    life) for the caller to show.
     """
     # Never refused for the body's state: after the export an item waits for the supplement.
     clean, warnings = validation.check(body, fields)
@@ -61,6 +113,10 @@ def register_document(body, user, fields, uploads=(), store=None, max_bytes=None
         matches = files.held_elsewhere(body, stored)
         if matches:
             raise DuplicateContent(matches, stored)
+    differ = settle_pages(clean, fields, counted_pages(u.pages for u in stored))
+    if differ and pages_told:
+        raise PagesDiffer(*differ, stored)
+    warnings = warnings + ([pages_message(*differ)] if differ else [])
     code = record_class(clean["carrier"])
     key = class_key(code, clean["date"].year, clean["retention"], clean["category"])
     for attempt in range(ATTEMPTS):
@@ -88,7 +144,8 @@ def _create(body, user, clean, code, key, stored):
     created = [files.create_file(document, upload, user) for upload in stored]
     audit.record("document.register", document, {
         "reference_code": document.reference_code, "title": document.title,
-        "fields": _snapshot(document), "files": [files.describe(f) for f in created]},
+        "fields": _snapshot(document), "files": [files.describe(f) for f in created],
+        **({"pages_reason": document.pages_reason} if document.pages_reason else {})},
         user=user, body=body)
     return document
 
@@ -102,10 +159,16 @@ def _snapshot(document):
     return values
 
 
-def edit_document(document, user, fields):
-    """Change the editable metadata; the audit event keeps old and new values; return changes."""
+def edit_document(document, user, fields, pages_told=False):
+    """Change the editable metadata; the audit event keeps old and new values; return changes.
+
+    With `pages_told` (the web form), a 页数 that differs from the files' needs a reason."""
     _check_writable(document, "edit")
     clean, warnings = validation.check(document.body, fields, only=validation.EDITABLE)
+    differ = settle_pages(clean, fields, counted_pages(f.pages for f in files.current(document)))
+    if differ and pages_told:
+        raise InvalidInput({"pages": [pages_message(*differ)]})
+    warnings = warnings + ([pages_message(*differ)] if differ else [])
     if clean["date"].year != document.year:
         raise InvalidInput({"date": [_("档号中的年度（%(y)s）已确定，日期不能改到其他年度。如确属登记错误，请撤回后重新登记。",
                                             y=document.year)]})

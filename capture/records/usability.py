@@ -30,7 +30,7 @@ _MACHO = {b"\xfe\xed\xfa\xce", b"\xfe\xed\xfa\xcf", b"\xce\xfa\xed\xfe", b"\xcf\
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 # What an inspection's result depends on besides the bytes: the readers and these rules. A result
 # recorded under other readers is not reused (see remembered()); bump "rules" when inspect() changes.
-READERS = f"rules 3; pypdf {pypdf.__version__}; Pillow {PIL.__version__}; lxml {etree.__version__}"
+READERS = f"rules 4; pypdf {pypdf.__version__}; Pillow {PIL.__version__}; lxml {etree.__version__}"
 
 
 @dataclass
@@ -39,7 +39,7 @@ class Inspection:
     message a msgid or an i18n.message() (with its values), shown in the reader's language."""
     kind: str
     problems: list = field(default_factory=list)
-    pages: int | None = None   # a PDF's page count, read from the file
+    pages: int | None = None   # the page count read from a PDF, an OFD or a multi-page TIFF
 
     @property
     def long_term(self):
@@ -196,6 +196,10 @@ def _unembedded_fonts(reader):
 def _open_image(path, result):
     with Image.open(path) as image:
         image.verify()
+    if result.kind == "tiff":
+        # verify() leaves the image unusable; a TIFF's frames are its pages (a multi-page scan).
+        with Image.open(path) as image:
+            result.pages = getattr(image, "n_frames", 1)
 
 
 MOOV_LIMIT = 64 * 1024 * 1024  # a movie header is small; a larger one is read no further
@@ -270,6 +274,7 @@ def _open_zip(path, result):
         names = {info.filename for info in infos}
         if "OFD.xml" in names:
             result.kind = "ofd"
+            result.pages = ofd_pages(archive)
         elif "[Content_Types].xml" in names:
             result.kind = "ooxml"
         else:
@@ -277,6 +282,24 @@ def _open_zip(path, result):
         broken = archive.testzip()
         if broken:
             raise Broken(N_("压缩包中的 %(name)s 已损坏"), name=broken)
+
+
+# Parse what a package says, never fetch or expand what it points to.
+_SAFE_XML = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def ofd_pages(archive):
+    """The pages of an OFD's first document (GB/T 33190: OFD.xml's DocRoot names Document.xml,
+    whose Pages list one Page each); None when the package does not say."""
+    try:
+        root = etree.fromstring(archive.read("OFD.xml"), _SAFE_XML)
+        doc_root = (root.findtext(".//{*}DocBody/{*}DocRoot") or "").strip().lstrip("/")
+        if not doc_root:
+            return None
+        document = etree.fromstring(archive.read(doc_root), _SAFE_XML)
+    except (KeyError, etree.XMLSyntaxError, ValueError):
+        return None
+    return len(document.findall(".//{*}Pages/{*}Page"))
 
 
 def _open_xml(path, result):

@@ -73,17 +73,22 @@ def register(body_id):
         form.set_defaults(body, registry.last_registered(body, auth.user()),
                           next(iter(coverage.categories(body)), None))
         form.scope_item.data = request.args.get("scope_item", "")
-    duplicate = held = None
+    duplicate = pages_differ = held = None
     if form.validate_on_submit():
         secret, store = current_app.config["SECRET_KEY"], current_app.extensions["store"]
         kept = files.held(request.form.get("held", ""), secret, auth.user().id, body.id, store)
         try:
             document = registry.register_document(
                 body, auth.user(), form.values(), _uploads(), stored=kept,
-                duplicates_ok=request.form.get("duplicate_ok") == "1", **_store_args())
+                duplicates_ok=request.form.get("duplicate_ok") == "1", pages_told=True, **_store_args())
         except registry.DuplicateContent as error:
             # Told before the 档号 is used; the files wait in the store for "register anyway".
             duplicate, held = error, files.hold(error.stored, secret, auth.user().id, body.id)
+        except registry.PagesDiffer as error:
+            # The same: the files wait while the 页数 is corrected or kept with a reason.
+            pages_differ, held = error, files.hold(error.stored, secret, auth.user().id, body.id)
+            if request.form.get("pages_choice") == "keep":
+                form.pages_reason.errors = [_("请写明保留所填页数的原因。")]
         except InvalidInput as error:
             _flash_all(form.show_errors(error.field_errors), "error")
             flash(_("未登记：请按提示修改后重新提交。"), "error")
@@ -94,9 +99,9 @@ def register(body_id):
             if request.headers.get("X-Requested-With") == "XMLHttpRequest":
                 return jsonify(location=target)  # upload.js goes there itself
             return redirect(target)
-    status = 409 if duplicate else (422 if form.is_submitted() else 200)
+    status = 409 if duplicate or pages_differ else (422 if form.is_submitted() else 200)
     return render_template("documents/form.html", body=body, form=form, document=None,
-                           duplicate=duplicate, held=held,
+                           duplicate=duplicate, pages_differ=pages_differ, held=held,
                            late=lifecycle.last_export(body) is not None), status
 
 
@@ -126,7 +131,7 @@ def edit(body_id, document_id):
         form.load(document)
     if form.validate_on_submit():
         try:
-            changes, warnings = registry.edit_document(document, auth.user(), form.values())
+            changes, warnings = registry.edit_document(document, auth.user(), form.values(), pages_told=True)
         except InvalidInput as error:
             _flash_all(form.show_errors(error.field_errors), "error")
         else:

@@ -12,7 +12,8 @@ from capture.models import (CARRIERS, DOCUMENT_STATUSES, RETENTIONS, SECURITY_LE
                             Document, File, ScopeItem)
 from capture import clock
 from capture.i18n import MORE, N_, fill, message as sub_message, period
-from capture.records import coverage, lifecycle, series, usability
+from capture.records import coverage, filefacts, lifecycle, series, usability
+from capture.records.registry import PAGED_CARRIERS
 
 PROPERTIES = ("authenticity", "completeness", "usability", "security")
 PREFIX = {"AUTH": "authenticity", "COMP": "completeness", "USE": "usability", "SEC": "security"}
@@ -61,7 +62,7 @@ class Report:
     totals: dict
     findings: list = field(default_factory=list)
     run_by: str = ""
-    # {file id: usability.remember(...)} for files opened in this run, for the caller to keep.
+    # {file id: filefacts.settle(...)} for files opened in this run, for the caller to keep.
     inspections: dict = field(default_factory=dict)
 
     def add(self, code, severity, subject, message, key="", **params):
@@ -294,7 +295,7 @@ def _check_series(report, body, documents, today):
 def _check_files(report, store, files, progress, verify_digests=True):
     total, done = sum(f.size for _, f in files) or 1, 0
     formats = Counter()
-    pdf_pages, other_files = defaultdict(int), set()  # document id → pages of its PDFs
+    counted, other_files = defaultdict(int), set()  # document id → pages counted in its files
     for doc, f in files:
         subject = f"{doc.reference_code} {f.original_name}"
         size = store.size_of(f.sha256)
@@ -312,11 +313,16 @@ def _check_files(report, store, files, progress, verify_digests=True):
         else:
             result = usability.remembered(f.inspection)
             if result is None:
-                result = usability.inspect(store.path(f.sha256), f.original_name)
-                report.inspections[f.id] = usability.remember(result)
+                # Read under other readers (or never): the file's facts are established again,
+                # on the row the package and the pages read, and kept by the caller.
+                path = store.path(f.sha256)
+                result = usability.inspect(path, f.original_name)
+                facts = filefacts.settle(path, filefacts.identification_of(f), result)
+                filefacts.apply(f, facts)
+                report.inspections[f.id] = facts
             formats[usability.KIND_NAMES.get(result.kind, result.kind)] += 1
-            if result.pages is not None:
-                pdf_pages[doc.id] += result.pages
+            if f.pages is not None:
+                counted[doc.id] += f.pages
             else:
                 other_files.add(doc.id)
             for code, severity, message in result.problems:
@@ -330,7 +336,7 @@ def _check_files(report, store, files, progress, verify_digests=True):
         done += f.size
         if progress:
             progress(done, total)
-    _check_pages(report, {doc.id: doc for doc, _ in files}, pdf_pages, other_files)
+    _check_pages(report, {doc.id: doc for doc, _ in files}, counted, other_files)
     _passed(report, "AUTH-DIGEST", N_("%(n)s 个文件的摘要与登记时一致") if verify_digests else
             N_("%(n)s 个文件的摘要在复制进移交包时逐一核对，与登记时一致"), n=len(files))
     if formats:
@@ -342,17 +348,24 @@ def _check_files(report, store, files, progress, verify_digests=True):
     _passed(report, "SEC-EXECUTABLE", N_("没有可执行文件或脚本"))
 
 
-def _check_pages(report, documents, pdf_pages, other_files):
-    """页数 against the pages of an item's PDFs, where all its files are PDFs (DA/T 22: 页数 counts
-    the pages with content; a scan of a 12-page document has 12 pages)."""
-    for doc_id, pages in pdf_pages.items():
+def _check_pages(report, documents, counted, other_files):
+    """页数 against the pages read from an item's files, where every file has pages to count (PDF,
+    OFD, TIFF; DA/T 22: a scan of a 12-page document has 12 pages). A difference is an inaccurate
+    description (准确性) unless the secretary kept it with a reason when registering."""
+    for doc_id, pages in counted.items():
         doc = documents[doc_id]
-        if doc_id in other_files or not doc.pages or doc.pages == pages:
+        if doc_id in other_files or doc.pages == pages or doc.carrier not in PAGED_CARRIERS:
             continue
-        report.add("USE-PAGES", "warning", doc.reference_code,
-                   N_("%(ref)s 登记的页数为 %(registered)s，其 PDF 文件共 %(pages)s 页"), f"d{doc.id}",
-                   ref=doc.reference_code, registered=doc.pages, pages=pages)
-    _passed(report, "USE-PAGES", N_("登记的页数与 PDF 文件的页数一致"))
+        if doc.pages_reason:
+            report.add("AUTH-PAGES", "warning", doc.reference_code,
+                       N_("%(ref)s 登记的页数为 %(registered)s，其文件共 %(pages)s 页；登记时说明：%(reason)s"),
+                       f"d{doc.id}", ref=doc.reference_code, registered=doc.pages, pages=pages,
+                       reason=doc.pages_reason)
+        else:
+            report.add("AUTH-PAGES", "fail", doc.reference_code,
+                       N_("%(ref)s 登记的页数为 %(registered)s，其文件共 %(pages)s 页，未说明原因；请改正页数，或在修改时写明原因"),
+                       f"d{doc.id}", ref=doc.reference_code, registered=doc.pages, pages=pages)
+    _passed(report, "AUTH-PAGES", N_("登记的页数与文件的页数一致"))
 
 
 def _check_viruses(report, store, files, clamscan):

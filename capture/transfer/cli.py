@@ -1,5 +1,4 @@
 """`capture check`, `capture export` and `capture verify`: the transfer from the command line."""
-import getpass
 import os
 import sys
 from pathlib import Path
@@ -9,7 +8,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from capture.db import db
-from capture.models import Body, User
+from capture.models import AuditEvent, Body, User
 
 from . import packaging, verify as verifier
 
@@ -24,17 +23,36 @@ def _body(code):
     return body
 
 
-def operator(name):
-    """(account, name) of who runs a command: --operator as a username or a person's name,
-    else the login account; an account of that username acts as that user."""
+NO_OPERATOR = ("Name the person who signs the register and the check report: "
+               "--operator NAME (a username or a person's name). The body has no transfer officer "
+               "to stand in: none has handled its dissolution or transfer, and there is not exactly one.")
+
+
+def operator(name, body):
+    """(account, name) of who runs a command: --operator as a username or a person's name, else
+    the body's transfer officer; never the operating-system account, which names no person."""
     name = (name or "").strip()
     if not name:
-        try:
-            name = getpass.getuser()
-        except (KeyError, OSError):
-            raise click.ClickException("Name the person running this with --operator NAME.")
+        officer = transfer_officer(body)
+        if officer is None:
+            raise click.ClickException(NO_OPERATOR)
+        return officer, officer.display_name
     user = User.get_or_none((User.username == name) & (User.active == True))  # noqa: E712
     return user, (user.display_name if user else name)
+
+
+def transfer_officer(body):
+    """The body's transfer officer: the active transfer officer who last handled its dissolution
+    or transfer, else the installation's only active transfer officer; None when neither."""
+    officers = User.select().where(User.role == "transfer_officer", User.active == True)  # noqa: E712
+    handled = (AuditEvent.select(AuditEvent.user).where(
+        AuditEvent.body == body, AuditEvent.user.in_(officers.select(User.id)),
+        AuditEvent.action.startswith("body.dissol") | AuditEvent.action.startswith("transfer."))
+        .order_by(AuditEvent.id.desc()).first())
+    if handled is not None:
+        return User.get_by_id(handled.user_id)
+    only = list(officers.limit(2))
+    return only[0] if len(only) == 1 else None
 
 
 def print_report(report):
@@ -52,12 +70,12 @@ def print_report(report):
 @with_appcontext
 @click.argument("body_code", metavar="BODY")
 @click.option("--operator", "operator_name", help="Who runs this: a username or a person's name "
-              "(default: the login account); written in the report and the register.")
+              "(default: the body's transfer officer); written in the report and the register.")
 def check_command(body_code, operator_name):
     """Run the four-properties check on BODY (its code); exit 1 when anything fails."""
     with db.connection_context():
         body = _body(body_code)
-        user, name = operator(operator_name)
+        user, name = operator(operator_name, body)
         with click.progressbar(length=100, label="Checking", file=sys.stderr) as bar:
             seen = [0]
 
@@ -78,7 +96,7 @@ def check_command(body_code, operator_name):
               help="Folder that receives the package and its register.")
 @click.option("--zip", "zip_package", is_flag=True, help="Write one zip file instead of a folder.")
 @click.option("--operator", "operator_name", help="Who runs this: a username or a person's name "
-              "(default: the login account); written in the report and the register.")
+              "(default: the body's transfer officer); written in the report and the register.")
 @click.option("--again", is_flag=True, help="Write the last exported package again in the other "
               "form (folder, or zip with --zip): the same files, with a register of its own.")
 def export_command(body_code, out_dir, zip_package, operator_name, again):
@@ -89,7 +107,7 @@ def export_command(body_code, out_dir, zip_package, operator_name, again):
     """
     with db.connection_context():
         body = _body(body_code)
-        user, name = operator(operator_name)
+        user, name = operator(operator_name, body)
         if again:
             transfer = packaging.last_exported(body)
             if transfer is None:

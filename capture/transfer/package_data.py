@@ -7,6 +7,8 @@ from exporters import catalogue
 from exporters.bag import safe_name
 from exporters.records import FileEntry, Fonds, Item
 
+from capture.records import filefacts
+
 from . import checks, dissolution
 
 # The package is read by a Chinese archive whatever the exporting user's language.
@@ -87,7 +89,9 @@ def items(body, store, document_ids=None, documents=None):
     result = []
     for seq, doc in enumerate(documents, 1):
         withdrawn = doc.status == "withdrawn"
-        remarks = "；".join(x for x in (doc.remarks, withdrawn_note(doc, names) if withdrawn else "") if x)
+        pages_note = f"页数说明：{doc.pages_reason}" if doc.pages_reason else ""
+        remarks = "；".join(x for x in (doc.remarks, pages_note, withdrawn_note(doc, names) if withdrawn else "")
+                           if x)
         item = Item(seq=seq, reference_code=doc.reference_code, fonds_code=body.fonds_code,
                     body_name=body.name, record_class=doc.record_class, year=doc.year,
                     retention=doc.retention,
@@ -108,7 +112,8 @@ def items(body, store, document_ids=None, documents=None):
                 original_name=f.original_name,
                 bag_path=f"data/files/{doc.reference_code}/{n:02d}-{mark}{safe_name(f.original_name)}",
                 size=f.size, sha256=f.sha256, source=str(store.path(f.sha256)),
-                media_type=f.media_type, puid=f.puid, format_name=f.format_name, long_term=f.long_term))
+                media_type=f.media_type, puid=f.puid, format_name=f.format_name, long_term=f.long_term,
+                pages=f.pages, claimed=f.claimed, claim_finding=filefacts.finding_text(f, archival=True)))
         result.append(item)
     return catalogue.arrange(result)
 

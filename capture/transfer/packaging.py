@@ -15,7 +15,7 @@ from capture.db import db, is_postgres
 from capture.i18n import N_, fill, keep, message
 from capture.models import Body, Document, File, Transfer
 from capture.clock import utc_now
-from capture.records import lifecycle
+from capture.records import filefacts, lifecycle
 from exporters import bag, catalogue, forms, history, metadata, metadata_xml, report as report_writer
 
 from . import checks, commitments, package_data
@@ -130,10 +130,16 @@ def run_check(body, user, store, progress=None, verify_digests=True, documents=N
 
 
 def _keep_inspections(inspections, chunk=500):
+    """Keep the facts a check established again (filefacts.settle) on their File rows."""
     items = list(inspections.items())
     for start in range(0, len(items), chunk):
         part = dict(items[start:start + chunk])
-        File.update(inspection=Case(File.id, list(part.items()))).where(File.id.in_(list(part))).execute()
+        columns = {name: Case(File.id, [(i, facts[name]) for i, facts in part.items()])
+                   for name in filefacts.FIELDS}
+        # A CASE of NULLs only is text to PostgreSQL: say what the typed columns hold.
+        columns["pages"] = columns["pages"].cast("integer")
+        columns["long_term"] = columns["long_term"].cast("boolean")
+        File.update(columns).where(File.id.in_(list(part))).execute()
 
 
 def latest_report(transfer):

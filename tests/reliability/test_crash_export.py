@@ -36,7 +36,7 @@ class Export:
     numbers = itertools.count(1)
 
     def __init__(self, site, out, zip_package):
-        args = ["export", "FXQX", "-o", str(out)] + (["--zip"] if zip_package else [])
+        args = ["export", "FXQX", "-o", str(out), "--operator", "测试员"] + (["--zip"] if zip_package else [])
         self.log_path = site.root / f"export-{next(self.numbers)}.log"
         self.log = open(self.log_path, "wb")
         self.started = time.monotonic()

@@ -30,6 +30,10 @@ def prepare(body, user, rows, stored):
     prepared = []
     for row in rows:
         clean = row.clean
+        uploads = stored.get(row.number, [])
+        counted = registry.counted_pages(u.pages for u in uploads)
+        if not clean["pages"] and counted and clean["carrier"] in registry.PAGED_CARRIERS:
+            clean["pages"] = counted  # a row without 页数 takes the pages read from its files
         code = validation.record_class(clean["carrier"])
         columns = {name: clean[name] for name in validation.ALL_FIELDS}
         columns.update(body=body.id, category=clean["category"].id if clean["category"] else None,
@@ -42,13 +46,10 @@ def prepare(body, user, rows, stored):
         # The details registry.register_document records, in record()'s form, less the 档号
         # and file ids that the transaction gives.
         fields = audit.details_json(_snapshot(clean))
-        uploads = stored.get(row.number, [])
         prepared.append(Prepared(columns, uploads, fields, json.dumps(clean["title"], ensure_ascii=False),
                                  [_described_after_id(upload) for upload in uploads]))
     file_columns = [{"original_name": upload.original_name, "sha256": upload.sha256, "size": upload.size,
-                     "media_type": upload.identification.media_type, "puid": upload.identification.puid,
-                     "format_name": upload.identification.format_name,
-                     "long_term": upload.identification.long_term, "version": 1, "replaces": None,
+                     **upload.facts, "version": 1, "replaces": None,
                      "created_by": user.id, "created_at": at}
                     for item in prepared for upload in item.stored]
     return (prepared, Rows(Document, [item.columns for item in prepared], last=NUMBERED),
@@ -107,9 +108,10 @@ def register(body, user, ready):
 def _described_after_id(upload):
     """A file's audit description, files.describe() of its File row as json.dumps(...,
     sort_keys=True) writes it, less its leading id: the text after `{"file_id": 0, `."""
-    ident = upload.identification
+    facts = upload.facts
     text = json.dumps(files.describe(File(id=0, original_name=upload.original_name, sha256=upload.sha256,
-                                          size=upload.size, puid=ident.puid, media_type=ident.media_type)),
+                                          size=upload.size, puid=facts["puid"],
+                                          media_type=facts["media_type"])),
                       ensure_ascii=False, sort_keys=True)
     return text[len('{"file_id": 0, '):]
 
