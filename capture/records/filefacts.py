@@ -4,6 +4,8 @@ package and the API read these columns; nothing works them out again on its own.
 import json
 import re
 
+from capture import audit
+from capture.db import db
 from capture.i18n import fill, kept_text
 
 from . import usability
@@ -92,8 +94,13 @@ def backfill(store, files):
         if not path.is_file():
             missing.append(f)
             continue
-        apply(f, settle(path, identification_of(f), usability.inspect(path, f.original_name)))
-        f.save(only=[getattr(type(f), name) for name in FIELDS])
+        facts = settle(path, identification_of(f), usability.inspect(path, f.original_name))
+        changed = {name: [getattr(f, name), value] for name, value in facts.items()
+                   if name != "inspection" and getattr(f, name) != value}
+        with db.atomic():
+            apply(f, facts).save(only=[getattr(type(f), name) for name in FIELDS])
+            if changed:
+                audit.record("file.facts", f, changed, body=f.document.body)
         done += 1
     return done, missing
 

@@ -34,7 +34,7 @@ ACTIONS = {
     "phase.record": _l("登记工作阶段"), "checkin.record": _l("登记指导（演示数据）"),
     "transfer.write_again": _l("以另一形式重写移交包"),
     "login": _l("用户登录"), "login.failed": _l("登录失败"), "logout": _l("退出登录"),
-    "password.change": _l("密码已修改"), "user.create": _l("创建账号"), "user.edit": _l("修改账号"),
+    "password.change": _l("密码已修改"), "user.create": _l("创建账号"), "user.edit": _l("修改账号"), "user.language": _l("切换界面语言"), "file.facts": _l("重新读取文件特征"),
     "api_token.create": _l("创建 API 令牌"), "api_token.revoke": _l("吊销 API 令牌"),
     "calendar.issue": _l("生成日历订阅地址"), "calendar.revoke": _l("停用日历订阅地址"),
 }
