@@ -1,5 +1,6 @@
 """Sessions end when they should: at logout, by the user everywhere, by an administrator."""
-from capture.models import AuditEvent, UserSession
+from capture import models
+from capture.models import AuditEvent
 
 from conftest import PASSWORD, AuthActions
 
@@ -28,7 +29,7 @@ def test_a_cookie_copied_before_logout_opens_nothing_after(app, world):
     assert replay(app, copied).get("/bodies").status_code == 200  # the copy works while logged in
     AuthActions(client).logout()
     assert goes_to_login(replay(app, copied).get("/bodies"))
-    ended = UserSession.get(UserSession.user == world["secretary"].id)
+    ended = models.UserSession.get(models.UserSession.user == world["secretary"].id)
     assert ended.ended_at is not None and ended.ended_why == "logout"
 
 
