@@ -115,3 +115,16 @@ def test_behind_a_trusted_proxy_the_client_address_is_forwarded(tmp_path):
     assert proxy.login("secretary", "a guess").status_code == 401
     with db.connection_context():
         assert '"address": "203.0.113.9"' in events("login.failed")[0].details
+
+
+def test_failures_are_forgotten_an_hour_after_the_last(app, world):
+    attacker = browser_at(app, ATTACKER)
+    start = dt.datetime(2026, 5, 4, 1, 0, tzinfo=dt.timezone.utc)
+    with time_machine.travel(start, tick=False) as traveller:
+        for _ in range(app.config["LOGIN_MAX_FAILURES"]):
+            attacker.login("secretary", "a guess")
+        assert len(events("login.locked")) == 1
+        traveller.shift(dt.timedelta(minutes=61))
+        assert attacker.login("secretary", "a guess").status_code == 401
+        assert len(events("login.locked")) == 1  # counted from one again: no new delay
+        assert models.LoginThrottle.select().count() == 2  # the old rows went, the new ones came

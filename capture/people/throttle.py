@@ -42,6 +42,8 @@ def note_failure(username, address, limits, at=None):
     """Count a failed login; return [(scope, failures, seconds)] of the delays it started."""
     at = at or now()
     forget = max(FORGET, dt.timedelta(minutes=limits["LOGIN_LOCK_MINUTES"]))
+    # Forgotten counts go, so that guesses at made-up usernames do not pile up rows.
+    LoginThrottle.delete().where(LoginThrottle.last_failed_at < at - forget).execute()
     started = []
     for scope, key, allowed in keys(username, address, limits):
         # One statement counts, so that failures arriving at once in several workers all count.
