@@ -113,3 +113,20 @@ def test_notifications_go_to_those_who_act_as_liaisons(app, world):
     assert [u.username for u in checkins.liaison_choices(world["a"], world["admin"])] == ["admin", "liaison"]
     User.update(role="viewer").where(User.id == world["liaison"].id).execute()
     assert [u.username for u in checkins.liaison_choices(world["a"], world["admin"])] == ["admin"]
+
+
+def test_a_liaisons_calendar_feed_follows_the_powers(app, client, auth, world):
+    import datetime as dt
+
+    from capture.guidance import calendar as calendar_feed
+    from capture.models import CheckIn
+    for body in (world["a"], world["b"]):
+        Membership.get_or_create(user=world["liaison"], body=body, defaults={"role": "liaison"})
+        CheckIn.create(body=body, liaison=world["liaison"], scheduled_for=dt.datetime.now() + dt.timedelta(days=3))
+    feed = f"/calendar/{calendar_feed.issue(world['liaison'])}.ics"
+    assert client.get(feed).get_data(as_text=True).count("BEGIN:VEVENT") == 2
+    Membership.delete().where(Membership.user == world["liaison"].id, Membership.body == world["b"].id).execute()
+    text = client.get(feed).get_data(as_text=True)
+    assert text.count("BEGIN:VEVENT") == 1 and world["b"].name not in text
+    change_role(app, world["liaison"], "viewer")
+    assert client.get(feed).status_code == 404

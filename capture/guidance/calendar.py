@@ -75,6 +75,8 @@ def events_for(user, zone, base_url):
     host = base_url.split("//")[-1].split("/")[0] or "capture"
     events = []
     for checkin in query:
+        if not auth.can(user, "checkin.view", checkin.body):
+            continue  # a body the owner has left, or where they no longer see check-ins
         mode = str(labels.CHECKIN_MODE.get(checkin.mode, checkin.mode))
         summary = _("档案指导（%(mode)s）：%(body)s", mode=mode, body=checkin.body.name)
         if checkin.is_final:
@@ -125,7 +127,8 @@ def revoke_view():
 def feed(token):
     """The calendar itself: no login, the token in the URL is the key."""
     user = owner_of(token)
-    if user is None:
+    # The feed follows its owner's current powers: it ends when they may no longer subscribe.
+    if user is None or not auth.can(user, "calendar.subscribe"):
         abort(404)
     zone = current_app.config["TIMEZONE"]
     base_url = current_app.config.get("BASE_URL") or url_for("bodies.home", _external=True)
