@@ -130,3 +130,14 @@ def test_a_liaisons_calendar_feed_follows_the_powers(app, client, auth, world):
     assert text.count("BEGIN:VEVENT") == 1 and world["b"].name not in text
     change_role(app, world["liaison"], "viewer")
     assert client.get(feed).status_code == 404
+
+
+def test_a_job_queued_before_a_demotion_does_not_run_with_the_old_powers(app, world):
+    from capture import jobs
+    from capture.models import Job
+    from capture.ops import worker
+    job = jobs.enqueue("import.check", world["secretary"], world["a"], {"staged": "0" * 32})
+    User.update(role="viewer").where(User.id == world["secretary"].id).execute()
+    worker.run_next(app)
+    job = Job.get_by_id(job.id)
+    assert job.status == "failed" and "已无权执行" in job.message
