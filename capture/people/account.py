@@ -106,7 +106,7 @@ def own_sessions():
         return redirect(url_for("account.login"))
     return render_template("account/sessions.html", user=user,
                            live=sessions.live(user, current_app.config["SESSION_DAYS"]),
-                           is_current=sessions.is_current, form=FlaskForm())
+                           is_current=sessions.is_current)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
