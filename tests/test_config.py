@@ -47,3 +47,11 @@ def test_a_test_app_leaves_garbage_collection_alone(tmp_path, monkeypatch):
     monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
     create_app({"DATA_DIR": str(tmp_path), "SECRET_KEY": "s", "TESTING": True})
     assert frozen == []
+
+
+def test_login_and_proxy_settings_are_read(tmp_path):
+    env = {"CAPTURE_DATA_DIR": str(tmp_path), "CAPTURE_SECRET_KEY": "s", "CAPTURE_TRUSTED_PROXIES": "1",
+           "CAPTURE_LOGIN_ADDRESS_FAILURES": "50", "CAPTURE_SESSION_DAYS": "7"}
+    settings = resolve(environ=env)
+    assert (settings["TRUSTED_PROXIES"], settings["LOGIN_ADDRESS_FAILURES"], settings["SESSION_DAYS"]) == (1, 50, 7)
+    assert resolve(environ={"CAPTURE_DATA_DIR": str(tmp_path), "CAPTURE_SECRET_KEY": "s"})["TRUSTED_PROXIES"] == 0

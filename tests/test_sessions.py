@@ -80,3 +80,16 @@ def test_ending_sessions_needs_the_csrf_token(app, world):
     client = logged_in(app, "secretary")
     assert client.post("/account/sessions").status_code == 400
     assert client.get("/bodies").status_code == 200
+
+
+def test_a_session_ends_after_the_configured_days(app, world):
+    import datetime as dt
+
+    import time_machine
+    start = dt.datetime(2026, 5, 4, 1, 0, tzinfo=dt.timezone.utc)
+    with time_machine.travel(start, tick=False) as traveller:
+        client = logged_in(app, "secretary")
+        traveller.shift(dt.timedelta(days=app.config["SESSION_DAYS"], minutes=-1))
+        assert client.get("/bodies").status_code == 200
+        traveller.shift(dt.timedelta(minutes=2))
+        assert goes_to_login(client.get("/bodies"))
