@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config as config_module
 from .extensions import babel, csrf
@@ -30,6 +31,9 @@ def create_app(test_config=None):
     app = Flask(__name__, template_folder=template_folder(), instance_relative_config=False)
     app.request_class = CaptureRequest
     settings = config_module.resolve(test_config)
+    if settings["TRUSTED_PROXIES"] > 0:
+        # The client address is taken from X-Forwarded-For only as far as trusted proxies wrote it.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings["TRUSTED_PROXIES"])
     app.config.update(settings)
     app.config.update(
         MAX_CONTENT_LENGTH=settings["MAX_UPLOAD_MB"] * 1024 * 1024,

@@ -20,15 +20,22 @@ DEFAULTS = {
     "SMTP_PASSWORD": None,
     "SMTP_SENDER": "capture@localhost",
     "SMTP_STARTTLS": False,
+    # Login throttling (people/throttle.py): failed logins allowed for one account from one client
+    # address, and from one address over all usernames, before growing delays begin; the longest delay.
     "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_ADDRESS_FAILURES": 20,
     "LOGIN_LOCK_MINUTES": 15,
+    "SESSION_DAYS": 14,  # a browser session ends this many days after login, if not before
+    # Reverse proxies in front of the app whose X-Forwarded-For is trusted for the client address.
+    "TRUSTED_PROXIES": 0,
     "PAGE_SIZE": 50,
     "API_RATE_PER_MINUTE": 300,  # requests per API token per minute, shared by all workers
     "IMPORT_MAX_UNZIPPED_MB": 4096,  # bulk import: the most a zip of files may expand to
     "DB_BUSY_SECONDS": 10,  # how long a write waits for the lock (db.BUSY_TIMEOUT_SECONDS)
 }
 INT_KEYS = {"MAX_UPLOAD_MB", "STORE_RESERVE_MB", "SMTP_PORT", "LOGIN_MAX_FAILURES",
-            "LOGIN_LOCK_MINUTES", "PAGE_SIZE", "API_RATE_PER_MINUTE", "IMPORT_MAX_UNZIPPED_MB",
+            "LOGIN_ADDRESS_FAILURES", "LOGIN_LOCK_MINUTES", "SESSION_DAYS", "TRUSTED_PROXIES",
+            "PAGE_SIZE", "API_RATE_PER_MINUTE", "IMPORT_MAX_UNZIPPED_MB",
             "DB_BUSY_SECONDS"}
 BOOL_KEYS = {"COOKIE_SECURE", "SMTP_STARTTLS"}
 

@@ -44,32 +44,47 @@ class User(BaseModel, UserMixin):
     language = CharField(max_length=10, default="zh_Hans")
     role = CharField(max_length=20, choices=[(r, r) for r in ROLES])
     active = BooleanField(default=True)
-    # Bumped when the password changes so that every other session ends.
-    session_version = IntegerField(default=0)
     created_at = DateTimeField(default=utc_now)
+    # The key of the browser session this instance was loaded for (people/sessions.py); not stored.
+    session_key = ""
 
     def set_password(self, password):
-        """Hash and store a new password, ending the user's other sessions."""
+        """Hash and store a new password (the caller ends the user's other sessions)."""
         self.password_hash = generate_password_hash(password, method=PASSWORD_METHOD)
-        self.session_version += 1
 
     def check_password(self, password):
         """True when `password` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
 
     def get_id(self):
-        return f"{self.id}:{self.session_version}"
+        return f"{self.id}:{self.session_key}"
 
     @property
     def is_active(self):
         return self.active
 
 
-class LoginFailure(BaseModel):
-    """Failed logins per username, for throttling across all workers."""
-    username = CharField(max_length=64, unique=True)
-    count = IntegerField(default=0)
-    last_at = DateTimeField(default=utc_now)
+class UserSession(BaseModel):
+    """A browser session, kept on the server so that logging out (or ending it) ends it for good."""
+    user = ForeignKeyField(User, backref="sessions", on_delete="CASCADE")
+    key_hash = CharField(max_length=64, unique=True)  # SHA-256 of the key in the signed cookie
+    address = CharField(max_length=64, default="")
+    agent = CharField(max_length=200, default="")
+    created_at = DateTimeField(default=utc_now)
+    ended_at = DateTimeField(null=True)
+    ended_why = CharField(max_length=20, default="")  # logout | all | admin | password | deactivated
+
+
+class LoginThrottle(BaseModel):
+    """Failed logins per client address, and per account from each address (people/throttle.py)."""
+    scope = CharField(max_length=10)  # address | account
+    key = CharField(max_length=200)  # the address, or "address username"
+    failures = IntegerField(default=0)
+    last_failed_at = DateTimeField(default=utc_now)
+    blocked_until = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("scope", "key"), True),)
 
 
 class Body(BaseModel):
@@ -405,7 +420,8 @@ class Job(BaseModel):
         indexes = ((("status", "id"), False), (("user", "body", "kind"), False))
 
 
-MODELS = [User, LoginFailure, Body, Membership, Category, ScopeItem, Document, File, AuditEvent,
+MODELS = [User, UserSession, LoginThrottle,
+          Body, Membership, Category, ScopeItem, Document, File, AuditEvent,
           CheckIn, FollowUp, Commitment, Transfer, Phase, ChronicleEntry, FondsDescription,
           Notification, ApiToken, ApiUsage, IdempotencyKey, Job]
 

@@ -162,7 +162,8 @@ def register(app):
     problems.register(app)
     app.jinja_env.globals.update(allowed=allowed, unread_count=unread_count,
                                  nav_links=nav_links, body_tabs=body_tabs,
-                                 get_locale=get_locale, no_worker=jobs.no_worker)
+                                 get_locale=get_locale, no_worker=jobs.no_worker,
+                                 acts_as=auth.acts_as)
     app.jinja_env.filters["compact_date"] = compact_date
     app.jinja_env.globals["series_label"] = lambda period: series.label(period, get_locale())
     app.jinja_env.globals["claim_finding"] = filefacts.finding_text

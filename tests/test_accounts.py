@@ -25,7 +25,7 @@ def test_login_is_throttled_after_repeated_failures(client, auth, world):
     # Even the right password is refused while the lock lasts.
     response = auth.login("secretary", PASSWORD)
     assert response.status_code == 429
-    assert "登录失败次数过多" in response.get_data(as_text=True)
+    assert "登录尝试过于频繁" in response.get_data(as_text=True)
 
 
 def test_post_without_csrf_token_is_refused(client, auth, world):

@@ -25,3 +25,11 @@ def test_development_keeps_a_generated_key(tmp_path):
 def test_bad_number_says_which_variable(tmp_path):
     with pytest.raises(ConfigError, match="CAPTURE_MAX_UPLOAD_MB"):
         resolve(environ={"CAPTURE_MAX_UPLOAD_MB": "lots", "CAPTURE_SECRET_KEY": "s"})
+
+
+def test_login_and_proxy_settings_are_read(tmp_path):
+    env = {"CAPTURE_DATA_DIR": str(tmp_path), "CAPTURE_SECRET_KEY": "s", "CAPTURE_TRUSTED_PROXIES": "1",
+           "CAPTURE_LOGIN_ADDRESS_FAILURES": "50", "CAPTURE_SESSION_DAYS": "7"}
+    settings = resolve(environ=env)
+    assert (settings["TRUSTED_PROXIES"], settings["LOGIN_ADDRESS_FAILURES"], settings["SESSION_DAYS"]) == (1, 50, 7)
+    assert resolve(environ={"CAPTURE_DATA_DIR": str(tmp_path), "CAPTURE_SECRET_KEY": "s"})["TRUSTED_PROXIES"] == 0

@@ -32,9 +32,11 @@ EXPECTED = {
     "account.language": PUBLIC,
     "account.logout": ALL,
     "account.password": ALL,
+    "account.own_sessions": ALL,  # ending one's own sessions ends on the login page, as logout
     "admin.users": {"admin"},
     "admin.create_user": {"admin"},
     "admin.edit_user": {"admin"},
+    "admin.end_sessions": {"admin"},
     "bodies.home": ALL,
     "bodies.index": ALL,
     "bodies.create": {"admin", "liaison"},
@@ -159,11 +161,16 @@ def _params(world, rule, body, role=None):
     return values
 
 
+# Routes that end the user's session: checked last, so the check of the others runs logged in.
+ENDS_SESSION = ("account.own_sessions", "account.logout")
+
+
 def _routes(app):
     # Pages before actions (a POST may change what a page shows, e.g. a new calendar token),
     # and logging out last, so the check of the other routes runs logged in.
     return sorted(app.url_map.iter_rules(),
-                  key=lambda rule: (rule.endpoint == "account.logout", "GET" not in rule.methods))
+                  key=lambda rule: (rule.endpoint in ENDS_SESSION, rule.endpoint == "account.logout",
+                                    "GET" not in rule.methods))
 
 
 def test_every_route_has_a_decision(app):
@@ -244,26 +251,94 @@ def test_every_route_as_every_role(app, world, documents, role):
     auth = AuthActions(client)
     if role:
         auth.login(role)
+    failures = _check_every_route(app, world, client, role, role in SEES_A, role in SEES_B)
+    assert not failures, "\n".join(failures)
+
+
+def _check_every_route(app, world, client, role, sees_a, sees_b, overrides=None):
+    """Every route on body A and B as `role`; the list of answers that differ from EXPECTED."""
     token = csrf_token(client.get("/login" if role is None else "/"))
     failures = []
     for rule in _routes(app):
         body_route = "body_id" in rule.arguments
-        for label, body, sees in (("own", world["a"], role in SEES_A),
-                                  ("other", world["b"], role in SEES_B)):
+        for label, body, sees in (("own", world["a"], sees_a), ("other", world["b"], sees_b)):
             if not body_route and label == "other":
                 continue
-            url = rule.build(_params(world, rule, body, role), append_unknown=False)[1]
+            url = rule.build(_params(world, rule, body, role or "admin"), append_unknown=False)[1]
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 if method == "GET":
                     got = _classify(client.get(url))
                 else:
                     got = _classify(client.post(url, data={"csrf_token": token}))
-                expected = _expected_status(rule.endpoint, role, sees, body_route, method, got)
-                if rule.endpoint == "account.logout" and role and got == "login":
+                expected = (overrides or {}).get(rule.endpoint) or _expected_status(
+                    rule.endpoint, role, sees, body_route, method, got)
+                if rule.endpoint in ENDS_SESSION and role and got == "login":
                     got = "ok"  # logging out ends on the login page
                 if got != expected:
                     failures.append(f"{method} {rule.endpoint} {url} ({label} body): "
                                     f"expected {expected}, got {got}")
+    return failures
+
+
+def _demote(world):
+    User.update(role="viewer").where(User.id == world["liaison"].id).execute()
+
+
+def _deactivate(world):
+    User.update(active=False).where(User.id == world["liaison"].id).execute()
+
+
+def _remove(world):
+    Membership.delete().where(Membership.user == world["liaison"].id).execute()
+
+
+# What the liaison of body A is after each change: (role to expect, sees body A, exceptions).
+# The calendar feed (the liaison's secret URL) stops with the power to subscribe to it.
+CHANGES = {"demotion": (_demote, "viewer", True, {"calendar.feed": 404}),
+           "deactivation": (_deactivate, None, False, {"calendar.feed": 404}),
+           "removal": (_remove, "liaison", False, {})}
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_every_route_the_moment_after_a_change(app, world, documents, change):
+    """The liaison's open session acts with what is left on the very next request."""
+    client = app.test_client()
+    AuthActions(client).login("liaison")
+    assert client.get(f"/bodies/{world['a'].id}/members").status_code == 200
+    apply, role, sees_a, overrides = CHANGES[change]
+    apply(world)
+    failures = _check_every_route(app, world, client, role, sees_a, False, overrides)
+    assert not failures, "\n".join(failures)
+
+
+# API routes on body A that the liaison's token may use before the change, with what each change
+# leaves: (method, path, expected status after demotion, after deactivation, after removal).
+API_AFTER = [
+    ("GET", "/api/v1/bodies/{a}", 200, 401, 404),
+    ("GET", "/api/v1/bodies/{a}/documents", 200, 401, 404),
+    ("GET", "/api/v1/bodies/{a}/checkins", 403, 401, 404),
+    ("POST", "/api/v1/bodies/{a}/documents", 403, 401, 404),
+    ("POST", "/api/v1/bodies/{a}/documents/{document}/files", 403, 401, 404),
+]
+
+
+@pytest.mark.parametrize("change", CHANGES)
+def test_every_api_token_the_moment_after_a_change(app, client, world, documents, change):
+    from capture.people import tokens
+    raw = tokens.create(world["liaison"], "案件系统", "read write")[1]
+    headers = {"Authorization": f"Bearer {raw}"}
+    document = Document.get(Document.body == world["a"])
+    assert client.get(f"/api/v1/bodies/{world['a'].id}", headers=headers).status_code == 200
+    CHANGES[change][0](world)
+    column = 2 + list(CHANGES).index(change)
+    failures = []
+    for row in API_AFTER:
+        path = row[1].format(a=world["a"].id, document=document.id)
+        response = (client.get(path, headers=headers) if row[0] == "GET" else
+                    client.post(path, headers=headers, data={"title": "x"},
+                                content_type="multipart/form-data"))
+        if response.status_code != row[column]:
+            failures.append(f"{row[0]} {path}: expected {row[column]}, got {response.status_code}")
     assert not failures, "\n".join(failures)
 
 

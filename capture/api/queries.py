@@ -34,7 +34,7 @@ def bodies_with_roles(user):
         return [(b, user.role) for b in bodies]
     roles = dict(Membership.select(Membership.body, Membership.role)
                  .where(Membership.user == user.id).tuples())
-    return [(b, roles.get(b.id)) for b in bodies]
+    return [(b, auth.effective_role(user.role, roles.get(b.id))) for b in bodies]
 
 
 def checkins(body, page, per_page):

@@ -11,6 +11,7 @@ from capture import audit, clock, labels
 from capture.db import db
 from capture.models import ApiToken, Body, CheckIn, User
 from capture.clock import utc_now
+from capture.people import auth
 from exporters import calendar as ics
 
 from .checkins import DEFAULT_DURATION
@@ -74,6 +75,8 @@ def events_for(user, zone, base_url):
     host = base_url.split("//")[-1].split("/")[0] or "capture"
     events = []
     for checkin in query:
+        if not auth.can(user, "checkin.view", checkin.body):
+            continue  # a body the owner has left, or where they no longer see check-ins
         mode = str(labels.CHECKIN_MODE.get(checkin.mode, checkin.mode))
         summary = _("档案指导（%(mode)s）：%(body)s", mode=mode, body=checkin.body.name)
         if checkin.is_final:

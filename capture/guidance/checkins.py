@@ -7,6 +7,7 @@ from capture import audit, clock
 from capture.db import db
 from capture.models import Body, CheckIn, FollowUp, Membership, User
 from capture.clock import utc_now
+from capture.people import auth
 
 from . import cadence, facts
 
@@ -49,7 +50,7 @@ def follow_up_for_body(body, follow_up_id):
 def liaison_choices(body, user):
     """Users who may lead a check-in with the body: its liaisons, and the scheduling user."""
     liaisons = list(User.select().join(Membership)
-                    .where(Membership.body == body, Membership.role == "liaison", User.active)
+                    .where(Membership.body == body, auth.acting_as("liaison"), User.active)
                     .order_by(User.display_name))
     if user.id not in {u.id for u in liaisons}:
         liaisons.insert(0, user)
@@ -139,11 +140,17 @@ def tick(body, follow_up, user, today):
     return True
 
 
+def _roles_acting_as(user, role):
+    """The membership roles in which `user` acts as `role` (see auth.effective_role)."""
+    return [member for member in auth.MEMBER_RANK if auth.effective_role(user.role, member) == role]
+
+
 def open_follow_ups_for_secretary(user):
     """Open follow-ups of the bodies where `user` is a secretary, soonest due first."""
     return list(FollowUp.select(FollowUp, CheckIn, Body)
                 .join(CheckIn).join(Body)
                 .join(Membership, JOIN.INNER, on=(Membership.body == Body.id))
-                .where(Membership.user == user.id, Membership.role == "secretary",
+                .where(Membership.user == user.id,
+                       Membership.role.in_(_roles_acting_as(user, "secretary")),
                        FollowUp.done_on.is_null(), Body.status != "transferred")
                 .order_by(FollowUp.due, FollowUp.id))

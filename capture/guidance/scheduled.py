@@ -13,6 +13,7 @@ from peewee import fn
 from capture import audit, clock, notify
 from capture.db import db
 from capture.models import Body, CheckIn, Commitment, FollowUp, Membership, User
+from capture.people import auth
 
 from capture.records import coverage, series
 
@@ -53,10 +54,10 @@ class Context:
 
 
 def _members(body_ids, roles):
-    """{body id: [(user id, language)]} of active members with one of `roles`."""
+    """{body id: [(user id, language)]} of active members acting as one of `roles`."""
     found = defaultdict(list)
     query = (Membership.select(Membership.body, User.id, User.language).join(User)
-             .where(Membership.body.in_(body_ids), Membership.role.in_(roles), User.active))
+             .where(Membership.body.in_(body_ids), auth.acting_as(*roles), User.active))
     for body_id, user_id, language in query.tuples():
         found[body_id].append((user_id, language))
     return found

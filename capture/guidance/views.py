@@ -319,7 +319,8 @@ def revoke_calendar_url():
 def calendar_feed(token):
     """The calendar itself: no login, the token in the URL is the key."""
     user = calendar.owner_of(token)
-    if user is None:
+    # The feed follows its owner's current powers: it ends when they may no longer subscribe.
+    if user is None or not auth.can(user, "calendar.subscribe"):
         abort(404)
     zone = _zone()
     base_url = current_app.config.get("BASE_URL") or url_for("bodies.home", _external=True)

@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from capture import jobs
 from capture.db import db
 from capture.i18n import N_
+from capture.people import auth
 from capture.records.imports import tasks as import_tasks
 from capture.transfer import packaging, verify_task
 
@@ -27,7 +28,23 @@ log = logging.getLogger(__name__)
 HANDLERS = {import_tasks.CHECK: import_tasks.check, import_tasks.IMPORT: import_tasks.run,
             verify_task.KIND: verify_task.run, packaging.EXPORT_JOB: packaging.run_job,
             fixity.KIND: fixity.run_job}
+# What the user who queued a job must still be allowed when it starts: powers follow the person,
+# so a job queued before a demotion, deactivation or removal does not run with the old powers.
+# An export is left out: its transfer row waits for it, and the transfer page already decided.
+REQUIRES = {import_tasks.CHECK: "document.register", import_tasks.IMPORT: "document.register",
+            verify_task.KIND: "package.verify", fixity.KIND: "fixity.run"}
+NOT_ALLOWED = N_("开始时，提交这项工作的用户已无权执行它（账号角色已变更、已停用或已不是本机构成员），"
+                 "没有留下任何改动。")
 POLL_SECONDS = 1.0
+
+
+def still_allowed(job):
+    """True when the job's user may still do what the job does."""
+    action = REQUIRES.get(job.kind)
+    if action is None:
+        return True
+    body = job.body if action in auth.BODY_ACTIONS else None
+    return job.user.active and auth.can(job.user, action, body)
 
 
 def _beat(job, stop):
@@ -53,6 +70,9 @@ def run_next(app, name=None):
             stop = threading.Event()
             threading.Thread(target=_beat, args=(job, stop), daemon=True).start()
             try:
+                if not still_allowed(job):
+                    jobs.fail(job, NOT_ALLOWED)
+                    return job
                 with force_locale(job.user.language or app.config["LANGUAGE"]):
                     HANDLERS[job.kind](job, app)
             except Exception as exc:

@@ -15,7 +15,7 @@ from capture.i18n import LANGUAGES
 from capture.models import User
 from capture.forms import PlainText
 
-from . import auth
+from . import auth, sessions, throttle
 
 bp = Blueprint("account", __name__)
 
@@ -48,23 +48,31 @@ def login():
         return redirect(url_for("bodies.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        username = form.username.data.strip()
+        username, address = form.username.data.strip(), request.remote_addr or ""
         cfg = current_app.config
-        if auth.is_locked_out(username, cfg["LOGIN_MAX_FAILURES"], cfg["LOGIN_LOCK_MINUTES"]):
-            flash(_("登录失败次数过多，请 %(m)s 分钟后再试，或请管理员协助。",
-                    m=cfg["LOGIN_LOCK_MINUTES"]), "error")
-            return render_template("account/login.html", form=form), 429
+        wait = throttle.wait_seconds(username, address, cfg)
+        if wait:
+            audit.record("login.throttled", details={"username": username, "address": address,
+                                                     "seconds": wait})
+            flash(_("登录尝试过于频繁，请 %(s)s 秒后再试。", s=wait), "error")
+            return render_template("account/login.html", form=form), 429, {"Retry-After": str(wait)}
         user = auth.authenticate(username, form.password.data)
         if user is None:
             with db.atomic():
-                auth.note_failure(username, cfg["LOGIN_LOCK_MINUTES"])
-                audit.record("login.failed", details={"username": username})
+                delays = throttle.note_failure(username, address, cfg)
+                audit.record("login.failed", details={"username": username, "address": address})
+                for scope, failures, seconds in delays:
+                    audit.record("login.locked", details={
+                        "username": username, "address": address, "scope": scope,
+                        "failures": failures, "seconds": seconds})
             flash(_("用户名或密码不正确。"), "error")
             return render_template("account/login.html", form=form), 401
-        auth.clear_failures(username)
+        with db.atomic():
+            throttle.clear_account(username, address, cfg)
+            sessions.start(user, cfg["SESSION_DAYS"], address, request.user_agent.string)
+            audit.record("login", user, {"address": address}, user=user)
         login_user(user)
         session["language"] = user.language
-        audit.record("login", user, user=user)
         return redirect(_safe_next(request.args.get("next")))
     return render_template("account/login.html", form=form)
 
@@ -72,12 +80,33 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Log out and forget the session."""
-    audit.record("logout", auth.user(), user=auth.user())
+    """Log out: the session ends on the server too, so a copy of its cookie opens nothing."""
+    user = auth.user()
+    with db.atomic():
+        sessions.end(user.session_key, "logout")
+        audit.record("logout", user, user=user)
     logout_user()
     session.clear()
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("account.login"))
+
+
+@bp.route("/account/sessions", methods=["GET", "POST"])
+@login_required
+def own_sessions():
+    """The user's live sessions; ending them all logs this browser out as well."""
+    user = current_user._get_current_object()
+    if request.method == "POST":
+        with db.atomic():
+            count = sessions.end_all(user, "all")
+            audit.record("sessions.end", user, {"count": count, "by": "self"}, user=user)
+        logout_user()
+        session.clear()
+        flash(_("已结束您的全部 %(n)s 个登录会话，请重新登录。", n=count), "info")
+        return redirect(url_for("account.login"))
+    return render_template("account/sessions.html", user=user,
+                           live=sessions.live(user, current_app.config["SESSION_DAYS"]),
+                           is_current=sessions.is_current)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -93,8 +122,8 @@ def password():
             with db.atomic():
                 user.set_password(form.new.data)
                 user.save()
-                audit.record("password.change", user, user=user)
-            login_user(user)  # this session carries the new version; the others end
+                ended = sessions.end_all(user, "password", keep=user.session_key)
+                audit.record("password.change", user, {"sessions_ended": ended}, user=user)
             flash(_("密码已修改，您在其他设备上的登录已失效。"), "success")
             return redirect(url_for("bodies.home"))
     return render_template("account/password.html", form=form)

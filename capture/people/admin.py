@@ -1,5 +1,5 @@
 """Administrators manage user accounts."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
@@ -11,7 +11,7 @@ from capture.db import db
 from capture.models import User
 from capture.forms import PlainText
 
-from . import auth
+from . import auth, sessions
 from .auth import require
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -80,6 +80,26 @@ def create_user():
     return render_template("admin/user_form.html", form=form, user=None)
 
 
+def _beyond_details(user):
+    """The memberships a role or status change left without their role, for the audit trail."""
+    return [{"body": member.body.code, "role": member.role, "acts_as": acting}
+            for member, acting in auth.memberships_beyond(user)]
+
+
+def _warn_beyond(user, beyond):
+    """Tell the administrator which memberships no longer act with their role."""
+    if not beyond:
+        return
+    parts = [_("%(body)s（登记为“%(member)s”，现按“%(acts)s”）", body=item["body"],
+               member=labels.MEMBER_ROLE[item["role"]], acts=labels.ROLE[item["acts_as"]])
+             if item["acts_as"] else
+             _("%(body)s（登记为“%(member)s”，现无任何权限）", body=item["body"],
+               member=labels.MEMBER_ROLE[item["role"]])
+             for item in beyond]
+    flash(_("%(name)s 在以下机构的成员身份已不按原角色生效：%(list)s。如不再需要，请在机构的成员页移除。",
+            name=user.display_name, list=_("；").join(parts)), "warning")
+
+
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @login_required
 @require("users.manage")
@@ -94,12 +114,40 @@ def edit_user(user_id):
         elif user.id == current_user.id and (not form.active.data or form.role.data != "admin"):
             flash(_("不能停用自己或取消自己的管理员角色，请由另一位管理员操作。"), "error")
         else:
+            beyond = []
             with db.atomic():
                 changes = _save(form, user)
-                if "active" in changes:
-                    user.session_version += 1  # a deactivated user is logged out everywhere
                 user.save()
+                if "active" in changes or "password" in changes:
+                    # A deactivated user, or one whose password was reset, is logged out everywhere.
+                    why = "password" if "password" in changes else "deactivated"
+                    changes["sessions_ended"] = sessions.end_all(user, why)
+                if "role" in changes or "active" in changes:
+                    beyond = _beyond_details(user)
+                    if beyond:
+                        changes["memberships_beyond_role"] = beyond
                 audit.record("user.edit", user, changes, user=auth.user())
             flash(_("已保存用户 %(name)s。", name=user.display_name), "success")
+            _warn_beyond(user, beyond)
             return redirect(url_for(".users"))
-    return render_template("admin/user_form.html", form=form, user=user)
+    return _user_page(form, user)
+
+
+@bp.route("/users/<int:user_id>/sessions", methods=["POST"])
+@login_required
+@require("users.manage")
+def end_sessions(user_id):
+    """End every session of a user: each of their browsers gets the login page next."""
+    user = User.get_or_none(User.id == user_id) or abort(404)
+    admin = current_user._get_current_object()
+    with db.atomic():
+        count = sessions.end_all(user, "admin", keep=admin.session_key if user.id == admin.id else None)
+        audit.record("sessions.end", user, {"count": count, "by": admin.username}, user=admin)
+    flash(_("已结束 %(name)s 的 %(n)s 个登录会话。", name=user.display_name, n=count), "success")
+    return redirect(url_for(".edit_user", user_id=user.id))
+
+
+def _user_page(form, user):
+    return render_template("admin/user_form.html", form=form, user=user,
+                           memberships=auth.memberships_of(user),
+                           live=sessions.live(user, current_app.config["SESSION_DAYS"]))

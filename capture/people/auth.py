@@ -1,16 +1,19 @@
 """Logging in, roles, and can(): the one permission function every view calls."""
-import datetime as dt
 from functools import wraps
 
-from flask import abort, g, has_request_context
+from flask import abort, current_app, g, has_request_context
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 from peewee import JOIN
+from werkzeug.security import check_password_hash, generate_password_hash
 
-from capture import prepared
-from capture.models import Body, Document, LoginFailure, Membership, Transfer, User
+from capture import models, prepared
 from capture.clock import utc_now
+from capture.db import adapter
+from capture.models import Body, Document, Membership, Transfer, User, UserSession
 from capture.prepared import Slot
+
+from . import sessions
 
 login_manager = LoginManager()
 login_manager.login_view = "account.login"
@@ -61,11 +64,62 @@ READ_ONLY_ALLOWED = {"body.view", "body.audit", "checkin.view", "transfer.receiv
 ACTIVE_ONLY = {"category.edit", "scope.edit"}
 
 
+# Roles that see every body by their account role alone, whatever memberships they hold.
+ALL_BODIES = ("admin", "transfer_officer")
+# In a body the member roles form a chain: a liaison may do all a secretary may, a secretary all
+# a viewer may (test_member_roles_form_a_chain holds BODY_ACTIONS to it), so "the lesser of two
+# roles" is well defined.
+MEMBER_RANK = {"viewer": 0, "secretary": 1, "liaison": 2}
+
+
+def effective_role(account_role, member_role):
+    """The role a member acts with in a body: the lesser of the membership and the account role.
+
+    The account role is read afresh at every request, so a demotion takes effect on the next one.
+    """
+    if account_role in ALL_BODIES:
+        return account_role
+    if member_role is None or account_role not in MEMBER_RANK:
+        return None
+    return member_role if MEMBER_RANK[member_role] <= MEMBER_RANK[account_role] else account_role
+
+
+def acting_as(*roles):
+    """A condition on Membership joined to User: the member acts in the body as one of `roles`."""
+    condition = None
+    for role in roles:
+        above = [r for r, rank in MEMBER_RANK.items() if rank > MEMBER_RANK[role]]
+        match = (((Membership.role == role) & User.role.in_([role] + above))
+                 | (Membership.role.in_(above) & (User.role == role)))
+        condition = match if condition is None else condition | match
+    return condition
+
+
+def acts_as(member):
+    """The role a membership (its user joined) acts with now; None while the account is off."""
+    return effective_role(member.user.role, member.role) if member.user.active else None
+
+
+def memberships_of(user):
+    """The user's memberships, each with its body, by body code."""
+    found = list(Membership.select(Membership, Body).join(Body)
+                 .where(Membership.user == user.id).order_by(Body.code))
+    for member in found:
+        member.user = user
+    return found
+
+
+def memberships_beyond(user):
+    """[(membership, the role it acts with)] of the user's memberships not acting as their role."""
+    return [(member, acts_as(member)) for member in memberships_of(user)
+            if acts_as(member) != member.role]
+
+
 def role_in(user, body):
     """The user's effective role for a body, or None when the body is hidden from them."""
     if user is None or not user.is_authenticated:
         return None
-    if user.role in ("admin", "transfer_officer"):
+    if user.role in ALL_BODIES:
         return user.role
     # A page asks for every tab and button; one membership query per request is enough.
     cache = _roles()
@@ -74,11 +128,11 @@ def role_in(user, body):
         member = (Membership.select(Membership.role)
                   .where(Membership.user == user.id, Membership.body == body.id).first())
         cache[key] = member.role if member else None
-    return cache[key]
+    return effective_role(user.role, cache[key])
 
 
 def _roles():
-    """{(user id, body id): role in body} known in this request."""
+    """{(user id, body id): membership role in body} known in this request."""
     return g.setdefault("roles", {}) if has_request_context() else {}
 
 
@@ -112,7 +166,7 @@ def _has_untransferred(body):
 def visible_bodies(user):
     """A query of the bodies the user may see."""
     query = Body.select().order_by(Body.status != "active", Body.code)
-    if user.role in ("admin", "transfer_officer"):
+    if user.role in ALL_BODIES:
         return query
     return query.join(Membership).where(Membership.user == user.id)
 
@@ -146,10 +200,6 @@ def _body_with_membership():
             .where(Body.id == Slot("body")))
 
 
-def _user_by_id():
-    return User.select().where(User.id == Slot("id"))
-
-
 def require(action):
     """Decorator for global actions: 403 unless the current user may do `action`."""
     def decorator(view):
@@ -164,41 +214,44 @@ def require(action):
 
 @login_manager.user_loader
 def load_user(session_id):
-    """Load the user named in the session, if the session is still current."""
-    user_id, _, version = session_id.partition(":")
-    user = (prepared.first(User, "auth.user_by_id", _user_by_id, id=int(user_id))
-            if user_id.isdigit() else None)
-    if user is None or not user.active or str(user.session_version) != version:
+    """Load the user named in the session, while the session is live and the user active."""
+    user_id, _, key = session_id.partition(":")
+    if not user_id.isdigit() or not key:
         return None
+    user = prepared.first(User, "auth.user_by_session", _user_by_session, id=int(user_id),
+                          digest=sessions.digest(key),
+                          since=adapter()(sessions.since(current_app.config["SESSION_DAYS"])))
+    if user is None or not user.active:
+        return None
+    user.session_key = key
     return user
 
 
-def is_locked_out(username, max_failures, lock_minutes):
-    """True while a username has failed too often within the lock period."""
-    failure = LoginFailure.get_or_none(LoginFailure.username == username)
-    if failure is None or failure.count < max_failures:
-        return False
-    return utc_now() - failure.last_at < dt.timedelta(minutes=lock_minutes)
+def _user_by_session():
+    return (User.select(User).join(UserSession, on=(UserSession.user == User.id))
+            .where(User.id == Slot("id"), UserSession.key_hash == Slot("digest"),
+                   UserSession.ended_at.is_null(), UserSession.created_at >= Slot("since")))
 
 
-def note_failure(username, lock_minutes):
-    """Count one failed login for `username` (a stale count starts again)."""
-    failure, _ = LoginFailure.get_or_create(username=username)
-    if utc_now() - failure.last_at >= dt.timedelta(minutes=lock_minutes):
-        failure.count = 0
-    failure.count += 1
-    failure.last_at = utc_now()
-    failure.save()
+# Hashed once per method, so that an unknown username costs what a known one does.
+_dummy_hashes = {}
 
 
-def clear_failures(username):
-    """Forget failed logins after a successful one."""
-    LoginFailure.delete().where(LoginFailure.username == username).execute()
+def _dummy_hash():
+    method = models.PASSWORD_METHOD
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash("no such user", method=method)
+    return _dummy_hashes[method]
 
 
 def authenticate(username, password):
-    """The active user with these credentials, or None."""
+    """The active user with these credentials, or None.
+
+    The password is hashed whether or not the username exists (against a dummy hash made the
+    same way), so that neither the work nor the time of the answer tells which usernames exist.
+    """
     user = User.get_or_none(User.username == username)
-    if user is None or not user.active or not user.check_password(password):
+    matches = check_password_hash(user.password_hash if user else _dummy_hash(), password)
+    if user is None or not matches or not user.active:
         return None
     return user

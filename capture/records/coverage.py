@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from capture import audit, labels, prepared
 from capture.db import db
 from capture.models import Body, Category, Document, Membership, ScopeItem, User
+from capture.people import auth
 from exporters.plan import FilingPlan, PlanItem
 from capture.forms import InvalidInput, has_control_characters
 
@@ -97,7 +98,7 @@ def filing_plan(body, today):
     """The plain data of the body's filing plan (归档计划) as exporters.plan writes it."""
     found = coverage(body, today)
     liaisons = (User.select(User.display_name).join(Membership)
-                .where(Membership.body == body, Membership.role == "liaison").order_by(User.id))
+                .where(Membership.body == body, auth.acting_as("liaison"), User.active).order_by(User.id))
     return FilingPlan(
         body_name=body.name, fonds_code=body.fonds_code, kind=str(labels.KIND.get(body.kind, body.kind)),
         established_on=body.established_on.isoformat(),

@@ -5,6 +5,7 @@ from capture import audit, clock
 from capture.db import db
 from capture.models import (Body, ChronicleEntry, Document, FondsDescription, Membership,
                             Notification, User)
+from capture.people import auth
 from capture.records import lifecycle
 
 DESCRIPTION_KINDS = ("introduction", "history")
@@ -43,7 +44,7 @@ def dissolve(body, user, dissolved_on, notice=None):
 
 def _prompt_final_checkin(body):
     liaisons = (User.select().join(Membership)
-                .where(Membership.body == body, Membership.role == "liaison", User.active))
+                .where(Membership.body == body, auth.acting_as("liaison"), User.active))
     for liaison in liaisons:
         Notification.get_or_create(key=f"dissolving:{body.id}:{liaison.id}", defaults=dict(
             user=liaison, kind="final_checkin",

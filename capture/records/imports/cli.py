@@ -99,7 +99,7 @@ def _importing_user(body, username):
         user = User.get_or_none(User.username == username, User.active == True)  # noqa: E712
     else:
         user = (User.select().join(Membership).where(Membership.body == body,
-                                                     Membership.role == "secretary",
+                                                     auth.acting_as("secretary"),
                                                      User.active == True)  # noqa: E712
                 .order_by(Membership.id).first())
     if user is None:
