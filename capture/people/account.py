@@ -95,7 +95,7 @@ def logout():
 @login_required
 def own_sessions():
     """The user's live sessions; ending them all logs this browser out as well."""
-    user = current_user._get_current_object()
+    user = auth.user()
     if request.method == "POST":
         with db.atomic():
             count = sessions.end_all(user, "all")

@@ -139,7 +139,7 @@ def edit_user(user_id):
 def end_sessions(user_id):
     """End every session of a user: each of their browsers gets the login page next."""
     user = User.get_or_none(User.id == user_id) or abort(404)
-    admin = current_user._get_current_object()
+    admin = auth.user()
     with db.atomic():
         count = sessions.end_all(user, "admin", keep=admin.session_key if user.id == admin.id else None)
         audit.record("sessions.end", user, {"count": count, "by": admin.username}, user=admin)

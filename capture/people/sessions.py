@@ -8,7 +8,8 @@ import datetime as dt
 import hashlib
 import secrets
 
-from capture.models import UserSession, now
+from capture.clock import utc_now
+from capture.models import UserSession
 
 
 def digest(key):
@@ -18,7 +19,7 @@ def digest(key):
 
 def since(days, at=None):
     """The earliest start of a session still live when sessions last `days` days."""
-    return (at or now()) - dt.timedelta(days=days)
+    return (at or utc_now()) - dt.timedelta(days=days)
 
 
 def start(user, days, address="", agent=""):
@@ -35,14 +36,14 @@ def start(user, days, address="", agent=""):
 
 def end(key, why="logout"):
     """End the session named by `key`; True when it was live."""
-    return bool(UserSession.update(ended_at=now(), ended_why=why)
+    return bool(UserSession.update(ended_at=utc_now(), ended_why=why)
                 .where(UserSession.key_hash == digest(key), UserSession.ended_at.is_null())
                 .execute())
 
 
 def end_all(user, why, keep=None):
     """End every live session of `user` (but the one whose key is `keep`); return how many."""
-    query = UserSession.update(ended_at=now(), ended_why=why).where(
+    query = UserSession.update(ended_at=utc_now(), ended_why=why).where(
         UserSession.user == user.id, UserSession.ended_at.is_null())
     if keep:
         query = query.where(UserSession.key_hash != digest(keep))

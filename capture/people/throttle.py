@@ -11,7 +11,8 @@ import datetime as dt
 
 from peewee import Case
 
-from capture.models import LoginThrottle, now
+from capture.clock import utc_now
+from capture.models import LoginThrottle
 
 FIRST_DELAY = 15  # seconds
 FORGET = dt.timedelta(hours=1)
@@ -25,7 +26,7 @@ def keys(username, address, limits):
 
 def wait_seconds(username, address, limits, at=None):
     """Seconds this address must still wait before trying `username` again (0: it may try now)."""
-    at = at or now()
+    at = at or utc_now()
     waits = [row.blocked_until for row in _rows(keys(username, address, limits))
              if row.blocked_until is not None and row.blocked_until > at]
     return max((int((until - at).total_seconds()) + 1 for until in waits), default=0)
@@ -40,7 +41,7 @@ def delay(failures, allowed, longest_minutes):
 
 def note_failure(username, address, limits, at=None):
     """Count a failed login; return [(scope, failures, seconds)] of the delays it started."""
-    at = at or now()
+    at = at or utc_now()
     forget = max(FORGET, dt.timedelta(minutes=limits["LOGIN_LOCK_MINUTES"]))
     # Forgotten counts go, so that guesses at made-up usernames do not pile up rows.
     LoginThrottle.delete().where(LoginThrottle.last_failed_at < at - forget).execute()
