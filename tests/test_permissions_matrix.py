@@ -294,8 +294,8 @@ def _remove(world):
 
 # What the liaison of body A is after each change: (role to expect, sees body A, exceptions).
 # The calendar feed (the liaison's secret URL) stops with the power to subscribe to it.
-CHANGES = {"demotion": (_demote, "viewer", True, {"calendar.feed": 404}),
-           "deactivation": (_deactivate, None, False, {"calendar.feed": 404}),
+CHANGES = {"demotion": (_demote, "viewer", True, {"guidance.calendar_feed": 404}),
+           "deactivation": (_deactivate, None, False, {"guidance.calendar_feed": 404}),
            "removal": (_remove, "liaison", False, {})}
 
 
