@@ -24,7 +24,7 @@ NAV = [
     ("transfer.index", _l("移交"), "package.verify"),
     ("guidance.statistics", _l("统计"), "stats.view"),
     ("guidance.inbox", _l("通知"), None),
-    ("api_tokens.index", _l("接口令牌"), None),
+    ("people.tokens", _l("接口令牌"), None),
 ]
 BODY_TABS = [
     ("bodies.detail", _l("概况"), "body.view"),
@@ -152,12 +152,11 @@ def register(app):
     from .api import views as api
     from .ops import views as ops
     from .guidance import views as guidance
-    from .people import account, admin, token_pages as api_tokens
+    from .people import views as people
     from .records import bodies, views as documents
     from .records.imports import views as imports
     from .transfer import views as transfers
-    for module in (account, admin, bodies, documents, guidance, transfers, api, api_tokens,
-                   imports, ops):
+    for module in (people, bodies, documents, guidance, transfers, api, imports, ops):
         app.register_blueprint(module.bp)
     problems.register(app)
     app.jinja_env.globals.update(allowed=allowed, unread_count=unread_count,

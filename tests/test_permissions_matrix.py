@@ -28,13 +28,13 @@ TOKEN = "token"
 EXPECTED = {
     "static": PUBLIC,
     "healthz": PUBLIC,  # a liveness probe: answers "ok" and shows nothing
-    "account.login": PUBLIC,
-    "account.language": PUBLIC,
-    "account.logout": ALL,
-    "account.password": ALL,
-    "admin.users": {"admin"},
-    "admin.create_user": {"admin"},
-    "admin.edit_user": {"admin"},
+    "people.login": PUBLIC,
+    "people.language": PUBLIC,
+    "people.logout": ALL,
+    "people.password": ALL,
+    "people.users": {"admin"},
+    "people.create_user": {"admin"},
+    "people.edit_user": {"admin"},
     "bodies.home": ALL,
     "bodies.index": ALL,
     "bodies.create": {"admin", "liaison"},
@@ -96,8 +96,8 @@ EXPECTED = {
     "ops.start_fixity": {"admin"},
     "ops.fixity_job": {"admin"},
     "ops.fixity_restart": {"admin"},
-    "api_tokens.index": ALL,
-    "api_tokens.revoke": ALL,
+    "people.tokens": ALL,
+    "people.revoke_token": ALL,
     "api.openapi_document": PUBLIC,
     "api.docs": PUBLIC,
     "api.token": TOKEN,
@@ -163,7 +163,7 @@ def _routes(app):
     # Pages before actions (a POST may change what a page shows, e.g. a new calendar token),
     # and logging out last, so the check of the other routes runs logged in.
     return sorted(app.url_map.iter_rules(),
-                  key=lambda rule: (rule.endpoint == "account.logout", "GET" not in rule.methods))
+                  key=lambda rule: (rule.endpoint == "people.logout", "GET" not in rule.methods))
 
 
 def test_every_route_has_a_decision(app):
@@ -259,7 +259,7 @@ def test_every_route_as_every_role(app, world, documents, role):
                 else:
                     got = _classify(client.post(url, data={"csrf_token": token}))
                 expected = _expected_status(rule.endpoint, role, sees, body_route, method, got)
-                if rule.endpoint == "account.logout" and role and got == "login":
+                if rule.endpoint == "people.logout" and role and got == "login":
                     got = "ok"  # logging out ends on the login page
                 if got != expected:
                     failures.append(f"{method} {rule.endpoint} {url} ({label} body): "
@@ -271,7 +271,7 @@ def test_no_post_works_without_csrf(app, world, documents):
     client = app.test_client()
     AuthActions(client).login("admin")
     for rule in _routes(app):
-        if ("POST" not in rule.methods or rule.endpoint == "account.login"
+        if ("POST" not in rule.methods or rule.endpoint == "people.login"
                 or EXPECTED[rule.endpoint] == TOKEN):
             continue  # the API takes no cookies, so there is nothing for a forged request to ride on
         url = rule.build(_params(world, rule, world["a"], "admin"), append_unknown=False)[1]
