@@ -27,13 +27,13 @@ NAV = [
     ("people.tokens", _l("接口令牌"), None),
 ]
 BODY_TABS = [
-    ("bodies.detail", _l("概况"), "body.view"),
-    ("documents.index", _l("文件"), "body.view"),
-    ("documents.scope", _l("归档范围"), "body.view"),
+    ("records.body_detail", _l("概况"), "body.view"),
+    ("records.documents", _l("文件"), "body.view"),
+    ("records.scope", _l("归档范围"), "body.view"),
     ("guidance.body_checkins", _l("指导"), "checkin.view"),
     ("transfer.body", _l("撤销与移交"), "body.view"),
-    ("bodies.members", _l("成员"), "body.members"),
-    ("bodies.audit_trail", _l("审计记录"), "body.audit"),
+    ("records.members", _l("成员"), "body.members"),
+    ("records.audit_trail", _l("审计记录"), "body.audit"),
 ]
 
 
@@ -153,10 +153,10 @@ def register(app):
     from .ops import views as ops
     from .guidance import views as guidance
     from .people import views as people
-    from .records import bodies, views as documents
+    from .records import views as records
     from .records.imports import views as imports
-    from .transfer import views as transfers
-    for module in (people, bodies, documents, guidance, transfers, api, imports, ops):
+    from .transfer import views as transfer
+    for module in (people, records, guidance, transfer, api, imports, ops):
         app.register_blueprint(module.bp)
     problems.register(app)
     app.jinja_env.globals.update(allowed=allowed, unread_count=unread_count,

@@ -24,14 +24,14 @@ def _safe_next(target):
     """Only same-site relative paths are followed after login."""
     if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
         return target
-    return url_for("bodies.home")
+    return url_for("records.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Show the login form and log the user in."""
     if current_user.is_authenticated:
-        return redirect(url_for("bodies.home"))
+        return redirect(url_for("records.home"))
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip()
@@ -82,7 +82,7 @@ def password():
                 audit.record("password.change", user, user=user)
             login_user(user)  # this session carries the new version; the others end
             flash(_("密码已修改，您在其他设备上的登录已失效。"), "success")
-            return redirect(url_for("bodies.home"))
+            return redirect(url_for("records.home"))
     return render_template("account/password.html", form=form)
 
 
