@@ -24,16 +24,16 @@ NAV = [
     ("transfer.index", _l("移交"), "package.verify"),
     ("guidance.statistics", _l("统计"), "stats.view"),
     ("guidance.inbox", _l("通知"), None),
-    ("api_tokens.index", _l("接口令牌"), None),
+    ("people.tokens", _l("接口令牌"), None),
 ]
 BODY_TABS = [
-    ("bodies.detail", _l("概况"), "body.view"),
-    ("documents.index", _l("文件"), "body.view"),
-    ("documents.scope", _l("归档范围"), "body.view"),
+    ("records.body_detail", _l("概况"), "body.view"),
+    ("records.documents", _l("文件"), "body.view"),
+    ("records.scope", _l("归档范围"), "body.view"),
     ("guidance.body_checkins", _l("指导"), "checkin.view"),
     ("transfer.body", _l("撤销与移交"), "body.view"),
-    ("bodies.members", _l("成员"), "body.members"),
-    ("bodies.audit_trail", _l("审计记录"), "body.audit"),
+    ("records.members", _l("成员"), "body.members"),
+    ("records.audit_trail", _l("审计记录"), "body.audit"),
 ]
 
 
@@ -152,12 +152,11 @@ def register(app):
     from .api import views as api
     from .ops import views as ops
     from .guidance import views as guidance
-    from .people import account, admin, token_pages as api_tokens
-    from .records import bodies, views as documents
+    from .people import views as people
+    from .records import views as records
     from .records.imports import views as imports
-    from .transfer import views as transfers
-    for module in (account, admin, bodies, documents, guidance, transfers, api, api_tokens,
-                   imports, ops):
+    from .transfer import views as transfer
+    for module in (people, records, guidance, transfer, api, imports, ops):
         app.register_blueprint(module.bp)
     problems.register(app)
     app.jinja_env.globals.update(allowed=allowed, unread_count=unread_count,

@@ -26,10 +26,10 @@ AUDITED_BY_CALLER = {
     "guidance/calendar.py:_revoke_all": {"guidance/calendar.py:issue", "guidance/calendar.py:revoke"},
     "transfer/packaging.py:_give_identifier": {"transfer/packaging.py:_build"},
     "transfer/packaging.py:_keep_inspections": {"transfer/packaging.py:run_check"},
-    "people/sessions.py:start": {"people/account.py:login"},
-    "people/sessions.py:end": {"people/account.py:logout"},
-    "people/sessions.py:end_all": {"people/account.py:own_sessions", "people/account.py:password",
-                                   "people/admin.py:edit_user", "people/admin.py:end_sessions"},
+    "people/sessions.py:start": {"people/views.py:login"},
+    "people/sessions.py:end": {"people/views.py:logout"},
+    "people/sessions.py:end_all": {"people/views.py:own_sessions", "people/views.py:password",
+                                   "people/views.py:edit_user", "people/views.py:end_sessions"},
 }
 
 # Writes that are not changes to the records, and that no cached part shows.

@@ -146,3 +146,15 @@ def test_packages_listed_for_installation_are_every_package():
               if line.startswith("    capture") or line.startswith("    exporters")}
     packages = {module_name(p.parent / "__init__.py") for p in (ROOT / "capture").rglob("__init__.py")}
     assert packages | {"exporters"} <= {entry.split(" ")[0] for entry in listed}
+
+
+def test_each_journey_keeps_its_routes_in_views_under_a_blueprint_named_after_it():
+    routed = {}  # module → the name of the blueprint it declares
+    for name, path in source_modules().items():
+        text = path.read_text(encoding="utf-8")
+        if "= Blueprint(" in text:
+            routed[name] = text.split("= Blueprint(", 1)[1].split(",", 1)[0].strip("\"'")
+    assert {name: blueprint for name, blueprint in routed.items()
+            if not name.endswith(".views") or name.split(".")[-2] != blueprint} == {}
+    assert {"capture.people.views", "capture.records.views", "capture.guidance.views",
+            "capture.transfer.views"} <= set(routed)

@@ -28,32 +28,32 @@ TOKEN = "token"
 EXPECTED = {
     "static": PUBLIC,
     "healthz": PUBLIC,  # a liveness probe: answers "ok" and shows nothing
-    "account.login": PUBLIC,
-    "account.language": PUBLIC,
-    "account.logout": ALL,
-    "account.password": ALL,
-    "account.own_sessions": ALL,  # ending one's own sessions ends on the login page, as logout
-    "admin.users": {"admin"},
-    "admin.create_user": {"admin"},
-    "admin.edit_user": {"admin"},
-    "admin.end_sessions": {"admin"},
-    "bodies.home": ALL,
-    "bodies.index": ALL,
-    "bodies.create": {"admin", "liaison"},
-    "bodies.detail": ALL,
-    "bodies.edit": {"admin", "liaison"},
-    "bodies.members": {"admin", "liaison"},
-    "bodies.remove_member": {"admin", "liaison"},
-    "bodies.audit_trail": ALL,  # who may read the body's documents may read their trail
-    "documents.index": ALL,
-    "documents.detail": ALL,
-    "documents.download": ALL,
-    "documents.register": {"secretary", "liaison"},
-    "documents.edit": {"secretary", "liaison"},
-    "documents.withdraw": {"secretary", "liaison"},
-    "documents.add_file": {"secretary", "liaison"},
-    "documents.scope": {"GET": ALL, "POST": {"admin", "liaison"}},
-    "documents.filing_plan": ALL,
+    "people.login": PUBLIC,
+    "people.language": PUBLIC,
+    "people.logout": ALL,
+    "people.password": ALL,
+    "people.own_sessions": ALL,  # ending one's own sessions ends on the login page, as logout
+    "people.users": {"admin"},
+    "people.create_user": {"admin"},
+    "people.edit_user": {"admin"},
+    "people.end_sessions": {"admin"},
+    "records.home": ALL,
+    "records.bodies": ALL,
+    "records.create_body": {"admin", "liaison"},
+    "records.body_detail": ALL,
+    "records.edit_body": {"admin", "liaison"},
+    "records.members": {"admin", "liaison"},
+    "records.remove_member": {"admin", "liaison"},
+    "records.audit_trail": ALL,  # who may read the body's documents may read their trail
+    "records.documents": ALL,
+    "records.document_detail": ALL,
+    "records.download": ALL,
+    "records.register": {"secretary", "liaison"},
+    "records.edit_document": {"secretary", "liaison"},
+    "records.withdraw": {"secretary", "liaison"},
+    "records.add_file": {"secretary", "liaison"},
+    "records.scope": {"GET": ALL, "POST": {"admin", "liaison"}},
+    "records.filing_plan": ALL,
     "guidance.dashboard": {"admin", "liaison", "transfer_officer"},
     "guidance.statistics": {"admin", "liaison", "transfer_officer"},
     "guidance.statistics_xlsx": {"admin", "liaison", "transfer_officer"},
@@ -98,8 +98,8 @@ EXPECTED = {
     "ops.start_fixity": {"admin"},
     "ops.fixity_job": {"admin"},
     "ops.fixity_restart": {"admin"},
-    "api_tokens.index": ALL,
-    "api_tokens.revoke": ALL,
+    "people.tokens": ALL,
+    "people.revoke_token": ALL,
     "api.openapi_document": PUBLIC,
     "api.docs": PUBLIC,
     "api.token": TOKEN,
@@ -162,14 +162,14 @@ def _params(world, rule, body, role=None):
 
 
 # Routes that end the user's session: checked last, so the check of the others runs logged in.
-ENDS_SESSION = ("account.own_sessions", "account.logout")
+ENDS_SESSION = ("people.own_sessions", "people.logout")
 
 
 def _routes(app):
     # Pages before actions (a POST may change what a page shows, e.g. a new calendar token),
     # and logging out last, so the check of the other routes runs logged in.
     return sorted(app.url_map.iter_rules(),
-                  key=lambda rule: (rule.endpoint in ENDS_SESSION, rule.endpoint == "account.logout",
+                  key=lambda rule: (rule.endpoint in ENDS_SESSION, rule.endpoint == "people.logout",
                                     "GET" not in rule.methods))
 
 
@@ -346,7 +346,7 @@ def test_no_post_works_without_csrf(app, world, documents):
     client = app.test_client()
     AuthActions(client).login("admin")
     for rule in _routes(app):
-        if ("POST" not in rule.methods or rule.endpoint == "account.login"
+        if ("POST" not in rule.methods or rule.endpoint == "people.login"
                 or EXPECTED[rule.endpoint] == TOKEN):
             continue  # the API takes no cookies, so there is nothing for a forged request to ride on
         url = rule.build(_params(world, rule, world["a"], "admin"), append_unknown=False)[1]

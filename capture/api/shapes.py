@@ -55,7 +55,7 @@ def document(item, files=None, file_count=None, warnings=None):
         "withdrawn_reason": item.withdrawn_reason,
         "created_at": timestamp(item.created_at), "updated_at": timestamp(item.updated_at),
         "url": url_for("api.document", body_id=item.body_id, document_id=item.id),
-        "web_url": url_for("documents.detail", body_id=item.body_id, document_id=item.id),
+        "web_url": url_for("records.document_detail", body_id=item.body_id, document_id=item.id),
     }
     if files is not None:
         data["files"] = [file(f, current, item.body_id) for f, current in files]

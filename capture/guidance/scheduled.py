@@ -145,7 +145,7 @@ def remind_series(ctx):
             last = status.missing[-1]
             if last.end != yesterday:
                 continue  # older gaps are on the home page and in the liaison's scan
-            link = ctx.link("documents.register", body_id=body_id, scope_item=item.id)
+            link = ctx.link("records.register", body_id=body_id, scope_item=item.id)
             for user_id, language in secretaries[body_id]:
                 message = say(language) % {"day": series.label(last, language or "zh_Hans"),
                                            "name": item.name}

@@ -323,7 +323,7 @@ def calendar_feed(token):
     if user is None or not auth.can(user, "calendar.subscribe"):
         abort(404)
     zone = _zone()
-    base_url = current_app.config.get("BASE_URL") or url_for("bodies.home", _external=True)
+    base_url = current_app.config.get("BASE_URL") or url_for("records.home", _external=True)
     with force_locale(user.language):
         body = ics.write(calendar.events_for(user, zone, base_url),
                          _("%(name)s 的档案指导", name=user.display_name), zone)

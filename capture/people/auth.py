@@ -16,7 +16,7 @@ from capture.prepared import Slot
 from . import sessions
 
 login_manager = LoginManager()
-login_manager.login_view = "account.login"
+login_manager.login_view = "people.login"
 login_manager.session_protection = "basic"
 # Flask-Login's own message is English whatever the page's language; ours is translated.
 login_manager.login_message = _l("请先登录。")

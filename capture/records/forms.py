@@ -1,11 +1,13 @@
-"""The forms of the documents pages: rendering and CSRF; the checking is in validation.py."""
+"""The forms of the records pages: bodies, members, documents, scope; rendering and CSRF (a
+document's metadata is checked in validation.py)."""
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import Optional
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from capture import clock, labels
+from capture.forms import PlainText
 
 FILE_ACCEPT = ("image/*,video/*,audio/*,application/pdf,.pdf,.ofd,.jpg,.jpeg,.tif,.tiff,.png,"
                ".mp4,.mp3,.wav,.xml,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.txt,.zip")
@@ -112,3 +114,37 @@ class CategoryForm(FlaskForm):
 
 class PlainForm(FlaskForm):
     """A form with nothing but the CSRF token (buttons that post)."""
+
+
+class BodyForm(FlaskForm):
+    name = StringField(_l("机构名称"), validators=[
+        PlainText(), DataRequired(_l("请输入机构名称")), Length(max=200)])
+    code = StringField(_l("机构代码"), description=_l("2–10 位大写字母或数字，用于档号，如 YQFK"),
+                       validators=[DataRequired(_l("请输入机构代码")),
+                                   Regexp(r"^[A-Z0-9]{2,10}$", message=_l("机构代码应为 2–10 位大写字母或数字"))])
+    fonds_code = StringField(_l("全宗号"), description=_l("4 位，一般使用上级机关的全宗号，如 J001"),
+                             validators=[DataRequired(_l("请输入全宗号")),
+                                         Regexp(r"^[A-Z0-9]{4}$", message=_l("全宗号应为 4 位大写字母或数字"))])
+    lead_org = StringField(_l("牵头单位"), validators=[PlainText(), Length(max=200)])
+    # No default: the kind seeds the categories, so it is chosen, not inherited from the first option.
+    kind = SelectField(_l("机构类型"), validators=[DataRequired(_l("请选择机构类型，它决定默认的分类"))],
+                       choices=[("", _l("请选择机构类型……"))] + labels.choices(labels.KIND))
+    tier = SelectField(_l("指导级别"), choices=labels.choices(labels.TIER))
+    cadence_days = IntegerField(_l("指导周期（天）"), validators=[
+        Optional(), NumberRange(1, 365, message=_l("指导周期应在 1–365 天之间"))],
+        description=_l("留空则按级别：重点 7 天，一般 30 天"))
+    established_on = DateField(_l("成立日期"), validators=[DataRequired(_l("请输入有效的成立日期"))])
+    expected_end = DateField(_l("预计撤销日期"), validators=[Optional()])
+    custodian = StringField(_l("撤销后档案保管单位"), validators=[PlainText(), Length(max=200)])
+    contact_person = StringField(_l("联系人"), validators=[PlainText(), Length(max=100)])
+    default_responsible = StringField(_l("常用责任者"), validators=[PlainText(), Length(max=200)],
+                                      description=_l("登记文件时默认填入的责任者"))
+
+    def validate_expected_end(self, field):
+        if field.data and self.established_on.data and field.data < self.established_on.data:
+            raise ValidationError(_l("预计撤销日期不能早于成立日期"))
+
+
+class MemberForm(FlaskForm):
+    username = StringField(_l("用户名"), validators=[PlainText(), DataRequired(_l("请输入用户名"))])
+    role = SelectField(_l("在本机构中的角色"), choices=labels.choices(labels.MEMBER_ROLE))

@@ -1,24 +1,171 @@
-"""A body's documents: list, register, detail, edit, withdraw, files, and the archiving scope."""
+"""The records pages: the bodies (list, create, edit, members, audit trail) and each body's
+documents (list, register, detail, edit, withdraw, files) and archiving scope."""
+import datetime as dt
 import io
 
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template,
                    request, send_file, url_for)
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 
-from capture import clock
-from capture.models import Category, Document, ScopeItem
+from capture import clock, labels
+from capture.models import Body, Category, Document, Membership, ScopeItem, User
 from capture.people import auth
 from capture.forms import InvalidInput
 
 from exporters.plan import write_filing_plan
 
-from . import coverage, files, history, lifecycle, listing, registry
-from .forms import CategoryForm, DocumentForm, PlainForm, ScopeItemForm, WithdrawForm
+from . import body_registry, coverage, files, history, lifecycle, listing, registry
+from .forms import (BodyForm, CategoryForm, DocumentForm, MemberForm, PlainForm, ScopeItemForm,
+                    WithdrawForm)
 
-bp = Blueprint("documents", __name__, url_prefix="/bodies/<int:body_id>")
+bp = Blueprint("records", __name__)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 INLINE_CSP = "default-src 'none'; img-src 'self'; object-src 'self'; frame-ancestors 'self'"
+
+
+# A role in a body never exceeds the user's account role; admins and transfer officers
+# see every body already and need no membership.
+MEMBER_ROLES_FOR = {"secretary": ("secretary", "viewer"), "liaison": ("liaison", "viewer"),
+                    "viewer": ("viewer",)}
+
+
+def _values(form):
+    """The body's facts as the form gives them."""
+    return {field: getattr(form, field).data for field in body_registry.FIELDS}
+
+
+def _clashes(form, body=None):
+    """Put an error on the code or fonds code another body already uses; True if any."""
+    others = Body.select()
+    if body is not None:
+        others = others.where(Body.id != body.id)
+    clash = False
+    if others.where(Body.code == form.code.data.strip()).exists():
+        form.code.errors.append(_("该机构代码已被使用，请换一个"))
+        clash = True
+    holder = others.where(Body.fonds_code == form.fonds_code.data.strip()).first()
+    if holder:
+        form.fonds_code.errors.append(_(
+            "全宗号 %(code)s 已用于“%(name)s”。两个机构共用全宗号会产生重复的档号，请与档案馆商定另一个全宗号。",
+            code=holder.fonds_code, name=holder.name))
+        clash = True
+    return clash
+
+
+def _members(body):
+    return list(Membership.select(Membership, User).join(User)
+                .where(Membership.body == body).order_by(Membership.role, User.display_name))
+
+
+@bp.route("/")
+@login_required
+def home():
+    """The start page: the bodies the user works with."""
+    bodies = list(auth.visible_bodies(current_user))
+    filing = [b.id for b in bodies if auth.can(current_user, "document.register", b)]
+    gaps = coverage.series_gaps(Body.select().where(Body.id.in_(filing)), clock.today()) if filing else {}
+    return render_template("bodies/home.html", bodies=bodies, series_gaps=gaps,
+                           yesterday=clock.today() - dt.timedelta(days=1),
+                           untransferred=lifecycle.pending_counts([b.id for b in bodies]))
+
+
+@bp.route("/bodies", endpoint="bodies")
+@login_required
+def list_bodies():
+    """All bodies the user may see, optionally filtered by status or tier."""
+    query = auth.visible_bodies(current_user)
+    status, tier = request.args.get("status"), request.args.get("tier")
+    if status in labels.BODY_STATUS:
+        query = query.where(Body.status == status)
+    if tier in labels.TIER:
+        query = query.where(Body.tier == tier)
+    bodies = list(query)
+    return render_template("bodies/index.html", bodies=bodies, status=status, tier=tier,
+                           untransferred=lifecycle.pending_counts([b.id for b in bodies]))
+
+
+@bp.route("/bodies/new", methods=["GET", "POST"])
+@login_required
+@auth.require("body.create")
+def create_body():
+    """Register a new temporary body; its creator, if a liaison, looks after it."""
+    form = BodyForm()
+    if form.validate_on_submit():
+        if not _clashes(form):
+            body = body_registry.create(_values(form), auth.user())
+            flash(_("已登记临时机构“%(name)s”。", name=body.name), "success")
+            return redirect(url_for(".body_detail", body_id=body.id))
+    return render_template("bodies/form.html", form=form, body=None)
+
+
+@bp.route("/bodies/<int:body_id>")
+@login_required
+def body_detail(body_id):
+    """The body's page: facts, members and what it has filed."""
+    body = auth.body_or_404(body_id)
+    return render_template("bodies/detail.html", body=body, members=_members(body),
+                           coverage=coverage.coverage(body, clock.today()), state=lifecycle.state(body))
+
+
+@bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_body(body_id):
+    """Edit the body's facts; the previous values go to the audit trail."""
+    body = auth.body_or_404(body_id, "body.edit")
+    form = BodyForm(obj=body)
+    if form.validate_on_submit():
+        if not _clashes(form, body):
+            body_registry.edit(body, _values(form), auth.user())
+            flash(_("已保存。"), "success")
+            return redirect(url_for(".body_detail", body_id=body.id))
+    return render_template("bodies/form.html", form=form, body=body)
+
+
+@bp.route("/bodies/<int:body_id>/members", methods=["GET", "POST"])
+@login_required
+def members(body_id):
+    """Add a member with a role in the body."""
+    body = auth.body_or_404(body_id, "body.members")
+    form = MemberForm()
+    if form.validate_on_submit():
+        user = User.get_or_none(User.username == form.username.data.strip())
+        if user is None or not user.active:
+            form.username.errors.append(_("没有这个启用中的用户，请检查用户名"))
+        elif Membership.get_or_none(Membership.user == user, Membership.body == body):
+            form.username.errors.append(_("该用户已是本机构成员"))
+        elif form.role.data not in MEMBER_ROLES_FOR.get(user.role, ()):
+            form.role.errors.append(_("%(name)s 的账号角色是“%(role)s”，不能在机构中担任“%(member)s”。",
+                                      name=user.display_name, role=labels.ROLE[user.role],
+                                      member=labels.MEMBER_ROLE[form.role.data]))
+        else:
+            body_registry.add_member(body, user, form.role.data, auth.user())
+            flash(_("已添加成员 %(name)s。", name=user.display_name), "success")
+            return redirect(url_for(".members", body_id=body.id))
+    return render_template("bodies/members.html", body=body, form=form, members=_members(body))
+
+
+@bp.route("/bodies/<int:body_id>/members/<int:member_id>/remove", methods=["POST"])
+@login_required
+def remove_member(body_id, member_id):
+    """Remove a member from the body (the audit trail keeps who it was)."""
+    body = auth.body_or_404(body_id, "body.members")
+    member = Membership.get_or_none(Membership.id == member_id, Membership.body == body)
+    if member:
+        body_registry.remove_member(member, auth.user())
+        flash(_("已移除成员。"), "success")
+    return redirect(url_for(".members", body_id=body.id))
+
+
+@bp.route("/bodies/<int:body_id>/audit")
+@login_required
+def audit_trail(body_id):
+    """The body's audit events, newest first."""
+    body = auth.body_or_404(body_id, "body.audit")
+    filters = history.TrailFilters.from_args(request.args)
+    entries, has_next = history.body_trail(body, filters, current_app.config["TIMEZONE"])
+    return render_template("bodies/audit.html", body=body, entries=entries, has_next=has_next,
+                           filters=filters, people=history.people_of(body), groups=history.ACTION_GROUPS)
 
 
 def _document(body, document_id):
@@ -51,9 +198,9 @@ def _document_form(body):
     return form
 
 
-@bp.route("/documents")
+@bp.route("/bodies/<int:body_id>/documents", endpoint="documents")
 @login_required
-def index(body_id):
+def list_documents(body_id):
     """The body's documents: search, filter, sort, page."""
     body = auth.body_or_404(body_id)
     filters = listing.Filters.from_args(request.args)
@@ -63,7 +210,7 @@ def index(body_id):
                            categories=coverage.categories(body), years=listing.years(body))
 
 
-@bp.route("/documents/new", methods=["GET", "POST"])
+@bp.route("/bodies/<int:body_id>/documents/new", methods=["GET", "POST"])
 @login_required
 def register(body_id):
     """Register a document with its files; the server gives the 档号."""
@@ -95,7 +242,7 @@ def register(body_id):
         else:
             _flash_all(document.warnings)
             flash(_("已登记，档号 %(code)s。", code=document.reference_code), "success")
-            target = url_for(".detail", body_id=body.id, document_id=document.id)
+            target = url_for(".document_detail", body_id=body.id, document_id=document.id)
             if request.headers.get("X-Requested-With") == "XMLHttpRequest":
                 return jsonify(location=target)  # upload.js goes there itself
             return redirect(target)
@@ -105,9 +252,9 @@ def register(body_id):
                            late=lifecycle.last_export(body) is not None), status
 
 
-@bp.route("/documents/<int:document_id>")
+@bp.route("/bodies/<int:body_id>/documents/<int:document_id>")
 @login_required
-def detail(body_id, document_id):
+def document_detail(body_id, document_id):
     """A document with its files, versions and duplicate flags."""
     body = auth.body_or_404(body_id)
     document = _document(body, document_id)
@@ -120,9 +267,9 @@ def detail(body_id, document_id):
                            history=history.document_history(document))
 
 
-@bp.route("/documents/<int:document_id>/edit", methods=["GET", "POST"])
+@bp.route("/bodies/<int:body_id>/documents/<int:document_id>/edit", methods=["GET", "POST"])
 @login_required
-def edit(body_id, document_id):
+def edit_document(body_id, document_id):
     """Correct a document's metadata; the 档号 stays as given."""
     body = auth.body_or_404(body_id, "document.edit")
     document = _document(body, document_id)
@@ -137,12 +284,12 @@ def edit(body_id, document_id):
         else:
             _flash_all(warnings)
             flash(_("已保存修改。") if changes else _("没有改动。"), "success")
-            return redirect(url_for(".detail", body_id=body.id, document_id=document.id))
+            return redirect(url_for(".document_detail", body_id=body.id, document_id=document.id))
     return render_template("documents/form.html", body=body, form=form, document=document), \
         (422 if form.is_submitted() else 200)
 
 
-@bp.route("/documents/<int:document_id>/withdraw", methods=["POST"])
+@bp.route("/bodies/<int:body_id>/documents/<int:document_id>/withdraw", methods=["POST"])
 @login_required
 def withdraw(body_id, document_id):
     """Withdraw a document with a reason; the record and its files stay."""
@@ -156,10 +303,10 @@ def withdraw(body_id, document_id):
             _flash_all([m for messages in error.field_errors.values() for m in messages], "error")
         else:
             flash(_("已撤回 %(code)s。记录和文件仍保留。", code=document.reference_code), "success")
-    return redirect(url_for(".detail", body_id=body.id, document_id=document.id))
+    return redirect(url_for(".document_detail", body_id=body.id, document_id=document.id))
 
 
-@bp.route("/documents/<int:document_id>/files", methods=["POST"])
+@bp.route("/bodies/<int:body_id>/documents/<int:document_id>/files", methods=["POST"])
 @login_required
 def add_file(body_id, document_id):
     """Add files to a document, or a new version of one of its files."""
@@ -177,10 +324,10 @@ def add_file(body_id, document_id):
             _flash_all([m for messages in error.field_errors.values() for m in messages], "error")
         else:
             flash(_("已添加 %(n)s 个文件。", n=len(added)), "success")
-    return redirect(url_for(".detail", body_id=body.id, document_id=document.id))
+    return redirect(url_for(".document_detail", body_id=body.id, document_id=document.id))
 
 
-@bp.route("/documents/<int:document_id>/files/<int:file_id>")
+@bp.route("/bodies/<int:body_id>/documents/<int:document_id>/files/<int:file_id>")
 @login_required
 def download(body_id, document_id, file_id):
     """A file under its original name; PDF and images open in the browser unless ?download=1."""
@@ -200,7 +347,7 @@ def download(body_id, document_id, file_id):
     return response
 
 
-@bp.route("/scope", methods=["GET", "POST"])
+@bp.route("/bodies/<int:body_id>/scope", methods=["GET", "POST"])
 @login_required
 def scope(body_id):
     """What the archiving scope expects, which documents cover it, and the categories."""
@@ -221,7 +368,7 @@ def scope(body_id):
                            category_form=category_form), status
 
 
-@bp.get("/scope/plan.docx")
+@bp.get("/bodies/<int:body_id>/scope/plan.docx")
 @login_required
 def filing_plan(body_id):
     """The body's filing plan (归档计划) as .docx, for the founding check-in to agree and sign."""
