@@ -30,6 +30,8 @@ class Register:
     package_size: int = 0
     notes: list = field(default_factory=list)
     identifier: str = ""         # the transfer's archival identifier and UUID
+    batch: str = ""              # 第 2 批（补充移交）
+    follows: str = ""            # the earlier packages a supplement follows, by identifier and name
 
 
 def gigabytes(size):
@@ -45,6 +47,8 @@ def write_register(path, register):
     paragraph(document, "电子档案移交与接收登记表", size=18, bold=True, center=True, font="黑体")
     facts = [("交接工作名称", register.handover_name),
              ("移交标识", register.identifier or "—"),
+             *([("批次", register.batch)] if register.batch else []),
+             *([("接续的移交", f"本次为补充移交，接续 {register.follows}")] if register.follows else []),
              ("内容描述", register.content),
              ("移交电子档案数量", f"{register.item_count} 件（{register.file_count} 个文件）"),
              ("移交数据量", f"{gigabytes(register.data_bytes)} GB（{register.data_bytes} 字节）"),

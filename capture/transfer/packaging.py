@@ -188,16 +188,44 @@ class Progress:
         Transfer.update(fields).where(Transfer.id == self.transfer.id).execute()
 
 
-def package_name(body, kind, out_dir, today=None):
-    """{fonds}-{body code}-{date}, with a batch suffix for supplements and a number if taken."""
+def package_name(body, kind, out_dir, today=None, batch=1):
+    """{fonds}-{body code}-{date} for the body's first package; its supplements add -BC and their
+    number (the second package is -BC1), so two supplements never share a name; a number if taken."""
     base = f"{body.fonds_code}-{body.code}-{(today or clock.today()):%Y%m%d}"
     if kind == "supplementary":
-        base += "-BC"  # 补充
+        base += f"-BC{max(batch - 1, 1)}"  # 补充
     name, n = base, 1
     while (Path(out_dir) / name).exists() or (Path(out_dir) / f"{name}.zip").exists():
         n += 1
         name = f"{base}-{n}"
     return name
+
+
+def group_identifier(body):
+    """The Bag-Group-Identifier every package of a body shares: its fonds code and body code."""
+    return f"{body.fonds_code}-{body.code}"
+
+
+def earlier(transfer):
+    """The body's packages exported before this transfer, oldest first: the ones it follows."""
+    return list(Transfer.select().where(Transfer.body == transfer.body, Transfer.id < transfer.id,
+                                        Transfer.status.in_(lifecycle.EXPORTED)).order_by(Transfer.id))
+
+
+def batch_number(transfer):
+    """Which of the body's packages this is: 1 for the first, 2 for its first supplement …"""
+    return len(earlier(transfer)) + 1
+
+
+def follows_text(transfer):
+    """The packages a supplement follows, as the register and 说明文件 name them ("" for the first)."""
+    return "；".join(f"{t.identifier or f'#{t.id}'}（{Path(t.package_path).name}）" for t in earlier(transfer))
+
+
+def batch_text(transfer):
+    """"第 2 批（补充移交）" or "第 1 批（全部移交）": the package's place among the body's packages."""
+    kind = "补充移交" if transfer.kind == "supplementary" else "全部移交"
+    return f"第 {batch_number(transfer)} 批（{kind}）"
 
 
 def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None):
@@ -255,7 +283,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
     progress = Progress(transfer, total, echo)
     progress.note(0, checks.N_("正在复制文件，生成目录和表单"))
     _remove_unrecorded(transfer)
-    name = package_name(body, transfer.kind, out_dir)
+    name = package_name(body, transfer.kind, out_dir, batch=batch_number(transfer))
     bag.remove_partials(out_dir, name, alive=_pid_alive)
     # Named before it exists, so that a retry after a crash finds and replaces it (see above).
     planned = Path(out_dir) / (f"{name}.zip" if zip_package else name)
@@ -340,7 +368,10 @@ def _write_documents(builder, transfer, report, fonds, items, files):
         ("制作人", operator_name(transfer.run_by, transfer.operator)),
         ("制作时间", package_data.local_iso(now())),
         ("移交标识", f"{transfer.identifier}（urn:uuid:{transfer.uuid}）"),
-        ("批次", "补充移交" if transfer.kind == "supplementary" else "全部移交"),
+        ("批次", batch_text(transfer)),
+        *([("接续的移交", f"本包补充 {follows_text(transfer)}")] if transfer.kind == "supplementary" else []),
+        ("数据包组", f"{group_identifier(transfer.body)}（bag-info.txt 的 Bag-Group-Identifier；"
+                     f"本包为第 {batch_number(transfer)} 个，Bag-Count {batch_number(transfer)} of ?）"),
         ("件数", str(len(items))), ("文件数", str(len(files)))])
     history.write_checkins(builder.path_for("data/guidance/checkins.csv"),
                            package_data.checkins(transfer.body))
@@ -399,18 +430,28 @@ def _register(transfer, findings, fonds, items, name):
         checks=_checks_column(findings), package_name=name,
         prepared_by=operator_name(transfer.run_by, transfer.operator),
         prepared_on=clock.today().isoformat(),
-        identifier=f"{transfer.identifier}（urn:uuid:{transfer.uuid}）")
+        identifier=f"{transfer.identifier}（urn:uuid:{transfer.uuid}）",
+        batch=batch_text(transfer), follows=follows_text(transfer))
 
 
 def _bag_info(transfer, fonds, items):
     batch = "补充移交" if transfer.kind == "supplementary" else "全部移交"
+    follows = earlier(transfer)
+    described = f"{fonds.body_name} 撤销后档案{batch}" + (
+        f"，补充 {'、'.join(t.identifier for t in follows)}" if follows else "")
     return {"Source-Organization": fonds.lead_org or fonds.body_name,
             "Contact-Name": fonds.contact_person or "—",
             # RFC 8493 §2.2.2: reserved elements MAY be repeated; the archival identifier first,
             # then the UUID no other installation will have given.
             "External-Identifier": [transfer.identifier, f"urn:uuid:{transfer.uuid}"],
             "Bagging-Date": clock.today().isoformat(),
-            "Internal-Sender-Description": f"{fonds.body_name} 撤销后档案{batch}",
+            # Every package of the body is one group; "N of ?" because a late record can always
+            # call for one more supplement (RFC 8493 §2.2.2: T is "?" when not known).
+            "Bag-Group-Identifier": group_identifier(transfer.body),
+            "Bag-Count": f"{len(follows) + 1} of ?",
+            # Our own element, one per earlier package: the External-Identifier it supplements.
+            **({"Follows-External-Identifier": [t.identifier for t in follows]} if follows else {}),
+            "Internal-Sender-Description": described,
             "Fonds-Code": fonds.fonds_code, "Body-Name": fonds.body_name,
             "Dissolved-On": fonds.dissolved_on.isoformat() if fonds.dissolved_on else "",
             "Item-Count": str(len(items))}
@@ -551,6 +592,13 @@ def current_report(body):
         report["uncovered"] = sum(1 for f in report["findings"]
                                   if f["severity"] == "fail" and not f["committed"])
     return transfer, report
+
+
+def follows_by_transfer(history):
+    """{transfer id: (batch number, [earlier exported transfers])} for a body's transfers as
+    transfers() lists them: what the page says each package follows, as its package says."""
+    done = sorted((t for t in history if t.status in lifecycle.EXPORTED), key=lambda t: t.id)
+    return {t.id: (len([e for e in done if e.id < t.id]) + 1, [e for e in done if e.id < t.id]) for t in history}
 
 
 def transfers(body):

@@ -105,6 +105,7 @@ def body(body_id):
                                               notice=body.dissolution_notice_id or 0)
     return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
                            commitments=promised, transfers=history, state=lifecycle.state(body),
+                           series=packaging.follows_by_transfer(history),
                            dissolve_form=DissolveForm(body, documents), correct_form=correct_form,
                            fulfil_form=FulfilForm(choices),
                            running=any(packaging.is_running(t) for t in history),
