@@ -306,7 +306,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
         result = builder.finish(_bag_info(transfer, fonds, items), zip_package, on_bytes=progress)
     register = _register(transfer, report.as_dict()["findings"], fonds,
                          [metadata.item_dict(i) for i in items], name)
-    register.digest, register.digest_sm3, register.package_size = result.sha256, result.sm3, result.size
+    _pin(register, result)
     _write_register_beside(result.path, name, register)
     with db.atomic():
         Transfer.update(status="exported", progress=100, message="", finished_at=now(),
@@ -472,6 +472,12 @@ def _give_identifier(transfer):
     return transfer.identifier
 
 
+def _pin(register, result):
+    """Put the finished package's digests, size and form (zip or folder) on its register."""
+    register.digest, register.digest_sm3, register.package_size = result.sha256, result.sm3, result.size
+    register.zipped = Path(result.path).is_file()
+
+
 def register_path(package_path):
     """Where the signed-off register of a package lies: beside it."""
     path = Path(package_path)
@@ -520,7 +526,7 @@ def write_again(transfer, out_dir, zip_package, user=None, operator=""):
     with open(folder / "data/forms/check-report.json", encoding="utf-8") as src:
         findings = json.load(src)["findings"]
     register = _register(transfer, findings, package_data.fonds(transfer.body), items, name)
-    register.digest, register.digest_sm3, register.package_size = result.sha256, result.sm3, result.size
+    _pin(register, result)
     register.prepared_by = done_by
     _write_register_beside(result.path, name, register)
     audit.record("transfer.write_again", transfer, {
