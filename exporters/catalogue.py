@@ -1,5 +1,6 @@
 """The filing catalogue (归档文件目录, DA/T 22-2015): one per 门类, as .docx and .xlsx; 文件目录 as XML."""
 import datetime as dt
+from pathlib import Path
 
 from lxml import etree
 from openpyxl import Workbook
@@ -18,7 +19,12 @@ COLUMNS = ("序号", "档号", "文号", "责任者", "题名", "日期", "密�
 WIDTHS = (700, 2700, 1500, 1900, 4200, 1100, 700, 650, 1100)
 # The same proportions in spreadsheet characters: 档号 and 题名 whole, 备注 on the page.
 SHEET_WIDTHS = (6, 27, 16, 18, 44, 10, 6, 6, 14)
-XML_COLUMNS = ("顺序号", "档号", "责任者", "题名", "日期", "密级", "电子档案名称", "备注")
+# 文件目录 as XML: the catalogue's columns, its retention period, and the item's files in the package.
+XML_COLUMNS = ("顺序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "保管期限", "电子档案名称", "备注")
+XML_NAMESPACE = "urn:capture:catalogue:1"  # our own; the schema travels beside the XML
+XML_SCHEMA_NAME = "capture-catalogue-1.xsd"
+XML_SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / XML_SCHEMA_NAME
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
 RETENTION_NAMES = {"Y": "永久", "D30": "30年", "D10": "10年"}
 # DA/T 22-2015 §6: retention runs permanent, then 30 years, then 10 years.
 RETENTION_ORDER = {"Y": 0, "D30": 1, "D10": 2}
@@ -188,15 +194,31 @@ def _print_setup(sheet):
 
 
 def write_xml(path, fonds, items):
-    """Write 文件目录 as XML, one <文件> per item, streamed."""
+    """Write 文件目录 as XML in its namespace, bound as the printed catalogues are: a <目录> per 门类,
+    年度 and 保管期限, one <文件> per item with the catalogue's columns; streamed."""
     with etree.xmlfile(str(path), encoding="utf-8") as xf:
         xf.write_declaration()
-        with xf.element("文件目录", 全宗号=fonds.fonds_code, 全宗名称=xml_safe(fonds.body_name)):
-            for item in items:
-                names = "；".join(f.bag_path.removeprefix("data/") for f in item.files)
-                values = (str(item.seq), item.reference_code, item.responsible, item.display_title,
-                          item.date8, item.security, names, item.remarks)
-                entry = etree.Element("文件", 门类代码=item.record_class)
-                for tag, value in zip(XML_COLUMNS, values):
-                    etree.SubElement(entry, tag).text = xml_safe(value)
-                xf.write(entry)
+        attributes = {f"{{{XSI}}}schemaLocation": f"{XML_NAMESPACE} {XML_SCHEMA_NAME}",
+                      "全宗号": fonds.fonds_code, "全宗名称": xml_safe(fonds.body_name)}
+        with xf.element(_tag("文件目录"), attributes, nsmap={None: XML_NAMESPACE, "xsi": XSI}):
+            for code, members in by_class(items):
+                for (year, retention), part in parts(members):
+                    with xf.element(_tag("目录"), 门类=class_name(code), 门类代码=code, 年度=str(year),
+                                    保管期限=RETENTION_NAMES.get(retention, retention), 保管期限代码=retention):
+                        for item in part:
+                            xf.write(_xml_entry(item))
+
+
+def _tag(name):
+    return f"{{{XML_NAMESPACE}}}{name}"
+
+
+def _xml_entry(item):
+    names = "；".join(f.bag_path.removeprefix("data/") for f in item.files)
+    values = (str(item.seq), item.reference_code, item.doc_number, item.responsible, item.display_title,
+              item.date8, item.security, str(item.pages or ""), RETENTION_NAMES.get(item.retention, item.retention),
+              names, item.remarks)
+    entry = etree.Element(_tag("文件"), nsmap={None: XML_NAMESPACE})
+    for tag, value in zip(XML_COLUMNS, values):
+        etree.SubElement(entry, _tag(tag)).text = xml_safe(value)
+    return entry

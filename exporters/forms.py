@@ -181,8 +181,9 @@ def write_description_file(path, fonds, facts):
     lines += [f"{label}：{value}" for label, value in facts]
     lines += ["",
               "结构：本数据包为 BagIt 1.0 包（RFC 8493）。data/files/ 按档号存放每件的电子文件；",
-              "data/metadata/ 为条目元数据（items.csv、items.json，及按 capture-metadata-1.xsd 校验的 metadata.xml）；data/catalogue/ 为归档文件目录",
-              "（每个门类一份 .docx、.xlsx，及 文件目录 XML）；data/forms/ 为移交与接收登记表、四性检测报告、",
+              "data/metadata/ 为条目元数据（items.csv、items.json，及按 DA/T 46 元素名称组织、可用 capture-metadata-2.xsd",
+              "校验的 metadata.xml）；data/catalogue/ 为归档文件目录（每个门类一份 .docx、.xlsx，按年度和保管期限分册；",
+              "及 文件目录 catalogue.xml，可用 capture-catalogue-1.xsd 校验）；data/forms/ 为移交与接收登记表、四性检测报告、",
               "限时承诺清单与全宗介绍、组织沿革、大事记；data/guidance/ 为档案指导记录；",
               "data/audit/ 为本机构的操作审计记录（哈希链，可复核）。",
               "校验：manifest-sha256.txt 与 manifest-sm3.txt 列出每个文件的 SHA-256 与 SM3 摘要；可用任一 BagIt 校验工具验证，",

@@ -42,9 +42,10 @@ def test_catalogue_in_three_forms_has_one_row_per_item(tmp_path):
     assert sheet["B2"].font.bold and not sheet["B3"].font.bold
     assert sheet["E3"].border.left.style == sheet["E3"].border.bottom.style == "thin"
     assert sheet["E3"].alignment.wrap_text and sheet["E3"].alignment.vertical == "center"
-    entries = etree.parse(str(tmp_path / "c.xml")).getroot().findall("文件")
+    ns = {"c": catalogue.XML_NAMESPACE}
+    entries = etree.parse(str(tmp_path / "c.xml")).getroot().findall("c:目录/c:文件", ns)
     assert len(entries) == len(items)
-    assert [e.tag for e in entries[0]] == list(catalogue.XML_COLUMNS)
+    assert [etree.QName(e).localname for e in entries[0]] == list(catalogue.XML_COLUMNS)
 
 
 def test_register_gives_gigabytes_to_three_decimals_and_both_signature_blocks(tmp_path):

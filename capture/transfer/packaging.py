@@ -350,6 +350,7 @@ def _write_documents(builder, transfer, report, fonds, items, files):
         catalogue.write_docx(builder.path_for(f"data/catalogue/catalogue-{code}.docx"), fonds, members, made_at)
         catalogue.write_xlsx(builder.path_for(f"data/catalogue/catalogue-{code}.xlsx"), fonds, members, made_at)
     catalogue.write_xml(builder.path_for("data/catalogue/catalogue.xml"), fonds, items)
+    shutil.copyfile(catalogue.XML_SCHEMA_PATH, builder.path_for(f"data/catalogue/{catalogue.XML_SCHEMA_NAME}"))
     data = report.as_dict()
     data["run_at"] = package_data.local_iso(report.run_at)
     report_writer.write_docx(builder.path_for("data/forms/check-report.docx"), data)

@@ -553,6 +553,10 @@ def check_our_package(source, result, payload, info):
     for name in sorted(set(listed) - files):
         result.fail(N_("items.csv 列出但包中没有的文件：%(path)s"), path=name)
     if "data/catalogue/catalogue.xml" in source.files:
+        from exporters import catalogue
+        # Packages written before 文件目录 had a schema carry none: theirs is not required.
+        _check_against_schema(source, result, "data/catalogue/catalogue.xml",
+                              {catalogue.XML_SCHEMA_NAME: catalogue.XML_SCHEMA_PATH}, required=False)
         count = _catalogue_entries(source, result)
         if count is not None and count != rows:
             result.fail(N_("文件目录（catalogue.xml）有 %(count)s 条，items.csv 有 %(rows)s 条"), count=count, rows=rows)
@@ -571,35 +575,48 @@ def check_our_package(source, result, payload, info):
 
 
 def _check_metadata_xml(source, result, rows):
-    """metadata.xml against its schema: ours, when the package carries the same bytes (a schema
-    from the package itself is never loaded: it could reach for other files)."""
-    from lxml import etree
+    """metadata.xml against the schema beside it, ours of that name (see _check_against_schema)."""
     from exporters import metadata_xml
-    shipped = f"data/metadata/{metadata_xml.SCHEMA_NAME}"
-    if shipped not in source.files:
-        result.fail(N_("metadata.xml 所引用的模式文件 %(path)s 不在包中"), path=shipped)
-        return
-    with source.open(shipped) as raw:
-        if raw.read() != metadata_xml.SCHEMA_PATH.read_bytes():
-            result.warn(N_("包中的 %(path)s 与本系统的模式不同，未据以校验 metadata.xml"), path=shipped)
-            return
+    ours = {metadata_xml.SCHEMA_NAME: metadata_xml.SCHEMA_PATH,
+            **{name: metadata_xml.SCHEMA_PATH.with_name(name) for name in metadata_xml.EARLIER_SCHEMAS}}
+    document = _check_against_schema(source, result, "data/metadata/metadata.xml", ours, required=True)
+    if document is not None and len(document.getroot()) != rows:
+        result.fail(N_("metadata.xml 有 %(count)s 件，items.csv 有 %(rows)s 条"), count=len(document.getroot()), rows=rows)
+
+
+def _check_against_schema(source, result, xml_path, ours, required):
+    """Validate the XML at `xml_path` against the schema that travels beside it, when that schema
+    is byte for byte one of `ours` {name: path} (a schema from the package itself is never loaded:
+    it could reach for other files); the parsed document, or None."""
+    from lxml import etree
+    folder = xml_path.rsplit("/", 1)[0]
+    shipped = [name for name in ours if f"{folder}/{name}" in source.files]
+    name = xml_path.rsplit("/", 1)[1]
+    if not shipped:
+        if required:
+            result.fail(N_("%(name)s 所引用的模式文件不在包中（应为 %(path)s）"), name=name,
+                        path=f"{folder}/{next(iter(ours))}")
+        return None
+    schema_name = shipped[0]
+    with source.open(f"{folder}/{schema_name}") as raw:
+        if raw.read() != ours[schema_name].read_bytes():
+            result.warn(N_("包中的 %(path)s 与本系统的模式不同，未据以校验 %(name)s"),
+                        path=f"{folder}/{schema_name}", name=name)
+            return None
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     try:
-        with source.open("data/metadata/metadata.xml") as raw:
+        with source.open(xml_path) as raw:
             document = etree.parse(raw, parser)
     except etree.XMLSyntaxError as exc:
-        result.fail(N_("metadata.xml 不是合式的 XML：%(error)s"), error=str(exc))
-        return
-    schema = etree.XMLSchema(etree.parse(str(metadata_xml.SCHEMA_PATH)))
+        result.fail(N_("%(name)s 不是合式的 XML：%(error)s"), name=name, error=str(exc))
+        return None
+    schema = etree.XMLSchema(etree.parse(str(ours[schema_name])))
     if not schema.validate(document):
         # lxml's own words (English) follow the line they are about, as a detail.
         errors = [message(N_("第 %(line)s 行：%(error)s"), line=e.line, error=e.message)
                   for e in list(schema.error_log)[:3]]
-        result.fail(N_("metadata.xml 不符合模式 %(schema)s：%(errors)s"), schema=metadata_xml.SCHEMA_NAME,
-                    errors=errors)
-    count = len(document.getroot())
-    if count != rows:
-        result.fail(N_("metadata.xml 有 %(count)s 件，items.csv 有 %(rows)s 条"), count=count, rows=rows)
+        result.fail(N_("%(name)s 不符合模式 %(schema)s：%(errors)s"), name=name, schema=schema_name, errors=errors)
+    return document
 
 
 def _catalogue_entries(source, result):
