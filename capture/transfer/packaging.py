@@ -17,7 +17,7 @@ from capture.models import Body, Document, File, Transfer, now
 from capture.records import lifecycle
 from exporters import bag, catalogue, forms, history, metadata, metadata_xml, report as report_writer
 
-from . import checks, commitments, package_data
+from . import checks, commitments, package_data, series
 
 UNFINISHED = ("checking", "exporting", "failed")
 # An export that has not reported for this long is taken as dead, whatever its pid says.
@@ -201,33 +201,6 @@ def package_name(body, kind, out_dir, today=None, batch=1):
     return name
 
 
-def group_identifier(body):
-    """The Bag-Group-Identifier every package of a body shares: its fonds code and body code."""
-    return f"{body.fonds_code}-{body.code}"
-
-
-def earlier(transfer):
-    """The body's packages exported before this transfer, oldest first: the ones it follows."""
-    return list(Transfer.select().where(Transfer.body == transfer.body, Transfer.id < transfer.id,
-                                        Transfer.status.in_(lifecycle.EXPORTED)).order_by(Transfer.id))
-
-
-def batch_number(transfer):
-    """Which of the body's packages this is: 1 for the first, 2 for its first supplement …"""
-    return len(earlier(transfer)) + 1
-
-
-def follows_text(transfer):
-    """The packages a supplement follows, as the register and 说明文件 name them ("" for the first)."""
-    return "；".join(f"{t.identifier or f'#{t.id}'}（{Path(t.package_path).name}）" for t in earlier(transfer))
-
-
-def batch_text(transfer):
-    """"第 2 批（补充移交）" or "第 1 批（全部移交）": the package's place among the body's packages."""
-    kind = "补充移交" if transfer.kind == "supplementary" else "全部移交"
-    return f"第 {batch_number(transfer)} 批（{kind}）"
-
-
 def export(transfer, store, out_dir, zip_package=True, echo=None, on_total=None):
     """Check, then build the package of a claimed transfer; return the BagResult."""
     body, user = transfer.body, transfer.run_by
@@ -283,7 +256,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
     progress = Progress(transfer, total, echo)
     progress.note(0, checks.N_("正在复制文件，生成目录和表单"))
     _remove_unrecorded(transfer)
-    name = package_name(body, transfer.kind, out_dir, batch=batch_number(transfer))
+    name = package_name(body, transfer.kind, out_dir, batch=series.batch_number(transfer))
     bag.remove_partials(out_dir, name, alive=_pid_alive)
     # Named before it exists, so that a retry after a crash finds and replaces it (see above).
     planned = Path(out_dir) / (f"{name}.zip" if zip_package else name)
@@ -369,10 +342,10 @@ def _write_documents(builder, transfer, report, fonds, items, files):
         ("制作人", operator_name(transfer.run_by, transfer.operator)),
         ("制作时间", package_data.local_iso(now())),
         ("移交标识", f"{transfer.identifier}（urn:uuid:{transfer.uuid}）"),
-        ("批次", batch_text(transfer)),
-        *([("接续的移交", f"本包补充 {follows_text(transfer)}")] if transfer.kind == "supplementary" else []),
-        ("数据包组", f"{group_identifier(transfer.body)}（bag-info.txt 的 Bag-Group-Identifier；"
-                     f"本包为第 {batch_number(transfer)} 个，Bag-Count {batch_number(transfer)} of ?）"),
+        ("批次", series.batch_text(transfer)),
+        *([("接续的移交", f"本包补充 {series.follows_text(transfer)}")] if transfer.kind == "supplementary" else []),
+        ("数据包组", f"{series.group_identifier(transfer.body)}（bag-info.txt 的 Bag-Group-Identifier；"
+                     f"本包为第 {series.batch_number(transfer)} 个，Bag-Count {series.batch_number(transfer)} of ?）"),
         ("件数", str(len(items))), ("文件数", str(len(files)))])
     history.write_checkins(builder.path_for("data/guidance/checkins.csv"),
                            package_data.checkins(transfer.body))
@@ -432,12 +405,12 @@ def _register(transfer, findings, fonds, items, name):
         prepared_by=operator_name(transfer.run_by, transfer.operator),
         prepared_on=clock.today().isoformat(),
         identifier=f"{transfer.identifier}（urn:uuid:{transfer.uuid}）",
-        batch=batch_text(transfer), follows=follows_text(transfer))
+        batch=series.batch_text(transfer), follows=series.follows_text(transfer))
 
 
 def _bag_info(transfer, fonds, items):
     batch = "补充移交" if transfer.kind == "supplementary" else "全部移交"
-    follows = earlier(transfer)
+    follows = series.earlier(transfer)
     described = f"{fonds.body_name} 撤销后档案{batch}" + (
         f"，补充 {'、'.join(t.identifier for t in follows)}" if follows else "")
     return {"Source-Organization": fonds.lead_org or fonds.body_name,
@@ -448,7 +421,7 @@ def _bag_info(transfer, fonds, items):
             "Bagging-Date": clock.today().isoformat(),
             # Every package of the body is one group; "N of ?" because a late record can always
             # call for one more supplement (RFC 8493 §2.2.2: T is "?" when not known).
-            "Bag-Group-Identifier": group_identifier(transfer.body),
+            "Bag-Group-Identifier": series.group_identifier(transfer.body),
             "Bag-Count": f"{len(follows) + 1} of ?",
             # Our own element, one per earlier package: the External-Identifier it supplements.
             **({"Follows-External-Identifier": [t.identifier for t in follows]} if follows else {}),
@@ -599,13 +572,6 @@ def current_report(body):
         report["uncovered"] = sum(1 for f in report["findings"]
                                   if f["severity"] == "fail" and not f["committed"])
     return transfer, report
-
-
-def follows_by_transfer(history):
-    """{transfer id: (batch number, [earlier exported transfers])} for a body's transfers as
-    transfers() lists them: what the page says each package follows, as its package says."""
-    done = sorted((t for t in history if t.status in lifecycle.EXPORTED), key=lambda t: t.id)
-    return {t.id: (len([e for e in done if e.id < t.id]) + 1, [e for e in done if e.id < t.id]) for t in history}
 
 
 def transfers(body):
