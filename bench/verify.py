@@ -107,11 +107,16 @@ def run(quick=False):
     floor_wall, floor_cpu = min(r[2] for r in rounds)
     peak = max(r[0][2] for r in rounds)
     report.check("the package is valid", valid)
-    # Two cores cannot do the floor's CPU work in less than half of it, however it is split.
-    floor = floor_cpu / 2
-    report.ratio("verify vs read + SHA-256 + SM3 floor, 2 cores", ours, floor, 1.3)
-    report.note(f"floor: {floor_cpu:.2f} s of CPU ({floor_wall:.2f} s on 2 threads), so {floor:.2f} s on 2 cores; "
-                f"verify used {ours_cpu:.2f} s of CPU")
+    # The floor, run in the same rounds on the same busy machine: the like-for-like wall clock.
+    report.ratio("verify vs read + SHA-256 + SM3 floor, 2 threads", ours, floor_wall, 1.3)
+    # CPU time hardly changes with others' work on the machine; the wall clock does.
+    report.ratio("verify vs the floor, CPU seconds", ours_cpu, floor_cpu, 1.3)
+    # Two cores cannot do the floor's CPU work in less than half of it, however it is split: on an
+    # idle machine that is what the floor takes, and what verify is held to.
+    ideal = floor_cpu / 2
+    report.note(f"floor: {floor_cpu:.2f} s of CPU, so {ideal:.2f} s on 2 idle cores ({floor_wall:.2f} s measured "
+                f"on 2 threads); verify took {ours:.2f} s, {ours / ideal:.2f}× the idle floor, using "
+                f"{ours_cpu:.2f} s of CPU")
     report.note(f"LoC bagit validate(processes=2), SHA-256 only: {loc:.2f} s; verify/LoC {ours / loc:.2f}")
     report.limit("verify peak RSS", peak, 200, "MiB")
     for path in sorted(work.rglob("*"), reverse=True):

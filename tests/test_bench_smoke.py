@@ -51,5 +51,6 @@ def test_verify_benchmark_prints_ours_against_the_floor_and_the_library_of_congr
     out = capsys.readouterr().out
     figure = next(line for line in out.splitlines() if "SM3 floor" in line)
     assert "ours" in figure and "baseline" in figure and "ratio" in figure and "≤ 1.3" in figure
+    assert "CPU seconds" in out and "idle floor" in out
     assert "LoC bagit validate(processes=2)" in out and "verify peak RSS" in out
     assert "the package is valid" in out and "yes" in out
