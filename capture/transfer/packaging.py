@@ -342,10 +342,7 @@ def _write_documents(builder, transfer, report, fonds, items, files):
         ("制作人", operator_name(transfer.run_by, transfer.operator)),
         ("制作时间", package_data.local_iso(now())),
         ("移交标识", f"{transfer.identifier}（urn:uuid:{transfer.uuid}）"),
-        ("批次", series.batch_text(transfer)),
-        *([("接续的移交", f"本包补充 {series.follows_text(transfer)}")] if transfer.kind == "supplementary" else []),
-        ("数据包组", f"{series.group_identifier(transfer.body)}（bag-info.txt 的 Bag-Group-Identifier；"
-                     f"本包为第 {series.batch_number(transfer)} 个，Bag-Count {series.batch_number(transfer)} of ?）"),
+        *series.described(transfer),
         ("件数", str(len(items))), ("文件数", str(len(files)))])
     history.write_checkins(builder.path_for("data/guidance/checkins.csv"),
                            package_data.checkins(transfer.body))

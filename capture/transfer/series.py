@@ -41,3 +41,14 @@ def follows_by_transfer(history):
     transfers() lists them: what the page says each package follows, as its package says."""
     done = sorted((t for t in history if t.status in lifecycle.EXPORTED), key=lambda t: t.id)
     return {t.id: (len([e for e in done if e.id < t.id]) + 1, [e for e in done if e.id < t.id]) for t in history}
+
+
+def described(transfer):
+    """The 说明文件's lines on the series: 批次, what a supplement follows, the group and count."""
+    n = batch_number(transfer)
+    lines = [("批次", batch_text(transfer))]
+    if transfer.kind == "supplementary":
+        lines.append(("接续的移交", f"本包补充 {follows_text(transfer)}"))
+    lines.append(("数据包组", f"{group_identifier(transfer.body)}（bag-info.txt 的 Bag-Group-Identifier；"
+                             f"本包为第 {n} 个，Bag-Count {n} of ?）"))
+    return lines
