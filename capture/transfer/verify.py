@@ -270,9 +270,7 @@ def _read_manifest(source, name, encoding, version, result):
                         manifest=name, line=number, text=line)
             continue
         path = _decode(parts.group(2).removeprefix("*") if version < (1, 0) else parts.group(2), version)
-        why = unsafe(path) if path.startswith(("/", "\\", "~")) or re.match(r"^[A-Za-z]:", path) else ""
-        if not why and (_normal(path) + "/").startswith("../"):
-            why = N_("含有 ../（指向包外）")
+        why = _leaves_bag(path)
         if why:
             result.fail(N_("拒绝处理：%(manifest)s 中的路径 %(path)s %(why)s（RFC 8493 §5.1）"),
                         manifest=name, path=path, why=why)
@@ -301,6 +299,15 @@ def _normal(path):
     """A manifest path as the file it names: "." segments and doubled slashes dropped, ".." taken
     back (./data/x and data/sub/../x are data/x); one that climbs out starts with "../"."""
     return posixpath.normpath(path.replace("\\", "/")) if path else path
+
+
+def _leaves_bag(path):
+    """Why a manifest path would leave the bag (a msgid), or "": judged once normalised, so that
+    data/sub/../x, which names data/x, stays inside and data/../../x does not (RFC 8493 §5)."""
+    normal = _normal(path)
+    if (normal + "/").startswith("../"):
+        return N_("含有 ../（指向包外）")
+    return unsafe(normal)
 
 
 def _tags(source, name, encoding, version, result):
