@@ -21,8 +21,8 @@ def annex(path):
 
 
 @pytest.mark.parametrize("zipped", [False, True], ids=["folder", "zip"])
-def test_the_commands_in_the_register_reproduce_its_digests(app, runner, tmp_path, zipped):
-    flood_body(app)
+def test_the_commands_in_the_register_reproduce_its_digests(app, client, auth, runner, tmp_path, zipped):
+    body, _secretary, _docs = flood_body(app)
     out = tmp_path / "out"
     result = runner.invoke(args=["export", "FXQX", "-o", str(out), "--operator", "赵移交", *(["--zip"] if zipped else [])])
     assert result.exit_code == 0, result.output
@@ -39,3 +39,10 @@ def test_the_commands_in_the_register_reproduce_its_digests(app, runner, tmp_pat
         words = shlex.split(command.split("（")[0])
         printed = subprocess.run(words, cwd=out, capture_output=True, text=True, check=True).stdout
         assert given[algorithm] in printed, (command, printed)
+    # The transfer page says what the digest is of, as the register does.
+    from conftest import make_user
+    make_user("officer", "transfer_officer", display_name="赵移交")
+    auth.login("officer")
+    page = client.get(f"/bodies/{body.id}/transfer").get_data(as_text=True)
+    assert given["sha256"] in page
+    assert ("压缩包本身" if zipped else "tagmanifest-sha256.txt 的摘要") in page
