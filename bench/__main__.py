@@ -3,7 +3,7 @@ import argparse
 import importlib
 import sys
 
-BENCHMARKS = ["export", "catalogue", "upload", "pages", "scheduler", "imports", "office"]
+BENCHMARKS = ["export", "verify", "catalogue", "upload", "pages", "scheduler", "imports", "office"]
 
 
 def main():

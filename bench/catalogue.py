@@ -5,9 +5,11 @@ import shutil
 import time
 
 from docx import Document
+from docx.enum.section import WD_SECTION
 from docx.shared import Pt
 
 from exporters import catalogue
+from exporters.docx_base import new_document
 from exporters.records import Fonds, Item
 
 from .common import Report, growth, scratch
@@ -36,26 +38,30 @@ def items(count):
 
 
 def add_row_baseline(path, fonds, items):
-    """The same document written the python-docx way: a table filled with add_row(), cell by cell."""
-    document = catalogue.cover(fonds, items)  # the same cover as ours: only the table differs
-    table = document.add_table(rows=1, cols=len(catalogue.COLUMNS))
-    table.style = "Table Grid"
-    for cell, heading in zip(table.rows[0].cells, catalogue.COLUMNS):
-        cell.text = heading
-        cell.paragraphs[0].runs[0].bold = True
-    for item in items:
-        cells = table.add_row().cells
-        for cell, value in zip(cells, catalogue.row(item)):
-            cell.text = value
-            for run in cell.paragraphs[0].runs:
-                run.font.size = Pt(10)
+    """The same document written the python-docx way: per part the same cover as ours, then a
+    table filled with add_row(), cell by cell; only the tables are made differently."""
+    document = new_document(landscape=True)
+    for n, (key, members) in enumerate(catalogue.parts(items)):
+        if n:
+            document.add_section(WD_SECTION.NEW_PAGE)
+        catalogue.part_cover(document, fonds, members, key)
+        table = document.add_table(rows=1, cols=len(catalogue.COLUMNS))
+        table.style = "Table Grid"
+        for cell, heading in zip(table.rows[0].cells, catalogue.COLUMNS):
+            cell.text = heading
+            cell.paragraphs[0].runs[0].bold = True
+        for item in members:
+            cells = table.add_row().cells
+            for cell, value in zip(cells, catalogue.row(item)):
+                cell.text = value
+                for run in cell.paragraphs[0].runs:
+                    run.font.size = Pt(10)
     document.save(path)
 
 
 def table_rows(path):
-    """Every row of the document's one table, as lists of cell texts."""
-    table = Document(path).tables[0]
-    return [[cell.text for cell in row.cells] for row in table.rows]
+    """Every row of the document's tables (one per part), as lists of cell texts."""
+    return [[cell.text for cell in row.cells] for table in Document(path).tables for row in table.rows]
 
 
 def timed(fn, *args):

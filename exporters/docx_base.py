@@ -7,7 +7,7 @@ from xml.sax.saxutils import escape
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-from docx.oxml import parse_xml
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Pt
 
@@ -147,30 +147,53 @@ def append_table(document, widths_twips, header, rows, size_half_points=20):
     return table
 
 
-PLACEHOLDER = "\u2063CATALOGUE-TABLE\u2063"
+PLACEHOLDER = "\u2063CATALOGUE-TABLE-{n}\u2063"
 
 
 def save_with_table(document, path, widths_twips, header, rows, size_half_points=20):
-    """Save `document` with a large table spliced in as text where add_table_placeholder() was called.
+    """Save `document` with a large table spliced in as text where add_table_placeholder() was called."""
+    save_with_tables(document, path, widths_twips, header, [rows], size_half_points)
+
+
+def save_with_tables(document, path, widths_twips, header, tables, size_half_points=20):
+    """Save `document` with large tables spliced in as text where add_table_placeholder(n) was called,
+    the n-th table of `tables` (each an iterable of rows) at the n-th placeholder.
 
     Moving a parsed tree of a million nodes into the document costs lxml seconds of namespace
-    fixing, so the table never becomes a tree: its XML is written straight into document.xml.
+    fixing, so the tables never become trees: their XML is written straight into document.xml.
     """
     buffer = io.BytesIO()
     document.save(buffer)
-    table = table_string(widths_twips, header, rows, size_half_points)
     with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
         for info in source.infolist():
             data = source.read(info.filename)
             if info.filename == "word/document.xml":
                 text = data.decode("utf-8")
-                at = text.index(PLACEHOLDER)
-                start, end = text.rindex("<w:p>", 0, at), text.index("</w:p>", at) + len("</w:p>")
-                data = (text[:start] + table + text[end:]).encode("utf-8")
+                for n, rows in enumerate(tables):
+                    at = text.index(PLACEHOLDER.format(n=n))
+                    start, end = text.rindex("<w:p>", 0, at), text.index("</w:p>", at) + len("</w:p>")
+                    table = table_string(widths_twips, header, rows, size_half_points)
+                    text = text[:start] + table + text[end:]
+                data = text.encode("utf-8")
             target.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
 
 
-def add_table_placeholder(document):
-    """Mark where save_with_table() puts its table."""
-    document.add_paragraph(PLACEHOLDER)
+def add_table_placeholder(document, n=0):
+    """Mark where save_with_tables() puts its n-th table."""
+    document.add_paragraph(PLACEHOLDER.format(n=n))
     document.add_paragraph()
+
+
+def restart_page_numbers(section):
+    """Number this section's pages from 1 (a catalogue part starts its own pages)."""
+    number = OxmlElement("w:pgNumType")
+    number.set(qn("w:start"), "1")
+    sect = section._sectPr
+    # CT_SectPr's order: pgNumType goes after the page size and margins, before cols and docGrid.
+    following = sect.find(qn("w:cols"))
+    if following is None:
+        following = sect.find(qn("w:docGrid"))
+    if following is not None:
+        following.addprevious(number)
+    else:
+        sect.append(number)

@@ -30,6 +30,9 @@ class Register:
     package_size: int = 0
     notes: list = field(default_factory=list)
     identifier: str = ""         # the transfer's archival identifier and UUID
+    zipped: bool = False         # the package is a zip (its digest is the zip's), not a folder
+    batch: str = ""              # 第 2 批（补充移交）
+    follows: str = ""            # the earlier packages a supplement follows, by identifier and name
 
 
 def gigabytes(size):
@@ -45,6 +48,8 @@ def write_register(path, register):
     paragraph(document, "电子档案移交与接收登记表", size=18, bold=True, center=True, font="黑体")
     facts = [("交接工作名称", register.handover_name),
              ("移交标识", register.identifier or "—"),
+             *([("批次", register.batch)] if register.batch else []),
+             *([("接续的移交", f"本次为补充移交，接续 {register.follows}")] if register.follows else []),
              ("内容描述", register.content),
              ("移交电子档案数量", f"{register.item_count} 件（{register.file_count} 个文件）"),
              ("移交数据量", f"{gigabytes(register.data_bytes)} GB（{register.data_bytes} 字节）"),
@@ -71,13 +76,45 @@ def write_register(path, register):
     paragraph(document, "电子档案移交与接收登记表（续）", size=14, bold=True, center=True, font="黑体")
     paragraph(document, f"交接工作名称：{register.handover_name}", size=10)
     heading(document, "附件：移交数据包摘要", level=2)
-    annex = [("数据包名称", register.package_name),
-             ("摘要算法", f"{register.algorithm}；SM3（GB/T 32905-2016）"),
-             ("摘要值", register.digest or "见数据包旁的登记表副本（数据包不能包含自身的摘要）"),
-             ("SM3 摘要值", register.digest_sm3 or "见数据包旁的登记表副本"),
-             ("数据包大小", f"{register.package_size} 字节" if register.package_size else "见登记表副本")]
-    append_table(document, (2600, 6400), ("项目", "内容"), annex, 20)
+    append_table(document, (2600, 6400), ("项目", "内容"), annex_rows(register), 20)
     document.save(path)
+
+
+def digested_files(register):
+    """(what the SHA-256 is of, what the SM3 is of), as paths from the folder the package lies in.
+
+    A zip is pinned by its own bytes. A folder cannot be, so it is pinned by its tag manifest:
+    tagmanifest-sha256.txt lists the digests of bagit.txt, bag-info.txt and both payload
+    manifests, and they list every file, so one digest of it stands for the whole folder.
+    """
+    if register.zipped:
+        return f"{register.package_name}.zip", f"{register.package_name}.zip"
+    return f"{register.package_name}/tagmanifest-sha256.txt", f"{register.package_name}/tagmanifest-sm3.txt"
+
+
+def annex_rows(register):
+    """The annex: the package, and for each digest the file it is of, its value and the one-line
+    command that reproduces it with standard tools (sha256sum; OpenSSL 3 for SM3)."""
+    if not register.digest:  # the copy inside the package: a package cannot carry its own digest
+        return [("数据包名称", register.package_name),
+                ("摘要算法", f"{register.algorithm}；SM3（GB/T 32905-2016）"),
+                ("摘要值", "见数据包旁的登记表副本（数据包不能包含自身的摘要）"),
+                ("SM3 摘要值", "见数据包旁的登记表副本"),
+                ("数据包大小", "见登记表副本")]
+    sha256_of, sm3_of = digested_files(register)
+    why = ("压缩包文件本身" if register.zipped else
+           "文件夹包中的标签清单：它列出 bagit.txt、bag-info.txt 和两份载荷清单的摘要，载荷清单又列出每个文件的摘要，"
+           "故这一个摘要即代表整个文件夹")
+    return [("数据包名称", f"{register.package_name}.zip" if register.zipped else f"{register.package_name}/（文件夹）"),
+            ("摘要算法", f"{register.algorithm}（FIPS 180-4）；SM3（GB/T 32905-2016）"),
+            ("SHA-256 摘要对象", f"{sha256_of}（{why}）"),
+            ("摘要值", register.digest),
+            ("SHA-256 复核命令", f"sha256sum {sha256_of}"),
+            ("SM3 摘要对象", sm3_of),
+            ("SM3 摘要值", register.digest_sm3 or "—"),
+            ("SM3 复核命令", f"openssl dgst -sm3 {sm3_of}（OpenSSL 3）"),
+            ("复核方法", "在本登记表所在的文件夹中运行上面的命令，输出的摘要应与摘要值一致"),
+            ("数据包大小", f"{register.package_size} 字节")]
 
 
 def read_register_digest(path):
@@ -144,11 +181,14 @@ def write_description_file(path, fonds, facts):
     lines += [f"{label}：{value}" for label, value in facts]
     lines += ["",
               "结构：本数据包为 BagIt 1.0 包（RFC 8493）。data/files/ 按档号存放每件的电子文件；",
-              "data/metadata/ 为条目元数据（items.csv、items.json，及按 capture-metadata-1.xsd 校验的 metadata.xml）；data/catalogue/ 为归档文件目录",
-              "（每个门类一份 .docx、.xlsx，及 文件目录 XML）；data/forms/ 为移交与接收登记表、四性检测报告、",
+              "data/metadata/ 为条目元数据（items.csv、items.json，及按 DA/T 46 元素名称组织、可用 capture-metadata-2.xsd",
+              "校验的 metadata.xml）；data/catalogue/ 为归档文件目录（每个门类一份 .docx、.xlsx，按年度和保管期限分册；",
+              "及 文件目录 catalogue.xml，可用 capture-catalogue-1.xsd 校验）；data/forms/ 为移交与接收登记表、四性检测报告、",
               "限时承诺清单与全宗介绍、组织沿革、大事记；data/guidance/ 为档案指导记录；",
               "data/audit/ 为本机构的操作审计记录（哈希链，可复核）。",
-              "校验：manifest-sha256.txt 与 manifest-sm3.txt 列出每个文件的 SHA-256 与 SM3 摘要；可用任一 BagIt 校验工具验证。",
+              "校验：manifest-sha256.txt 与 manifest-sm3.txt 列出每个文件的 SHA-256 与 SM3 摘要；可用任一 BagIt 校验工具验证，",
+              "或在包文件夹中运行 sha256sum -c manifest-sha256.txt。整个包的摘要不能写在包内：数据包旁的登记表",
+              "（*-register.docx）附件给出它是哪个文件的摘要（压缩包本身，或文件夹包的 tagmanifest-sha256.txt）及复核命令。",
               "所需软件：PDF/OFD 阅读器、图片查看器、表格与文字处理软件、BagIt 校验工具。"]
     with open(path, "w", encoding="utf-8", newline="\n") as out:
         out.write("\n".join(xml_safe(line) for line in lines) + "\n")

@@ -42,3 +42,15 @@ def test_upload_benchmark_prints_ours_against_a_durable_hashed_write(capsys, tmp
     figure = next(line for line in out.splitlines() if "vs durable hashed write" in line)
     assert "ours" in figure and "baseline" in figure and "ratio" in figure and "≥ 0.7" in figure
     assert "SHA-256 alone" in out and "cp + sync" in out and "server RSS growth" in out
+
+
+def test_verify_benchmark_prints_ours_against_the_floor_and_the_library_of_congress(capsys, tmp_path, monkeypatch):
+    from bench import verify
+    monkeypatch.setenv("BENCH_DIR", str(tmp_path))
+    verify.run(quick=True)
+    out = capsys.readouterr().out
+    figure = next(line for line in out.splitlines() if "SM3 floor" in line)
+    assert "ours" in figure and "baseline" in figure and "ratio" in figure and "≤ 1.3" in figure
+    assert "CPU seconds" in out and "idle floor" in out
+    assert "LoC bagit validate(processes=2)" in out and "verify peak RSS" in out
+    assert "the package is valid" in out and "yes" in out

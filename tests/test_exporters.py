@@ -7,6 +7,7 @@ import zipfile
 import openpyxl
 import pytest
 from docx import Document as DocxDocument
+from docx.oxml.ns import qn
 from lxml import etree
 
 from exporters import bag, catalogue, forms
@@ -41,9 +42,10 @@ def test_catalogue_in_three_forms_has_one_row_per_item(tmp_path):
     assert sheet["B2"].font.bold and not sheet["B3"].font.bold
     assert sheet["E3"].border.left.style == sheet["E3"].border.bottom.style == "thin"
     assert sheet["E3"].alignment.wrap_text and sheet["E3"].alignment.vertical == "center"
-    entries = etree.parse(str(tmp_path / "c.xml")).getroot().findall("文件")
+    ns = {"c": catalogue.XML_NAMESPACE}
+    entries = etree.parse(str(tmp_path / "c.xml")).getroot().findall("c:目录/c:文件", ns)
     assert len(entries) == len(items)
-    assert [e.tag for e in entries[0]] == list(catalogue.XML_COLUMNS)
+    assert [etree.QName(e).localname for e in entries[0]] == list(catalogue.XML_COLUMNS)
 
 
 def test_register_gives_gigabytes_to_three_decimals_and_both_signature_blocks(tmp_path):
@@ -106,7 +108,7 @@ def test_a_title_beginning_with_equals_stays_text_in_the_spreadsheet(tmp_path):
              item(2, pages=0, doc_number="")]
     catalogue.write_xlsx(tmp_path / "c.xlsx", FONDS, items)
     rows = [[c.value for c in r] for r in openpyxl.load_workbook(tmp_path / "c.xlsx").active.iter_rows()]
-    assert rows[0][0] == f"{FONDS.fonds_code} {FONDS.body_name} 归档文件目录（文书）"
+    assert rows[0][0] == f"{FONDS.fonds_code} {FONDS.body_name} 归档文件目录（文书） 2026年 永久"
     assert rows[2][0] == 1 and rows[2][4] == "=HYPERLINK(\"http://example.org\",\"点此\")"
     assert rows[2][7] == 2 and rows[2][8] == " 前后有空格 "
     assert not rows[3][2] and rows[3][7] is None  # no number, no pages: empty cells, as before
@@ -187,12 +189,42 @@ def test_one_catalogue_per_class_ordered_permanent_first_then_category_then_numb
     documents = groups[0][1]
     assert [(i.retention, i.category_code, i.item_number) for i in documents] == [
         ("Y", "BG", 1), ("Y", "ZH", 1), ("Y", "ZH", 2), ("D30", "ZH", 1), ("D10", "ZH", 1)]
-    assert [i.seq for i in documents] == [1, 2, 3, 4, 5] and groups[1][1][0].seq == 1
+    assert [i.seq for i in documents] == [1, 2, 3, 1, 1] and groups[1][1][0].seq == 1  # per part
     catalogue.write_docx(tmp_path / "ws.docx", FONDS, documents)
     catalogue.write_docx(tmp_path / "zp.docx", FONDS, groups[1][1])
     text = "\n".join(p.text for p in DocxDocument(tmp_path / "ws.docx").paragraphs)
-    assert "门类：文书（WS）" in text and "保管期限：永久、30年、10年" in text and "照片" not in text
+    assert "门类：文书（WS）" in text and "照片" not in text
     assert "门类：照片（ZP）" in "\n".join(p.text for p in DocxDocument(tmp_path / "zp.docx").paragraphs)
+
+
+def test_a_catalogue_is_bound_in_parts_one_per_year_and_retention_each_on_its_own_pages(tmp_path):
+    def bound(n, year, retention, number):
+        return item(n, year=year, retention=retention, item_number=number,
+                    reference_code=f"J001-WS·{year}-{retention}-ZH-{number:04d}")
+    mixed = [bound(1, 2026, "D10", 1), bound(2, 2026, "Y", 1), bound(3, 2026, "D30", 1), bound(4, 2026, "Y", 2),
+             bound(5, 2025, "D30", 1)]
+    documents = catalogue.by_class(mixed)[0][1]
+    catalogue.write_docx(tmp_path / "ws.docx", FONDS, documents)
+    document = DocxDocument(tmp_path / "ws.docx")
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "永久、" not in text and "、10年" not in text  # no cover mixes retention periods
+    headings = [p.text for p in document.paragraphs if p.text.startswith(FONDS.body_name)]
+    assert [h.rsplit(" ", 2)[-2:] for h in headings] == [
+        ["2025年", "30年"], ["2026年", "永久"], ["2026年", "30年"], ["2026年", "10年"]]
+    assert text.count("保管期限：永久") == 1 and text.count("年度：2025") == 1
+    tables = [[row.cells[1].text for row in table.rows[1:]] for table in document.tables]
+    assert tables == [["J001-WS·2025-D30-ZH-0001"], ["J001-WS·2026-Y-ZH-0001", "J001-WS·2026-Y-ZH-0002"],
+                      ["J001-WS·2026-D30-ZH-0001"], ["J001-WS·2026-D10-ZH-0001"]]
+    assert [t.rows[1].cells[0].text for t in document.tables] == ["1", "1", "1", "1"]  # 序号 per part
+    # Each part is a section of its own whose pages are numbered from 1.
+    sections = document.sections
+    assert len(sections) == 4
+    assert all(s._sectPr.find(qn("w:pgNumType")).get(qn("w:start")) == "1" for s in sections[1:])
+    catalogue.write_xlsx(tmp_path / "ws.xlsx", FONDS, documents)
+    book = openpyxl.load_workbook(tmp_path / "ws.xlsx")
+    assert book.sheetnames == ["2025年 30年", "2026年 永久", "2026年 30年", "2026年 10年"]
+    assert book["2026年 永久"]["A1"].value.endswith("2026年 永久") and book["2026年 永久"].max_row == 4
+    assert all(sheet.page_setup.firstPageNumber == 1 and sheet.print_title_rows == "$1:$2" for sheet in book)
 
 
 def test_catalogue_pages_are_numbered_and_properties_name_the_body_and_the_export(tmp_path):

@@ -62,7 +62,7 @@ def test_exported_package_validates_with_bagit_and_verify(app, runner, flood, tm
         assert (package / path).is_file(), path
     checked = runner.invoke(args=["verify", str(package)])
     assert checked.exit_code == 0, checked.output
-    assert "VALID" in checked.output and "bagit" in checked.output
+    assert "VALID" in checked.output and "sha256, sm3" in checked.output
 
 
 def test_zip_package_has_utf8_names_and_a_register_with_its_digest(app, runner, flood, tmp_path):
@@ -430,20 +430,20 @@ def test_the_package_has_one_catalogue_per_class_permanent_first(app, flood, tmp
     photo.save()
     result = export_folder(app, body, tmp_path)
     catalogues = sorted(p.name for p in (result.path / "data/catalogue").iterdir())
-    assert catalogues == ["catalogue-WS.docx", "catalogue-WS.xlsx", "catalogue-ZP.docx",
+    assert catalogues == ["capture-catalogue-1.xsd", "catalogue-WS.docx", "catalogue-WS.xlsx", "catalogue-ZP.docx",
                           "catalogue-ZP.xlsx", "catalogue.xml"]
-    rows = [[c.text for c in r.cells] for r in
-            DocxDocument(result.path / "data/catalogue/catalogue-WS.docx").tables[-1].rows[1:]]
-    periods = [r[1].split("-")[2] for r in rows]
-    assert periods == sorted(periods, key=["Y", "D30", "D10"].index) and periods[-2:] == ["D30", "D10"]
-    assert [r[0] for r in rows] == [str(n) for n in range(1, len(rows) + 1)]
-    assert all("ZP" not in r[1] for r in rows)
+    parts = [[[c.text for c in r.cells] for r in table.rows[1:]]
+             for table in DocxDocument(result.path / "data/catalogue/catalogue-WS.docx").tables]
+    # One part per retention period (all of 2026), permanent first, each numbered from 1.
+    assert [{r[1].split("-")[2] for r in rows} for rows in parts] == [{"Y"}, {"D30"}, {"D10"}]
+    assert all([r[0] for r in rows] == [str(n) for n in range(1, len(rows) + 1)] for rows in parts)
+    assert all("ZP" not in r[1] for rows in parts for r in rows)
     photos = DocxDocument(result.path / "data/catalogue/catalogue-ZP.docx")
     assert [c.text for c in photos.tables[-1].rows[1].cells][:2] == ["1", "J002-ZP·2026-Y-ZH-0001"]
     assert "门类：照片（ZP）" in "\n".join(p.text for p in photos.paragraphs)
 
 
-def test_metadata_xml_has_its_namespace_and_validates_against_the_schema_it_carries(app, flood, tmp_path):
+def test_metadata_xml_speaks_da_t_46_and_validates_against_the_schema_it_carries(app, flood, tmp_path):
     import hashlib
     from lxml import etree
     from capture import audit
@@ -452,36 +452,52 @@ def test_metadata_xml_has_its_namespace_and_validates_against_the_schema_it_carr
     audit.record("document.edit", docs[0], {"title": ["旧", "新"]}, user=secretary, body=body)
     result = export_folder(app, body, tmp_path)
     xml_path = result.path / "data/metadata/metadata.xml"
-    shipped = result.path / "data/metadata/capture-metadata-1.xsd"
+    shipped = result.path / "data/metadata/capture-metadata-2.xsd"
     assert shipped.read_bytes() == metadata_xml.SCHEMA_PATH.read_bytes()  # in the package and the repo
     document = etree.parse(str(xml_path))
     root = document.getroot()
-    assert etree.QName(root).namespace == "urn:capture:metadata:1"
+    assert etree.QName(root).namespace == "urn:capture:metadata:2"
     location = root.get("{http://www.w3.org/2001/XMLSchema-instance}schemaLocation")
-    assert location == "urn:capture:metadata:1 capture-metadata-1.xsd"
+    assert location == "urn:capture:metadata:2 capture-metadata-2.xsd"
     schema = etree.XMLSchema(etree.parse(str(shipped)))
     assert schema.validate(document), schema.error_log
-    ns = {"m": "urn:capture:metadata:1"}
-    entries = root.findall("m:件", ns)
+    ns = {"m": "urn:capture:metadata:2"}
+    entries = root.findall("m:文件实体", ns)
     assert len(entries) == len(docs)
     first = entries[0]
-    for tag in ("档号", "题名", "责任者", "日期", "文号", "页数", "密级", "保管期限"):
-        assert first.find(f"m:{tag}", ns) is not None, tag
-    assert first.findtext("m:档号", namespaces=ns) == docs[0].reference_code
-    assert first.find("m:保管期限", ns).get("代码") == "Y" and first.findtext("m:保管期限", namespaces=ns) == "永久"
-    record = first.find("m:电子文件", ns)
+    # DA/T 46's names, grouped as it groups them.
+    assert [etree.QName(e).localname for e in first][:7] == [
+        "聚合层次", "来源", "电子文件号", "档号", "内容描述", "形式特征", "文件状态"]
+    for path in ("m:来源/m:全宗名称", "m:来源/m:立档单位名称", "m:档号/m:全宗号", "m:档号/m:年度",
+                 "m:档号/m:保管期限", "m:档号/m:室编件号", "m:内容描述/m:题名", "m:内容描述/m:文件编号",
+                 "m:内容描述/m:责任者", "m:内容描述/m:日期", "m:内容描述/m:密级", "m:形式特征/m:页数"):
+        assert first.find(path, ns) is not None, path
+    assert first.find("m:档号", ns).get("完整档号") == docs[0].reference_code
+    assert first.findtext("m:内容描述/m:文件编号", namespaces=ns) == docs[0].doc_number
+    code = first.find("m:档号/m:保管期限", ns)
+    assert code.get("代码") == "Y" and code.text == "永久"
+    # Codes in the standards' words, not the database's.
+    assert first.findtext("m:形式特征/m:载体", namespaces=ns) == "电子"
+    assert first.findtext("m:文件状态", namespaces=ns) == "有效"
+    assert "electronic" not in xml_path.read_text(encoding="utf-8")
+    assert "registered" not in xml_path.read_text(encoding="utf-8")
+    record = first.find("m:电子属性", ns)
     stored = File.get(File.document == docs[0])
-    data = (result.path / record.findtext("m:包内路径", namespaces=ns)).read_bytes()
-    digests = {d.get("算法"): d.text for d in record.findall("m:摘要", ns)}
+    where = record.findtext("m:存储位置/m:在线存址", namespaces=ns)
+    data = (result.path / where).read_bytes()
+    assert record.findtext("m:计算机文件名", namespaces=ns) == where.rsplit("/", 1)[-1]
+    digests = {d.get("算法"): d.text for d in record.findall("m:数字摘要", ns)}
     assert digests == {"SHA-256": stored.sha256, "SM3": hashlib.new("sm3", data).hexdigest()}
-    assert record.findtext("m:大小", namespaces=ns) == str(stored.size)
-    assert record.find("m:格式", ns).get("PUID") is not None and record.findtext("m:媒体类型", namespaces=ns)
-    events = [(e.get("行为"), e.get("时间"), e.get("操作人")) for e in first.findall("m:业务行为", ns)]
+    assert record.findtext("m:计算机文件大小", namespaces=ns) == str(stored.size)
+    assert record.find("m:格式信息", ns).get("PUID") is not None and record.find("m:格式信息", ns).get("媒体类型")
+    events = [(e.findtext("m:业务行为", namespaces=ns), e.findtext("m:行为时间", namespaces=ns),
+               e.findtext("m:机构人员实体/m:机构人员名称", namespaces=ns), e.findtext("m:行为描述", namespaces=ns))
+              for e in first.findall("m:业务实体", ns)]
     assert [e[0] for e in events] == ["登记", "修改", "检测", "移交"]
     assert all(e[1].endswith("+08:00") for e in events) and events[1][2] == "陈文书"
-    assert events[3][2] == "测试员"
+    assert events[1][3] == "修改著录" and events[3][2] == "测试员"
     # something the schema forbids is caught by it: a digest that is not hex
-    record.find("m:摘要", ns).text = "not-a-digest"
+    record.find("m:数字摘要", ns).text = "not-a-digest"
     assert not schema.validate(document)
 
 
@@ -491,16 +507,17 @@ def test_verify_validates_metadata_xml_against_the_schema(app, flood, tmp_path):
     assert checked.valid, checked.problems
     xml_path = result.path / "data/metadata/metadata.xml"
     text = xml_path.read_text(encoding="utf-8").replace("<页数>1</页数>", "<页数>一</页数>", 1)
+    assert "<页数>一</页数>" in text
     xml_path.write_text(text, encoding="utf-8")
     _refresh_manifests(result.path)
     broken = verify.verify(result.path)
     failures = " ".join(m for s, m in broken.problems if s == "fail")
-    assert "metadata.xml 不符合模式 capture-metadata-1.xsd" in failures and "页数" in failures
+    assert "metadata.xml 不符合模式 capture-metadata-2.xsd" in failures and "页数" in failures
     # In English the sentence and its "line N:" are English; lxml's own words follow as a detail.
     english = gettext.translation("messages", str(Path(verify.__file__).parents[1] / "translations"),
                                   languages=["en"])
     failures = " ".join(m for s, m in broken.messages(english.gettext) if s == "fail")
-    assert re.search(r"metadata.xml does not validate against capture-metadata-1.xsd: line \d+: ", failures)
+    assert re.search(r"metadata.xml does not validate against capture-metadata-2.xsd: line \d+: ", failures)
     assert "第" not in failures and "行" not in failures
 
 

@@ -93,12 +93,15 @@ def test_a_zip_that_would_write_outside_is_refused(tmp_path, evil):
 
 
 def test_os_junk_in_the_payload_is_refused_by_name_but_beside_the_bag_only_warned(tmp_path):
-    # RFC 8493 §3: every payload file MUST be listed; Thumbs.db in data/ is a payload file too.
+    # RFC 8493 §2.1.2: every file under data/ is a payload file, and §2.1.3 lists each one;
+    # beside data/ it is a tag file, which §2.1 lets have any name.
     root = make_bag(tmp_path / "bag", {"a.txt": b"alpha"}, info={"Payload-Oxum": "5.1"})
     (root / "data" / "Thumbs.db").write_bytes(b"junk")
     result = verify(root)
     assert not result.valid and "data/Thumbs.db（系统生成的垃圾文件" in messages(result, "fail")
     (root / "data" / "Thumbs.db").unlink()
+    (root / ".DS_Store").write_bytes(b"junk")
+    assert verify(root).valid
     package = tmp_path / "bag.zip"
     with zipfile.ZipFile(package, "w") as archive:
         for path in sorted(root.rglob("*")):
@@ -108,6 +111,22 @@ def test_os_junk_in_the_payload_is_refused_by_name_but_beside_the_bag_only_warne
     zipped = verify(package)
     assert zipped.valid, zipped.problems
     assert "__MACOSX/bag/._a.txt" in messages(zipped, "warning")
+
+
+def test_a_listed_junk_name_is_payload_like_any_other(tmp_path):
+    root = make_bag(tmp_path / "bag", {"a.txt": b"alpha", "Thumbs.db": b"kept on purpose"})
+    (root / "data" / "Thumbs.db").write_bytes(b"changed")
+    result = verify(root)
+    assert not result.valid and "data/Thumbs.db" in messages(result, "fail")
+
+
+def test_a_folder_without_a_sha256_tag_manifest_says_it_has_no_package_digest(tmp_path):
+    result = verify(make_bag(tmp_path / "bag", {"a.txt": b"alpha"}))
+    said = messages(result)
+    assert result.valid and "（）" not in said and "()" not in said
+    assert "没有 tagmanifest-sha256.txt" in said
+    typed = verify(tmp_path / "bag", digest="ab" * 32)
+    assert not typed.valid and "没有 tagmanifest-sha256.txt" in messages(typed, "fail")
 
 
 def test_names_differing_only_by_case_or_normalization_warn(tmp_path):
@@ -169,18 +188,31 @@ def test_a_zip_is_verified_from_the_zip_itself_never_unpacked(tmp_path, monkeypa
     assert not changed.valid and "文件已改变：data/a.txt" in messages(changed, "fail")
 
 
-def test_a_zip_bomb_is_refused_before_a_byte_is_inflated(tmp_path, monkeypatch):
+def test_an_unlisted_zip_bomb_is_never_inflated(tmp_path, monkeypatch):
+    from capture.transfer.bagsource import ZipSource
     package = tmp_path / "bomb.zip"
     with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("bag/bagit.txt", "BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n")
+        archive.writestr("bag/manifest-sha256.txt", "")
         archive.writestr("bag/data/zeros.bin", bytes(64 * 1024 * 1024))
     assert package.stat().st_size < 1024 * 1024
-    opened, open_member = [], zipfile.ZipFile.open
-    monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, name, *args, **kwargs: opened.append(
-        getattr(name, "filename", name)) or open_member(self, name, *args, **kwargs))
+    opened = []
+    real_open = ZipSource.open
+    monkeypatch.setattr(ZipSource, "open", lambda self, name: opened.append(name) or real_open(self, name))
     result = verify(package)
-    assert "bag/data/zeros.bin" not in opened
-    assert not result.valid and "bag/data/zeros.bin" in messages(result, "fail") and "压缩比" in messages(result)
+    assert not result.valid and "data/zeros.bin（包中有，清单中没有）" in messages(result, "fail")
+    assert "data/zeros.bin" not in opened
+
+
+def test_a_listed_file_that_compresses_a_thousandfold_is_valid(tmp_path):
+    # A fixed ratio cap refused it: 64 MiB of zeros deflate to 64 KiB, yet it is listed, with its
+    # size in Payload-Oxum and its digest in the manifest, so it is read and checked like any file.
+    zeros = bytes(64 * 1024 * 1024)
+    root = make_bag(tmp_path / "bag", {"zeros.bin": zeros}, info={"Payload-Oxum": f"{len(zeros)}.1"})
+    package = zip_of(root, tmp_path / "bag.zip")
+    assert package.stat().st_size * 500 < len(zeros)
+    result = verify(package)
+    assert result.valid, result.problems
 
 
 def test_caps_on_members_and_total_size_name_the_numbers(tmp_path):

@@ -18,7 +18,7 @@ from capture.clock import utc_now
 from capture.records import filefacts, lifecycle
 from exporters import bag, catalogue, forms, history, metadata, metadata_xml, report as report_writer
 
-from . import checks, commitments, package_data
+from . import checks, commitments, package_data, series
 
 UNFINISHED = ("checking", "exporting", "failed")
 # An export that has not reported for this long is taken as dead, whatever its pid says.
@@ -195,11 +195,12 @@ class Progress:
         Transfer.update(fields).where(Transfer.id == self.transfer.id).execute()
 
 
-def package_name(body, kind, out_dir, today=None):
-    """{fonds}-{body code}-{date}, with a batch suffix for supplements and a number if taken."""
+def package_name(body, kind, out_dir, today=None, batch=1):
+    """{fonds}-{body code}-{date} for the body's first package; its supplements add -BC and their
+    number (the second package is -BC1), so two supplements never share a name; a number if taken."""
     base = f"{body.fonds_code}-{body.code}-{(today or clock.today()):%Y%m%d}"
     if kind == "supplementary":
-        base += "-BC"  # 补充
+        base += f"-BC{max(batch - 1, 1)}"  # 补充
     name, n = base, 1
     while (Path(out_dir) / name).exists() or (Path(out_dir) / f"{name}.zip").exists():
         n += 1
@@ -262,7 +263,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
     progress = Progress(transfer, total, echo)
     progress.note(0, checks.N_("正在复制文件，生成目录和表单"))
     _remove_unrecorded(transfer)
-    name = package_name(body, transfer.kind, out_dir)
+    name = package_name(body, transfer.kind, out_dir, batch=series.batch_number(transfer))
     bag.remove_partials(out_dir, name, alive=_pid_alive)
     # Named before it exists, so that a retry after a crash finds and replaces it (see above).
     planned = Path(out_dir) / (f"{name}.zip" if zip_package else name)
@@ -285,7 +286,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
         result = builder.finish(_bag_info(transfer, fonds, items), zip_package, on_bytes=progress)
     register = _register(transfer, report.as_dict()["findings"], fonds,
                          [metadata.item_dict(i) for i in items], name)
-    register.digest, register.digest_sm3, register.package_size = result.sha256, result.sm3, result.size
+    _pin(register, result)
     _write_register_beside(result.path, name, register)
     with db.atomic():
         Transfer.update(status="exported", progress=100, message="", finished_at=utc_now(),
@@ -329,6 +330,7 @@ def _write_documents(builder, transfer, report, fonds, items, files):
         catalogue.write_docx(builder.path_for(f"data/catalogue/catalogue-{code}.docx"), fonds, members, made_at)
         catalogue.write_xlsx(builder.path_for(f"data/catalogue/catalogue-{code}.xlsx"), fonds, members, made_at)
     catalogue.write_xml(builder.path_for("data/catalogue/catalogue.xml"), fonds, items)
+    shutil.copyfile(catalogue.XML_SCHEMA_PATH, builder.path_for(f"data/catalogue/{catalogue.XML_SCHEMA_NAME}"))
     data = report.as_dict()
     data["run_at"] = package_data.local_iso(report.run_at)
     report_writer.write_docx(builder.path_for("data/forms/check-report.docx"), data)
@@ -347,7 +349,7 @@ def _write_documents(builder, transfer, report, fonds, items, files):
         ("制作人", operator_name(transfer.run_by, transfer.operator)),
         ("制作时间", package_data.local_iso(utc_now())),
         ("移交标识", f"{transfer.identifier}（urn:uuid:{transfer.uuid}）"),
-        ("批次", "补充移交" if transfer.kind == "supplementary" else "全部移交"),
+        *series.described(transfer),
         ("件数", str(len(items))), ("文件数", str(len(files)))])
     history.write_checkins(builder.path_for("data/guidance/checkins.csv"),
                            package_data.checkins(transfer.body))
@@ -406,18 +408,28 @@ def _register(transfer, findings, fonds, items, name):
         checks=_checks_column(findings), package_name=name,
         prepared_by=operator_name(transfer.run_by, transfer.operator),
         prepared_on=clock.today().isoformat(),
-        identifier=f"{transfer.identifier}（urn:uuid:{transfer.uuid}）")
+        identifier=f"{transfer.identifier}（urn:uuid:{transfer.uuid}）",
+        batch=series.batch_text(transfer), follows=series.follows_text(transfer))
 
 
 def _bag_info(transfer, fonds, items):
     batch = "补充移交" if transfer.kind == "supplementary" else "全部移交"
+    follows = series.earlier(transfer)
+    described = f"{fonds.body_name} 撤销后档案{batch}" + (
+        f"，补充 {'、'.join(t.identifier for t in follows)}" if follows else "")
     return {"Source-Organization": fonds.lead_org or fonds.body_name,
             "Contact-Name": fonds.contact_person or "—",
             # RFC 8493 §2.2.2: reserved elements MAY be repeated; the archival identifier first,
             # then the UUID no other installation will have given.
             "External-Identifier": [transfer.identifier, f"urn:uuid:{transfer.uuid}"],
             "Bagging-Date": clock.today().isoformat(),
-            "Internal-Sender-Description": f"{fonds.body_name} 撤销后档案{batch}",
+            # Every package of the body is one group; "N of ?" because a late record can always
+            # call for one more supplement (RFC 8493 §2.2.2: T is "?" when not known).
+            "Bag-Group-Identifier": series.group_identifier(transfer.body),
+            "Bag-Count": f"{len(follows) + 1} of ?",
+            # Our own element, one per earlier package: the External-Identifier it supplements.
+            **({"Follows-External-Identifier": [t.identifier for t in follows]} if follows else {}),
+            "Internal-Sender-Description": described,
             "Fonds-Code": fonds.fonds_code, "Body-Name": fonds.body_name,
             "Dissolved-On": fonds.dissolved_on.isoformat() if fonds.dissolved_on else "",
             "Item-Count": str(len(items))}
@@ -436,6 +448,12 @@ def _give_identifier(transfer):
         transfer.identifier = f"{prefix}{number:03d}"
         Transfer.update(identifier=transfer.identifier).where(Transfer.id == transfer.id).execute()
     return transfer.identifier
+
+
+def _pin(register, result):
+    """Put the finished package's digests, size and form (zip or folder) on its register."""
+    register.digest, register.digest_sm3, register.package_size = result.sha256, result.sm3, result.size
+    register.zipped = Path(result.path).is_file()
 
 
 def register_path(package_path):
@@ -486,7 +504,7 @@ def write_again(transfer, out_dir, zip_package, user=None, operator=""):
     with open(folder / "data/forms/check-report.json", encoding="utf-8") as src:
         findings = json.load(src)["findings"]
     register = _register(transfer, findings, package_data.fonds(transfer.body), items, name)
-    register.digest, register.digest_sm3, register.package_size = result.sha256, result.sm3, result.size
+    _pin(register, result)
     register.prepared_by = done_by
     _write_register_beside(result.path, name, register)
     audit.record("transfer.write_again", transfer, {

@@ -4,25 +4,24 @@ The rules are RFC 8493 (BagIt 1.0), and BagIt 0.97 for older bags; each names it
 A MUST broken makes the bag invalid; a SHOULD or RECOMMENDED not followed is a warning.
 """
 import codecs
-import datetime as dt
 import hashlib
-import io
-import json
+import posixpath
 import re
 import unicodedata
 import zipfile
 import zlib
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
-
-import bagit
 
 from capture.i18n import fill, message
 from .bagsource import N_, FolderSource, Limits, Unreadable, is_junk, open_source, unsafe  # noqa: F401
+from .package_rules import check_our_package, verify_audit  # noqa: F401  (verify_audit: the tests' name)
 
 CHUNK = 1024 * 1024
+# Two cores here; more threads would only queue for them.
+HASH_THREADS = 2
 VERSIONS = {(0, 96), (0, 97), (1, 0)}
 MANIFEST = re.compile(r"^(tag)?manifest-([a-z0-9]+)\.txt$")
 # Characters that would change how a message reads: controls break lines, bidi marks reorder them.
@@ -109,28 +108,34 @@ def verify(path, digest=None, limits=None, digest_source="cli"):
         result.fail(N_("找不到 %(name)s"), name=str(path))
         return result
     register = _register_beside(path)
-    if path.is_file():
-        found = digests_file(path, sm3=register is not None)  # only a register gives an SM3 to compare
-        result.digest, result.digest_sm3, result.digest_of = found["sha256"], found.get("sm3", ""), path.name
-    else:
-        for name, key in (("tagmanifest-sha256.txt", "sha256"), ("tagmanifest-sm3.txt", "sm3")):
-            if path.joinpath(name).is_file() and not path.joinpath(name).is_symlink():
-                setattr(result, "digest" if key == "sha256" else "digest_sm3", digests_file(path / name)[key])
-        result.digest_of = "tagmanifest-sha256.txt" if result.digest else ""
     try:
         source = open_source(path, limits)
     except Unreadable as exc:
         result.fail(exc.msgid, **exc.params)
         return result
-    try:
-        _compare_digests(result, digest, register, digest_source)
-        validate_bag(source, result)
-        loc_reads_it = not any("Library of Congress" in msgid for _, msgid, _ in result.findings)
-        if isinstance(source, FolderSource) and result.valid and loc_reads_it:
-            _library_of_congress(path, source, result)
-    finally:
-        source.close()
+    # A zip's own digest is one long read: it runs beside the members' hashing, not before it.
+    with ThreadPoolExecutor(1) as background:
+        package_digest = background.submit(_package_digest, path, register is not None)
+        try:
+            validate_bag(source, result)
+        finally:
+            source.close()
+        result.digest, result.digest_sm3, result.digest_of = package_digest.result()
+    _compare_digests(result, digest, register, digest_source)
     return result
+
+
+def _package_digest(path, sm3):
+    """(sha256, sm3, of what) that pins the package: the zip itself, or a folder's
+    tagmanifest-sha256.txt (and tagmanifest-sm3.txt); empty where the folder has none."""
+    if path.is_file():
+        found = digests_file(path, sm3=sm3)  # only a register gives an SM3 to compare
+        return found["sha256"], found.get("sm3", ""), path.name
+    found = {}
+    for name, key in (("tagmanifest-sha256.txt", "sha256"), ("tagmanifest-sm3.txt", "sm3")):
+        if path.joinpath(name).is_file() and not path.joinpath(name).is_symlink():
+            found[key] = digests_file(path / name)[key]
+    return found.get("sha256", ""), found.get("sm3", ""), "tagmanifest-sha256.txt" if "sha256" in found else ""
 
 
 def _register_beside(path):
@@ -154,12 +159,19 @@ def _compare_digests(result, digest, register, digest_source="cli"):
             else:
                 result.note(N_("登记表 %(register)s 中的 SM3 摘要与实际一致：%(digest)s"),
                             register=register.name, digest=actual)
-    if not expected:
+    if not result.digest:
+        # A folder pins its whole content through tagmanifest-sha256.txt; without one there is no
+        # single digest to give or to compare, and saying "()" would be false.
+        result.note(N_("本文件夹包没有 tagmanifest-sha256.txt，因此没有代表整个包的 SHA-256 摘要；"
+                       "各文件仍按清单逐一校验"))
+    elif not expected:
         result.note(N_("未提供登记表摘要；本包的 SHA-256（%(of)s）为 %(digest)s"),
                     of=result.digest_of, digest=result.digest)
     for source, register_name, value in expected:
         facts = {"register": register_name, "expected": value, "digest": result.digest, "of": result.digest_of}
-        if not value:
+        if value and not result.digest:
+            result.fail(N_("有待比对的摘要 %(expected)s，但本文件夹包没有 tagmanifest-sha256.txt，无法比对"), **facts)
+        elif not value:
             result.fail(EMPTY[source], **facts)
         elif value != result.digest:
             result.fail(DIFFERENT[source], **facts)
@@ -258,17 +270,44 @@ def _read_manifest(source, name, encoding, version, result):
                         manifest=name, line=number, text=line)
             continue
         path = _decode(parts.group(2).removeprefix("*") if version < (1, 0) else parts.group(2), version)
-        why = unsafe(path)
+        why = _leaves_bag(path)
         if why:
             result.fail(N_("拒绝处理：%(manifest)s 中的路径 %(path)s %(why)s（RFC 8493 §5.1）"),
                         manifest=name, path=path, why=why)
             continue
-        path = unicodedata.normalize("NFC", path)
-        if path in entries:
-            result.fail(N_("%(manifest)s 重复列出 %(path)s（RFC 8493 §2.1.3：每个文件恰好列出一次）"),
+        written, path = path, _normal(unicodedata.normalize("NFC", path))
+        if path != unicodedata.normalize("NFC", written):
+            result.warn(N_("%(manifest)s 第 %(line)s 行写作 %(written)s，按 %(path)s 校验（路径相对于包的根目录）"),
+                        manifest=name, line=number, written=written, path=path)
+        digest = parts.group(1).lower()
+        if path in entries and entries[path] != digest:
+            result.fail(N_("%(manifest)s 两次列出 %(path)s，摘要不同（一个文件只能有一个摘要）"),
                         manifest=name, path=path)
-        entries[path] = parts.group(1).lower()
+            continue
+        if path in entries and version >= (1, 0):
+            # RFC 8493 §2.1.3: "Every payload manifest MUST list every payload file name exactly
+            # once" (a MUST new in 1.0: 0.97 said nothing, so there it is a warning).
+            result.fail(N_("%(manifest)s 两次列出 %(path)s（摘要相同；RFC 8493 §2.1.3：每个文件须恰好列出一次，删去重复的一行即可）"),
+                        manifest=name, path=path)
+        elif path in entries:
+            result.warn(N_("%(manifest)s 两次列出 %(path)s（摘要相同，按一次校验）"), manifest=name, path=path)
+        entries[path] = digest
     return entries
+
+
+def _normal(path):
+    """A manifest path as the file it names: "." segments and doubled slashes dropped, ".." taken
+    back (./data/x and data/sub/../x are data/x); one that climbs out starts with "../"."""
+    return posixpath.normpath(path.replace("\\", "/")) if path else path
+
+
+def _leaves_bag(path):
+    """Why a manifest path would leave the bag (a msgid), or "": judged once normalised, so that
+    data/sub/../x, which names data/x, stays inside and data/../../x does not (RFC 8493 §5)."""
+    normal = _normal(path)
+    if (normal + "/").startswith("../"):
+        return N_("含有 ../（指向包外）")
+    return unsafe(normal)
 
 
 def _tags(source, name, encoding, version, result):
@@ -372,6 +411,8 @@ def _check_payload_listing(result, payload, manifests, version):
                                 path=path, manifest=name)
     for path in sorted(set(payload) - listed_anywhere):
         if is_junk(path):
+            # RFC 8493 §2.1.2 calls every file under data/ a payload file, and §2.1.3 has every
+            # payload manifest list each one: litter in data/ leaves the bag incomplete.
             result.fail(N_("多出文件：%(path)s（系统生成的垃圾文件，未列入清单；删除后再校验）"), path=path)
         else:
             result.fail(N_("多出文件：%(path)s（包中有，清单中没有）"), path=path)
@@ -456,7 +497,8 @@ def _warn_lookalikes(result, names):
 
 
 def _check_digests(source, result, payload, payload_manifests, tag_manifests):
-    """Hash every listed file once, every algorithm in the same pass (a zip member from the zip)."""
+    """Hash every listed file once, every algorithm from the same read, on HASH_THREADS threads
+    (hashlib lets go of the GIL while it hashes a chunk, SM3 included), largest files first."""
     wanted = defaultdict(dict)  # source name → {algorithm: (expected, manifest)}
     for manifests in (payload_manifests, tag_manifests):
         for manifest, (algorithm, entries) in manifests.items():
@@ -464,21 +506,35 @@ def _check_digests(source, result, payload, payload_manifests, tag_manifests):
                 name = payload.get(path) if path.startswith("data/") else (path if path in source.files else None)
                 if name is not None:
                     wanted[name][algorithm] = (digest, manifest)
-    for name in sorted(wanted):
-        hashers = {algorithm: hashlib.new(algorithm) for algorithm in wanted[name]}
-        try:
-            with source.open(name) as stream:
-                while chunk := stream.read(CHUNK):
-                    for hasher in hashers.values():
-                        hasher.update(chunk)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
-            result.fail(N_("文件已损坏，无法读完：%(path)s（%(why)s）"), path=name, why=_zip_error(exc))
+    names = sorted(wanted, key=lambda n: -source.files[n].size)
+    with ThreadPoolExecutor(HASH_THREADS) as pool:
+        found = dict(zip(names, pool.map(lambda n: _hash_member(source, n, wanted[n]), names)))
+    for name in sorted(found):
+        if isinstance(found[name], Exception):
+            result.fail(N_("文件已损坏，无法读完：%(path)s（%(why)s）"), path=name, why=_zip_error(found[name]))
             continue
-        for algorithm, hasher in hashers.items():
+        for algorithm, value in found[name].items():
             expected, manifest = wanted[name][algorithm]
-            if hasher.hexdigest() != expected:
+            if value != expected:
                 result.fail(N_("文件已改变：%(path)s（%(algorithm)s 摘要与 %(manifest)s 不符）"),
                             path=name, algorithm=algorithm, manifest=manifest)
+
+
+def _hash_member(source, name, algorithms):
+    """{algorithm: hex digest} of one file read once, or the exception that stopped the read.
+
+    A zip member yields at most the size its directory declares (zipfile stops there and checks
+    the CRC), a chunk at a time: memory stays at one chunk per thread, nothing goes to disk.
+    """
+    hashers = {algorithm: hashlib.new(algorithm) for algorithm in algorithms}
+    try:
+        with source.open(name) as stream:
+            while chunk := stream.read(CHUNK):
+                for hasher in hashers.values():
+                    hasher.update(chunk)
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        return exc
+    return {algorithm: hasher.hexdigest() for algorithm, hasher in hashers.items()}
 
 
 def _zip_error(exc):
@@ -488,112 +544,3 @@ def _zip_error(exc):
     if isinstance(exc, EOFError) or "truncated" in text.lower() or isinstance(exc, zlib.error):
         return N_("压缩数据不完整")
     return exc.__class__.__name__
-
-
-def _library_of_congress(path, source, result):
-    """Cross-check a valid folder with the Library of Congress tool, the reference validator."""
-    if any(c in name for name in source.files for c in "%\r\n"):
-        # bagit 1.8 compares percent-encoded manifest names with the raw ones and calls them missing.
-        result.note(N_("文件名含 %% 或换行，Library of Congress bagit 无法正确比对，未作交叉校验"))
-        return
-    try:
-        bagit.Bag(str(path)).validate(processes=1)
-    except bagit.BagError as exc:
-        result.fail(N_("Library of Congress bagit 校验未通过：%(error)s"), error=str(exc))
-    else:
-        result.note(N_("Library of Congress bagit %(tool)s 完整校验通过"), tool=bagit.VERSION)
-
-
-def check_our_package(source, result, payload, info):
-    """Our own rules: catalogue rows = items.csv rows = Item-Count; every payload file listed."""
-    from exporters.metadata import read_csv_paths
-    with source.open("data/metadata/items.csv") as raw:
-        listed, rows = read_csv_paths(io.TextIOWrapper(raw, encoding="utf-8-sig", newline=""))
-    files = {n for n in payload if n.startswith("data/files/")}
-    for name in sorted(files - set(listed)):
-        result.fail(N_("未列入 items.csv 的文件：%(path)s"), path=name)
-    for name in sorted(set(listed) - files):
-        result.fail(N_("items.csv 列出但包中没有的文件：%(path)s"), path=name)
-    if "data/catalogue/catalogue.xml" in source.files:
-        count = _catalogue_entries(source, result)
-        if count is not None and count != rows:
-            result.fail(N_("文件目录（catalogue.xml）有 %(count)s 条，items.csv 有 %(rows)s 条"), count=count, rows=rows)
-    item_count = dict(info).get("Item-Count")
-    if item_count and item_count != str(rows):
-        result.fail(N_("bag-info.txt 的 Item-Count 为 %(count)s，items.csv 有 %(rows)s 条"), count=item_count, rows=rows)
-    if "data/metadata/metadata.xml" in source.files:
-        _check_metadata_xml(source, result, rows)
-    if "data/audit/audit.jsonl" in source.files:
-        with source.open("data/audit/audit.jsonl") as raw:
-            broken = verify_audit(io.TextIOWrapper(raw, encoding="utf-8"))
-        if broken:
-            result.fail(N_("审计记录（audit.jsonl）哈希链在第 %(line)s 行断开"), line=broken)
-    if result.valid:
-        result.note(N_("目录、items.csv 与载荷一致：%(rows)s 件，%(files)s 个文件"), rows=rows, files=len(files))
-
-
-def _check_metadata_xml(source, result, rows):
-    """metadata.xml against its schema: ours, when the package carries the same bytes (a schema
-    from the package itself is never loaded: it could reach for other files)."""
-    from lxml import etree
-    from exporters import metadata_xml
-    shipped = f"data/metadata/{metadata_xml.SCHEMA_NAME}"
-    if shipped not in source.files:
-        result.fail(N_("metadata.xml 所引用的模式文件 %(path)s 不在包中"), path=shipped)
-        return
-    with source.open(shipped) as raw:
-        if raw.read() != metadata_xml.SCHEMA_PATH.read_bytes():
-            result.warn(N_("包中的 %(path)s 与本系统的模式不同，未据以校验 metadata.xml"), path=shipped)
-            return
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-    try:
-        with source.open("data/metadata/metadata.xml") as raw:
-            document = etree.parse(raw, parser)
-    except etree.XMLSyntaxError as exc:
-        result.fail(N_("metadata.xml 不是合式的 XML：%(error)s"), error=str(exc))
-        return
-    schema = etree.XMLSchema(etree.parse(str(metadata_xml.SCHEMA_PATH)))
-    if not schema.validate(document):
-        # lxml's own words (English) follow the line they are about, as a detail.
-        errors = [message(N_("第 %(line)s 行：%(error)s"), line=e.line, error=e.message)
-                  for e in list(schema.error_log)[:3]]
-        result.fail(N_("metadata.xml 不符合模式 %(schema)s：%(errors)s"), schema=metadata_xml.SCHEMA_NAME,
-                    errors=errors)
-    count = len(document.getroot())
-    if count != rows:
-        result.fail(N_("metadata.xml 有 %(count)s 件，items.csv 有 %(rows)s 条"), count=count, rows=rows)
-
-
-def _catalogue_entries(source, result):
-    from lxml import etree
-    try:
-        with source.open("data/catalogue/catalogue.xml") as raw:
-            return sum(1 for _, element in etree.iterparse(raw, resolve_entities=False, no_network=True)
-                       if etree.QName(element).localname == "文件")
-    except etree.XMLSyntaxError as exc:
-        result.fail(N_("文件目录（catalogue.xml）不是合式的 XML：%(error)s"), error=str(exc))
-        return None
-
-
-def _stored_time(text):
-    """An exported event time as the naive UTC time its hash covers (exports carry an offset)."""
-    at = dt.datetime.fromisoformat(text)
-    return at.astimezone(dt.timezone.utc).replace(tzinfo=None) if at.tzinfo else at
-
-
-def verify_audit(path_or_stream):
-    """Re-check the exported events' hashes and their per-body chain; the first broken line or 0."""
-    from capture import audit
-    stream = open(path_or_stream, encoding="utf-8") if isinstance(path_or_stream, (str, Path)) else path_or_stream
-    previous = None
-    with stream:
-        for number, line in enumerate(stream, 1):
-            data = json.loads(line)
-            event = SimpleNamespace(**dict(data, at=_stored_time(data["at"])))
-            if audit.compute_hash(event) != data["hash"]:
-                return number
-            if previous is not None and data["body_prev_hash"] != previous:
-                return number
-            previous = data["hash"]
-    return 0
-

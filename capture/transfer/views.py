@@ -14,7 +14,7 @@ from capture.people import auth
 from capture.records import lifecycle
 from exporters import forms as form_writer, report as report_writer
 
-from . import commitments, dissolution, package_data, packaging, verify as verifier, verify_task
+from . import commitments, dissolution, package_data, packaging, series, verify as verifier, verify_task
 from .forms import (ChronicleForm, CommitmentForm, CorrectDissolutionForm, DescriptionForm,
                     DissolveForm, FulfilForm, VerifyForm, VerifyRestartForm)
 
@@ -101,6 +101,7 @@ def body(body_id):
                                               notice=body.dissolution_notice_id or 0)
     return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
                            commitments=promised, transfers=history, state=lifecycle.state(body),
+                           series=series.follows_by_transfer(history),
                            dissolve_form=DissolveForm(body, documents), correct_form=correct_form,
                            fulfil_form=FulfilForm(choices),
                            running=any(packaging.is_running(t) for t in history),
