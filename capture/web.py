@@ -15,6 +15,7 @@ from .i18n import fill, kept_text, size_text
 from .models import Notification
 from .people import auth
 from .records import series
+from .records.playbooks.versions import kind_label
 from .storage import DiskFull
 
 # Top navigation and body tabs in display order: (endpoint, label, action). An entry whose
@@ -23,6 +24,7 @@ NAV = [
     ("guidance.dashboard", _l("指导工作台"), "stats.view"),
     ("transfers.index", _l("移交"), "package.verify"),
     ("guidance.statistics", _l("统计"), "stats.view"),
+    ("playbooks.index", _l("分类指导"), "playbook.view"),
     ("notifications.inbox", _l("通知"), None),
     ("api_tokens.index", _l("接口令牌"), None),
 ]
@@ -32,6 +34,7 @@ BODY_TABS = [
     ("documents.scope", _l("归档范围"), "body.view"),
     ("guidance.body_checkins", _l("指导"), "checkin.view"),
     ("transfers.body", _l("撤销与移交"), "body.view"),
+    ("playbooks.body", _l("分类指导"), "body.view"),
     ("bodies.members", _l("成员"), "body.members"),
     ("bodies.audit_trail", _l("审计记录"), "body.audit"),
 ]
@@ -154,16 +157,18 @@ def register(app):
     from .guidance import calendar as calendar_feed, inbox as notifications, views as guidance
     from .people import account, admin, token_pages as api_tokens
     from .records import bodies, views as documents
+    from .records.playbooks import views as playbooks
     from .records.imports import views as imports
     from .transfer import views as transfers
     for module in (account, admin, bodies, documents, guidance, notifications, calendar_feed,
-                   transfers, api, api_tokens, imports, ops):
+                   transfers, api, api_tokens, imports, ops, playbooks):
         app.register_blueprint(module.bp)
     problems.register(app)
     app.jinja_env.globals.update(allowed=allowed, unread_count=unread_count,
                                  nav_links=nav_links, body_tabs=body_tabs,
                                  get_locale=get_locale)
     app.jinja_env.filters["compact_date"] = compact_date
+    app.jinja_env.globals["kind_label"] = kind_label
     app.jinja_env.globals["series_label"] = lambda period: series.label(period, get_locale())
     app.jinja_env.filters["size"] = size_text
     app.jinja_env.filters["finding_text"] = finding_text

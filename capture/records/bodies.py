@@ -15,6 +15,7 @@ from capture.people import auth
 from capture.forms import PlainText
 
 from . import coverage, history, lifecycle, scope
+from .playbooks import content as playbook_content, seeding, versions
 
 bp = Blueprint("bodies", __name__)
 
@@ -36,6 +37,11 @@ class BodyForm(FlaskForm):
     # No default: the kind seeds the categories, so it is chosen, not inherited from the first option.
     kind = SelectField(_l("机构类型"), validators=[DataRequired(_l("请选择机构类型，它决定默认的分类"))],
                        choices=[("", _l("请选择机构类型……"))] + labels.choices(labels.KIND))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The kinds are the playbooks': an archive may add its own (records/playbooks).
+        self.kind.choices = [("", _("请选择机构类型……"))] + versions.kind_choices()
     tier = SelectField(_l("指导级别"), choices=labels.choices(labels.TIER))
     cadence_days = IntegerField(_l("指导周期（天）"), validators=[
         Optional(), NumberRange(1, 365, message=_l("指导周期应在 1–365 天之间"))],
@@ -128,26 +134,71 @@ def index():
                            untransferred=lifecycle.pending_counts([b.id for b in bodies]))
 
 
+# The checkbox names of the playbook's items on the form, by part.
+KEEP = {"categories": "keep_category", "scope": "keep_scope", "milestones": "keep_milestone"}
+
+
+def _offered_version(kind):
+    """The playbook version the form showed (posted back), if it is the kind's; else the current one."""
+    current = seeding.version_for(kind)
+    shown = request.form.get("playbook_version", type=int)
+    if current is None or shown is None:
+        return current, False
+    version = next((v for v in versions.history(current.playbook) if v.id == shown), None)
+    return (version, True) if version else (current, False)
+
+
+def _left_out(version):
+    """{part: keys the creator unticked} of the version the form showed."""
+    content = versions.content_of(version)
+    return {part: set(playbook_content.keys(content, part)) - set(request.form.getlist(name))
+            for part, name in KEEP.items()}
+
+
 @bp.route("/bodies/new", methods=["GET", "POST"])
 @login_required
 @auth.require("body.create")
 def create():
-    """Register a new temporary body; its creator, if a liaison, looks after it."""
+    """Register a new temporary body: its kind first, then what its playbook gives it, items left out as chosen."""
     form = BodyForm()
-    if form.validate_on_submit():
-        if not _clashes(form):
-            body = Body()
-            user = current_user._get_current_object()
-            with db.atomic():
-                changes = _apply(form, body)
-                body.save()
-                scope.seed(body)
-                if user.role == "liaison":
-                    Membership.create(user=user, body=body, role="liaison")
-                audit.record("body.create", body, changes, user=user, body=body)
-            flash(_("已登记临时机构“%(name)s”。", name=body.name), "success")
-            return redirect(url_for(".detail", body_id=body.id))
-    return render_template("bodies/form.html", form=form, body=None)
+    kind = request.values.get("kind", "")
+    if kind not in dict(form.kind.choices) or not kind:
+        if request.method == "GET":
+            return render_template("bodies/choose_kind.html", kinds=versions.all_playbooks())
+        form.validate()
+        return render_template("bodies/form.html", form=form, body=None, version=None)
+    version, shown = _offered_version(kind)
+    if request.method == "GET":
+        form.kind.data = kind
+        if version is not None:
+            guidance = versions.content_of(version)["guidance"]
+            form.tier.data, form.cadence_days.data = guidance["tier"], guidance["cadence_days"]
+    elif version is not None and not shown and "playbook_version" in request.form:
+        # The kind was changed on the form: show the new kind's playbook before saving anything.
+        flash(_("已按所选类型显示分类指导，请核对后再保存。"), "info")
+        return _create_page(form, version, {})
+    elif form.validate_on_submit() and not _clashes(form):
+        left_out = _left_out(version) if shown else {}
+        body = Body()
+        user = current_user._get_current_object()
+        with db.atomic():
+            changes = _apply(form, body)
+            body.save()
+            scope.seed(body, version, left_out)
+            if user.role == "liaison":
+                Membership.create(user=user, body=body, role="liaison")
+            if version is not None:
+                changes["playbook"] = [None, f"{version.playbook.kind} v{version.number}"]
+                changes["left_out"] = {part: sorted(keys) for part, keys in left_out.items() if keys}
+            audit.record("body.create", body, changes, user=user, body=body)
+        flash(_("已登记临时机构“%(name)s”。", name=body.name), "success")
+        return redirect(url_for(".detail", body_id=body.id))
+    return _create_page(form, version, _left_out(version) if shown and version else {})
+
+
+def _create_page(form, version, left_out):
+    return render_template("bodies/form.html", form=form, body=None, version=version, left_out=left_out,
+                           content=versions.content_of(version) if version else None, keep=KEEP)
 
 
 @bp.route("/bodies/<int:body_id>")
@@ -155,8 +206,12 @@ def create():
 def detail(body_id):
     """The body's page: facts, members and what it has filed."""
     body = auth.body_or_404(body_id)
+    link = seeding.started_from(body)
+    newest, gained = seeding.gained(body, link)
     return render_template("bodies/detail.html", body=body, members=_members(body),
-                           coverage=coverage.coverage(body, clock.today()), state=lifecycle.state(body))
+                           coverage=coverage.coverage(body, clock.today()), state=lifecycle.state(body),
+                           playbook=link, playbook_gained=sum(len(items) for items in gained.values()),
+                           playbook_newest=newest)
 
 
 @bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])
@@ -175,7 +230,7 @@ def edit(body_id):
                              body=body)
             flash(_("已保存。"), "success")
             return redirect(url_for(".detail", body_id=body.id))
-    return render_template("bodies/form.html", form=form, body=body)
+    return render_template("bodies/form.html", form=form, body=body, version=None)
 
 
 @bp.route("/bodies/<int:body_id>/members", methods=["GET", "POST"])
