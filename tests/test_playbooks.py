@@ -358,3 +358,23 @@ def test_gained_compares_by_key():
     old = {**contents.empty(), "categories": [{"code": "ZH", "name": "综合"}]}
     new = {**contents.empty(), "categories": [{"code": "ZH", "name": "综合协调"}, {"code": "BZ", "name": "保障"}]}
     assert contents.gained(old, new)["categories"] == [{"code": "BZ", "name": "保障"}]
+
+
+def test_statistics_show_completeness_at_the_end_and_commitments_fulfilled_by_kind(app, client, auth, world):
+    from capture.guidance import statistics
+    from capture.models import Commitment
+    a = _transferred_body_with_records(world)  # epidemic: 2 of 9 required items filed
+    with db.connection_context():
+        for status in ("fulfilled", "open"):
+            Commitment.create(body=a, what="工作总结", promised_by="张", due=dt.date(2026, 12, 1),
+                              status=status, created_by=world["admin"])
+        figures = statistics.compute(world["admin"], app.config["TIMEZONE"])
+    epidemic, flood = figures.by_kind["epidemic"], figures.by_kind["flood"]
+    assert (epidemic.bodies, epidemic.ended, epidemic.completeness_rate) == (1, 1, 22)
+    assert (epidemic.accepted, epidemic.fulfilled, epidemic.fulfilled_rate) == (2, 1, 50)
+    assert (flood.bodies, flood.ended, flood.completeness_rate) == (1, 0, None)
+    auth.login("admin")
+    html = client.get("/statistics").get_data(as_text=True)
+    assert "撤销时归档完整率" in html and "疫情防控" in html
+    book = load_workbook(io.BytesIO(client.get("/statistics.xlsx").data))
+    assert ["疫情防控", 1, 1, 22, 2, 1, 50] in [[c.value for c in row] for row in book["按机构类型"].iter_rows()]
