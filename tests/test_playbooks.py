@@ -378,3 +378,31 @@ def test_statistics_show_completeness_at_the_end_and_commitments_fulfilled_by_ki
     assert "撤销时归档完整率" in html and "疫情防控" in html
     book = load_workbook(io.BytesIO(client.get("/statistics.xlsx").data))
     assert ["疫情防控", 1, 1, 22, 2, 1, 50] in [[c.value for c in row] for row in book["按机构类型"].iter_rows()]
+
+
+def test_the_demo_bodies_follow_playbooks_with_series_and_the_flood_body_teaches(app, client, runner):
+    from capture.ops import demo
+    with db.connection_context():
+        credentials = {u: p for _, u, p in demo.load(app.config["DATA_DIR"])}
+        epidemic, flood = Body.get(Body.code == "YQFK"), Body.get(Body.code == "FXQX")
+        assert seeding.started_from(epidemic).version.number == 2
+        daily = ScopeItem.get(ScopeItem.body == epidemic, ScopeItem.name == "疫情情况日报")
+        assert daily.recurrence == "daily" and daily.starts_on is not None
+        monthly = ScopeItem.get(ScopeItem.body == flood, ScopeItem.name == "汛期工作月报")
+        assert (monthly.recurrence, Document.select().where(Document.scope_item == monthly).count()) == ("monthly", 5)
+        found = {p.id for p in learning.compare(flood).proposals}
+        assert {"scope:add:群众转移安置统计表", "scope:remove:抢险救援记录",
+                "scope:retention:会议纪要、记录"} <= found
+    client.post("/login", data={"username": "liaison", "password": credentials["liaison"],
+                                "csrf_token": csrf_token(client.get("/login"))})
+    page = client.get(f"/bodies/{flood.id}/playbook")
+    assert "群众转移安置统计表" in page.get_data(as_text=True)
+    response = client.post(f"/bodies/{flood.id}/playbook/propose", data={
+        "csrf_token": csrf_token(page), "reason": "FXQX 撤销后：转移安置统计表应单独归档",
+        "proposal": ["scope:add:群众转移安置统计表"]})
+    assert response.status_code == 302
+    with db.connection_context():
+        version = versions.current(versions.get("flood"))
+        assert version.number == 3 and "群众转移安置统计表" in [s["name"] for s in versions.content_of(version)["scope"]]
+        event = AuditEvent.select().where(AuditEvent.action == "playbook.version").order_by(AuditEvent.id.desc()).get()
+        assert json.loads(event.details)["reason"] == "FXQX 撤销后：转移安置统计表应单独归档"
