@@ -30,11 +30,13 @@ ACTIONS = {
     "transfer.check": _l("移交前四性检测"), "transfer.export": _l("移交包导出"),
     "transfer.export_failed": _l("导出移交包失败"), "transfer.receive": _l("档案馆接收"),
     "fixity.damage": _l("发现文件损坏"), "fixity.check": _l("文件完整性检查"),
+    "playbook.version": _l("分类指导生成新版本"), "playbook.adopt": _l("采用分类指导新增条目"),
+    "playbook.create": _l("新增机构类型"), "playbook.settings": _l("修改分类指导权限"),
 }
 # Action groups offered by the trail's filter, as stored codes start.
 ACTION_GROUPS = {"body": _l("机构"), "member": _l("成员"), "document": _l("文件"),
                  "checkin": _l("指导"), "followup": _l("整改事项"), "commitment": _l("限时承诺"),
-                 "transfer": _l("移交"), "chronicle": _l("大事记")}
+                 "transfer": _l("移交"), "chronicle": _l("大事记"), "playbook": _l("分类指导")}
 FIELDS = {"category": _l("分类"), "retention": _l("保管期限"), "carrier": _l("载体"),
           "doc_number": _l("文号"), "responsible": _l("责任者"), "title": _l("题名"),
           "title_supplied": _l("自拟题名"), "date": _l("日期"), "pages": _l("页数"),
