@@ -101,6 +101,7 @@ EXPECTED = {
     "playbooks.export": {"admin", "liaison", "transfer_officer"},
     # Liaisons too where an administrator allows it for the kind (tested in test_playbooks.py).
     "playbooks.import_workbook": {"admin"},
+    "playbooks.edit": {"admin"},
     "playbooks.new_kind": {"admin"},
     "playbooks.settings": {"admin"},
     "playbooks.body": ALL,

@@ -406,3 +406,41 @@ def test_the_demo_bodies_follow_playbooks_with_series_and_the_flood_body_teaches
         assert version.number == 3 and "群众转移安置统计表" in [s["name"] for s in versions.content_of(version)["scope"]]
         event = AuditEvent.select().where(AuditEvent.action == "playbook.version").order_by(AuditEvent.id.desc()).get()
         assert json.loads(event.details)["reason"] == "FXQX 撤销后：转移安置统计表应单独归档"
+
+
+def test_an_archivist_edits_a_playbook_in_the_app_row_by_row(app, client, auth, world):
+    auth.login("admin")
+    page = client.get("/playbooks/epidemic/edit")
+    html = page.get_data(as_text=True)
+    assert 'name="scope_name" value="工作总结"' in html and html.count('name="scope_name" value=""') == 3
+    with db.connection_context():
+        content = versions.content_of(versions.current(versions.get("epidemic")))
+    form = {"csrf_token": csrf_token(page), "reason": "",
+            "category_code": [c["code"] for c in content["categories"]] + ["wz!"],
+            "category_name": [c["name"] for c in content["categories"]] + ["物资"],
+            "scope_name": [s["name"] for s in content["scope"]] + ["物资调度表"],
+            "scope_required": ["是"] * len(content["scope"]) + ["否"],
+            "scope_retention": ["永久"] * len(content["scope"]) + ["10年"],
+            "scope_recurrence": ["不定期"] * len(content["scope"]) + ["每周"],
+            "milestone_name": [m["name"] for m in content["milestones"]] + [""],
+            "milestone_calls": ["是"] * len(content["milestones"]) + ["是"],
+            "name": "疫情防控", "name_en": "Epidemic response", "tier": "重点", "cadence_days": "0"}
+    refused = client.post("/playbooks/epidemic/edit", data=form)
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert "分类代码为 1–6 位大写字母或数字" in text and "应为 1–365 的整数" in text
+    assert 'value="物资调度表"' in text  # nothing typed is lost
+    with db.connection_context():
+        assert versions.current(versions.get("epidemic")).number == 1
+    form.update({"category_code": form["category_code"][:-1] + ["WZ"], "cadence_days": "14",
+                 "reason": "物资调度表按周形成"})
+    form["scope_name"][0] = ""  # clearing a name removes the item
+    assert client.post("/playbooks/epidemic/edit", data=form).status_code == 302
+    with db.connection_context():
+        version = versions.current(versions.get("epidemic"))
+        content = versions.content_of(version)
+    assert (version.number, version.reason) == (2, "物资调度表按周形成")
+    assert content["scope"][-1] == {"name": "物资调度表", "required": False, "retention": "D10", "recurrence": "weekly"}
+    assert "成立文件（成立通知、批复）" not in [s["name"] for s in content["scope"]]
+    assert content["guidance"] == {"tier": "key", "cadence_days": 14}
+    assert content["categories"][-1] == {"code": "WZ", "name": "物资"}

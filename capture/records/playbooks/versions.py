@@ -63,11 +63,17 @@ def may_edit(user, playbook):
     return user.role == "admin" or (user.role == "liaison" and playbook.liaisons_may_edit)
 
 
-def new_version(playbook, content, user, reason, details=None, body=None):
-    """Make the playbook's next version from `content`; who, when and why go to the trail."""
+def checked_reason(reason):
+    """The reason for a change, stripped; RegistrationError when it is missing or too long."""
     reason = (reason or "").strip()
     if not reason or len(reason) > 500 or has_control_characters(reason, multiline=True):
         raise RegistrationError({"reason": [_("请写明这次修改的原因（最多 500 字），它会记入审计记录。")]})
+    return reason
+
+
+def new_version(playbook, content, user, reason, details=None, body=None):
+    """Make the playbook's next version from `content`; who, when and why go to the trail."""
+    reason = checked_reason(reason)
     with db.atomic():
         lock_until_commit(f"playbook-{playbook.kind}")
         top = (PlaybookVersion.select(fn.MAX(PlaybookVersion.number))
@@ -110,6 +116,19 @@ def add_kind(kind, name, name_en, user, copy_from=None):
                   else _("新增机构类型"))
         new_version(playbook, content, user, reason)
     return playbook
+
+
+def rename(playbook, name, name_en, user):
+    """Give the kind new names (an empty Chinese name keeps the old one); True if they changed; audited."""
+    name, name_en = (name or "").strip()[:100] or playbook.name, (name_en or "").strip()[:100]
+    if (name, name_en) == (playbook.name, playbook.name_en):
+        return False
+    with db.atomic():
+        audit.record("playbook.settings", playbook, {"kind": playbook.kind, "name": [playbook.name, name],
+                                                     "name_en": [playbook.name_en, name_en]}, user=user)
+        playbook.name, playbook.name_en = name, name_en
+        playbook.save()
+    return True
 
 
 def allow_liaisons(playbook, allowed, user):

@@ -119,6 +119,45 @@ def import_workbook(kind):
     return redirect(url_for(".detail", kind=kind))
 
 
+# Blank rows the edit page offers under each list, for new items.
+BLANK_ROWS = 3
+
+
+@bp.route("/playbooks/<kind>/edit", methods=["GET", "POST"])
+@login_required
+@auth.require("playbook.edit")
+def edit(kind):
+    """Change a playbook in the app: every row checked as a workbook's; saved as the next version."""
+    playbook = _playbook_or_404(kind)
+    if not versions.may_edit(_user(), playbook):
+        abort(403)
+    form, problems, reason = PlainForm(), [], request.form.get("reason", "")
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        sheets = workbook.from_form(request.form, playbook)
+        reading = workbook.check(sheets)
+        try:
+            version = workbook.save(reading, _user(), reason, kind=kind)
+        except RegistrationError as error:
+            problems = [workbook.Problem("", 0, _("修改原因"), reason, m)
+                        for messages in error.field_errors.values() for m in messages]
+            version = None
+        if reading.ok and not problems:
+            if version is None:
+                flash(_("内容与当前版本相同，没有生成新版本。"), "info")
+            else:
+                flash(_("已保存为第 %(n)s 版。此后新登记的机构按新版本；已有机构不受影响。", n=version.number), "success")
+            return redirect(url_for(".detail", kind=kind))
+        problems = reading.problems + problems
+    else:
+        sheets = workbook.as_rows(playbook, versions.content_of(versions.current(playbook)))
+    rows = {name: [cells for _n, cells in sheets[name]] + [{}] * BLANK_ROWS for name in workbook.FORM_FIELDS}
+    guidance = {cells["项目"]: cells["内容"] for _n, cells in sheets[workbook.GUIDANCE]}
+    return render_template("playbooks/edit.html", playbook=playbook, rows=rows, guidance=guidance,
+                           problems=problems, reason=reason, words=workbook, form=form), 422 if problems else 200
+
+
 @bp.route("/playbooks/<kind>/settings", methods=["POST"])
 @login_required
 @auth.require("playbook.manage")

@@ -62,19 +62,10 @@ class Reading:
 
 def write(playbook, version, content):
     """The version as workbook bytes (openpyxl, through the plain sheet writer)."""
-    guidance = content["guidance"]
-    values = {"kind": playbook.kind, "name": playbook.name, "name_en": playbook.name_en,
-              "tier": TIER_OUT[guidance["tier"]], "cadence_days": guidance["cadence_days"],
-              "version": version.number}
-    return sheets.write([
-        (CATEGORIES, HEADERS[CATEGORIES], [[c["code"], c["name"]] for c in content["categories"]]),
-        (SCOPE, HEADERS[SCOPE], [[s["name"], YES if s["required"] else NO,
-                                  RETENTION_OUT[s.get("retention", "")],
-                                  RECURRENCE_OUT[s.get("recurrence", "")]] for s in content["scope"]]),
-        (MILESTONES, HEADERS[MILESTONES], [[m["name"], YES if m["calls_for_checkin"] else NO]
-                                           for m in content["milestones"]]),
-        (GUIDANCE, HEADERS[GUIDANCE], [[GUIDANCE_ROWS[k], v] for k, v in values.items()]),
-    ], title=f"分类指导 {playbook.name} 第 {version.number} 版")
+    tables = _tables(playbook, content)
+    tables[GUIDANCE].append([GUIDANCE_ROWS["version"], version.number])
+    return sheets.write([(name, HEADERS[name], rows) for name, rows in tables.items()],
+                        title=f"分类指导 {playbook.name} 第 {version.number} 版")
 
 
 def _text(value):
@@ -86,27 +77,23 @@ def _text(value):
     return re.sub(r"\s+", " ", str(value)).strip()
 
 
-def _rows(book, name, reading):
-    """[(row number, {header: text})] of a sheet, or [] with a problem when the sheet or a column lacks."""
+def _sheet_rows(book, name, reading):
+    """[(row number, {header: text})] of a workbook's sheet, or None after noting a missing sheet or column."""
     if name not in book.sheetnames:
         reading.problems.append(Problem(name, 0, "", "", _("缺少工作表“%(sheet)s”。请用导出的工作簿修改，不要删除或改名工作表。", sheet=name)))
-        return []
+        return None
     rows = [[_text(v) for v in row] for row in book[name].iter_rows(values_only=True)]
     header = rows[0] if rows else []
     missing = [h for h in HEADERS[name] if h not in header]
     if missing:
         reading.problems.append(Problem(name, 1, "", "", _("第 1 行应为表头，缺少列：%(columns)s。", columns="、".join(missing))))
-        return []
+        return None
     if len(rows) > MAX_ROWS + 1:
         reading.problems.append(Problem(name, MAX_ROWS + 2, "", "", _("每张工作表最多 %(n)s 行。", n=MAX_ROWS)))
-        return []
+        return None
     index = {h: header.index(h) for h in HEADERS[name]}
-    found = []
-    for number, row in enumerate(rows[1:], start=2):
-        cells = {h: (row[i] if i < len(row) else "") for h, i in index.items()}
-        if any(cells.values()):
-            found.append((number, cells))
-    return found
+    return [(number, {h: (row[i] if i < len(row) else "") for h, i in index.items()})
+            for number, row in enumerate(rows[1:], start=2)]
 
 
 def _name(sheet, number, column, value, limit, seen, reading):
@@ -131,9 +118,9 @@ def _word(sheet, number, column, value, words, reading, hint):
     return found
 
 
-def _categories(book, reading):
+def _categories(rows, reading):
     seen = {}
-    for number, cells in _rows(book, CATEGORIES, reading):
+    for number, cells in rows:
         code = cells["代码"].upper()
         if code and not contents.CATEGORY_CODE.match(code):
             reading.problems.append(Problem(CATEGORIES, number, "代码", cells["代码"],
@@ -146,9 +133,9 @@ def _categories(book, reading):
             reading.content["categories"].append({"code": code, "name": name})
 
 
-def _scope(book, reading):
+def _scope(rows, reading):
     seen = {}
-    for number, cells in _rows(book, SCOPE, reading):
+    for number, cells in rows:
         name = _name(SCOPE, number, "名称", cells["名称"], 200, seen, reading)
         required = _word(SCOPE, number, "必须归档", cells["必须归档"], YES_WORDS, reading,
                          _("请填“是”或“否”。"))
@@ -161,9 +148,9 @@ def _scope(book, reading):
                                              "recurrence": recurrence})
 
 
-def _milestones(book, reading):
+def _milestones(rows, reading):
     seen = {}
-    for number, cells in _rows(book, MILESTONES, reading):
+    for number, cells in rows:
         name = _name(MILESTONES, number, "名称", cells["名称"], 200, seen, reading)
         calls = _word(MILESTONES, number, "需要指导", cells["需要指导"], YES_WORDS, reading,
                       _("请填“是”或“否”。"))
@@ -171,10 +158,10 @@ def _milestones(book, reading):
             reading.content["milestones"].append({"name": name, "calls_for_checkin": calls})
 
 
-def _guidance(book, reading):
+def _guidance(rows, reading):
     values = {}
     names = {label: key for key, label in GUIDANCE_ROWS.items()}
-    for number, cells in _rows(book, GUIDANCE, reading):
+    for number, cells in rows:
         key = names.get(cells["项目"])
         if key is None:
             reading.problems.append(Problem(GUIDANCE, number, "项目", cells["项目"],
@@ -207,10 +194,40 @@ def read(data):
         reading.problems.append(Problem("", 0, "", "", _("无法打开该 Excel 文件（%(reason)s）。请确认是 .xlsx 格式。",
                                                         reason=exc.__class__.__name__)))
         return reading
-    for part in (_categories, _scope, _milestones, _guidance):
-        part(book, reading)
+    sheets = {name: _sheet_rows(book, name, reading) for name in HEADERS}
     book.close()
+    return check(sheets, reading)
+
+
+def check(sheets, reading=None):
+    """A Reading of rows {sheet: [(row number, {header: text})]} (None: a sheet already refused),
+    every row checked as the bulk import checks its rows; blank rows are skipped."""
+    reading = reading or Reading()
+    for name, part in ((CATEGORIES, _categories), (SCOPE, _scope), (MILESTONES, _milestones),
+                       (GUIDANCE, _guidance)):
+        if sheets.get(name) is not None:
+            part([(n, cells) for n, cells in sheets[name] if any(cells.values())], reading)
     return reading
+
+
+def _tables(playbook, content):
+    """{sheet: rows of text} of a playbook's content, as the workbook and the edit form show it."""
+    guidance = content["guidance"]
+    return {
+        CATEGORIES: [[c["code"], c["name"]] for c in content["categories"]],
+        SCOPE: [[s["name"], YES if s["required"] else NO, RETENTION_OUT[s.get("retention", "")],
+                 RECURRENCE_OUT[s.get("recurrence", "")]] for s in content["scope"]],
+        MILESTONES: [[m["name"], YES if m["calls_for_checkin"] else NO] for m in content["milestones"]],
+        GUIDANCE: [[GUIDANCE_ROWS[k], v] for k, v in (
+            ("kind", playbook.kind), ("name", playbook.name), ("name_en", playbook.name_en),
+            ("tier", TIER_OUT[guidance["tier"]]), ("cadence_days", guidance["cadence_days"]))],
+    }
+
+
+def as_rows(playbook, content):
+    """The content as the rows check() reads: {sheet: [(row number, {header: text})]}."""
+    return {name: [(n, dict(zip(HEADERS[name], (str(v) for v in row)))) for n, row in enumerate(rows, start=2)]
+            for name, rows in _tables(playbook, content).items()}
 
 
 def save(reading, user, reason, kind=None):
@@ -223,9 +240,38 @@ def save(reading, user, reason, kind=None):
             "这是“%(other)s”类型的分类指导，不能导入到“%(kind)s”。", other=reading.kind, kind=kind)))
     if not reading.ok:
         return None
+    versions.checked_reason(reason)  # before anything is written
     playbook = versions.get(reading.kind)
     if playbook is None:
         playbook = versions.add_kind(reading.kind, reading.name or reading.kind, reading.name_en, user)
-    elif contents.dumps(versions.content_of(versions.current(playbook))) == contents.dumps(reading.content):
-        return None
+    renamed = versions.rename(playbook, reading.name, reading.name_en, user)
+    if contents.dumps(versions.content_of(versions.current(playbook))) == contents.dumps(reading.content):
+        return None if not renamed else versions.current(playbook)
     return versions.new_version(playbook, reading.content, user, reason, details={"source": "workbook"})
+
+
+# The edit page's inputs, by sheet: (header, input name), so that it is checked as a workbook is.
+FORM_FIELDS = {CATEGORIES: [("代码", "category_code"), ("名称", "category_name")],
+               SCOPE: [("名称", "scope_name"), ("必须归档", "scope_required"), ("保管期限", "scope_retention"),
+                       ("形成规律", "scope_recurrence")],
+               MILESTONES: [("名称", "milestone_name"), ("需要指导", "milestone_calls")]}
+
+
+# The edit page's typed columns: a row with none of them filled is blank (its lists keep their
+# choices), and clearing them removes the item.
+TYPED = ("代码", "名称")
+
+
+def from_form(form, playbook):
+    """The rows of the edit page's form ({sheet: [(row number, {header: text})]}), numbered from 1."""
+    sheets = {}
+    for name, fields in FORM_FIELDS.items():
+        columns = [form.getlist(field) for _header, field in fields]
+        count = max(len(column) for column in columns)
+        rows = [(n + 1, {header: _text(column[n]) if n < len(column) else ""
+                         for (header, _field), column in zip(fields, columns)}) for n in range(count)]
+        sheets[name] = [(n, cells) for n, cells in rows if any(cells.get(h) for h in TYPED)]
+    sheets[GUIDANCE] = [(n, {"项目": GUIDANCE_ROWS[key], "内容": _text(value)}) for n, (key, value) in enumerate((
+        ("kind", playbook.kind), ("name", form.get("name", "")), ("name_en", form.get("name_en", "")),
+        ("tier", form.get("tier", "")), ("cadence_days", form.get("cadence_days", ""))), start=1)]
+    return sheets
