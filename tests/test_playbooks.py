@@ -444,3 +444,10 @@ def test_an_archivist_edits_a_playbook_in_the_app_row_by_row(app, client, auth, 
     assert "成立文件（成立通知、批复）" not in [s["name"] for s in content["scope"]]
     assert content["guidance"] == {"tier": "key", "cadence_days": 14}
     assert content["categories"][-1] == {"code": "WZ", "name": "物资"}
+
+
+def test_the_milestones_a_body_took_are_offered_when_its_phases_are_recorded(app, client, auth, world):
+    auth.login("liaison")
+    html = client.get(f"/bodies/{world['a'].id}/checkins").get_data(as_text=True)
+    assert "分类指导列出的工作节点：响应级别调整（需要指导）" in html
+    assert '<datalist id="planned-milestones"><option value="响应级别调整">' in html
