@@ -451,3 +451,12 @@ def test_the_milestones_a_body_took_are_offered_when_its_phases_are_recorded(app
     html = client.get(f"/bodies/{world['a'].id}/checkins").get_data(as_text=True)
     assert "分类指导列出的工作节点：响应级别调整（需要指导）" in html
     assert '<datalist id="planned-milestones"><option value="响应级别调整">' in html
+
+
+def test_filing_under_a_scope_item_starts_from_its_usual_retention(app, client, auth, world):
+    with db.connection_context():
+        item = ScopeItem.get(ScopeItem.body == world["a"], ScopeItem.name == "情况报告、工作简报")
+    assert item.retention == "D30"
+    auth.login("secretary")
+    html = client.get(f"/bodies/{world['a'].id}/documents/new?scope_item={item.id}").get_data(as_text=True)
+    assert 'selected value="D30"' in html

@@ -77,6 +77,11 @@ def register(body_id):
         form.set_defaults(body, registry.last_registered(body, _user()),
                           next(iter(coverage.categories(body)), None))
         form.scope_item.data = request.args.get("scope_item", "")
+        # Filing under a scope item: its usual retention (from the playbook) comes first.
+        item = ScopeItem.get_or_none(ScopeItem.id == request.args.get("scope_item", type=int),
+                                     ScopeItem.body == body)
+        if item is not None and item.retention:
+            form.retention.data = item.retention
     duplicate = held = None
     if form.validate_on_submit():
         secret, store = current_app.config["SECRET_KEY"], current_app.extensions["store"]
