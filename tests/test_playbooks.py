@@ -460,3 +460,24 @@ def test_filing_under_a_scope_item_starts_from_its_usual_retention(app, client, 
     auth.login("secretary")
     html = client.get(f"/bodies/{world['a'].id}/documents/new?scope_item={item.id}").get_data(as_text=True)
     assert 'selected value="D30"' in html
+
+
+def test_on_the_web_an_exported_workbook_with_a_new_row_becomes_the_next_bodys_scope(app, client, auth, world):
+    auth.login("admin")
+    exported = client.get("/playbooks/epidemic/workbook.xlsx")
+    assert exported.status_code == 200 and exported.mimetype.endswith("spreadsheetml.sheet")
+    book = load_workbook(io.BytesIO(exported.data))
+    book["归档范围"].append(["物资调度表", "否", "10年", "每周"])
+    edited = io.BytesIO()
+    book.save(edited)
+    page = client.get("/playbooks/epidemic")
+    response = client.post("/playbooks/epidemic/import", data={
+        "csrf_token": csrf_token(page), "reason": "各地指挥部均形成物资调度表",
+        "workbook": (io.BytesIO(edited.getvalue()), "epidemic.xlsx")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert "各地指挥部均形成物资调度表" in client.get("/playbooks/epidemic").get_data(as_text=True)
+    assert _create(client, auth, "epidemic").status_code == 302
+    with db.connection_context():
+        item = ScopeItem.get(ScopeItem.body == Body.get(Body.code == "YQ2"), ScopeItem.name == "物资调度表")
+        assert (item.required, item.retention, item.recurrence) == (False, "D10", "weekly")
+        assert "物资调度表" not in _scope_names(world["a"])

@@ -1,5 +1,5 @@
 """The playbooks in the database: the kinds, their versions, and making a new version (audited)."""
-from flask import has_request_context
+from flask import g, has_request_context
 from flask_babel import get_locale, gettext as _
 from peewee import JOIN, fn
 
@@ -44,11 +44,13 @@ def kind_label(kind):
     """A kind's name in the reader's language: the built-in label, or the playbook's own name."""
     if kind in labels.KIND:
         return str(labels.KIND[kind])
-    playbook = get(kind)
-    if playbook is None:
-        return kind
-    english = has_request_context() and str(get_locale()).startswith("en")
-    return (playbook.name_en or playbook.name) if english else playbook.name
+    # A list of bodies names the kind of each: an added kind is looked up once per request.
+    known = g.setdefault("kind_names", {}) if has_request_context() else {}
+    if kind not in known:
+        playbook = get(kind)
+        english = has_request_context() and str(get_locale()).startswith("en")
+        known[kind] = kind if playbook is None else (playbook.name_en or playbook.name) if english else playbook.name
+    return known[kind]
 
 
 def kind_choices():

@@ -82,7 +82,11 @@ def _sheet_rows(book, name, reading):
     if name not in book.sheetnames:
         reading.problems.append(Problem(name, 0, "", "", _("缺少工作表“%(sheet)s”。请用导出的工作簿修改，不要删除或改名工作表。", sheet=name)))
         return None
-    rows = [[_text(v) for v in row] for row in book[name].iter_rows(values_only=True)]
+    rows = []
+    for row in book[name].iter_rows(values_only=True):  # read no further than the limit
+        rows.append([_text(v) for v in row])
+        if len(rows) > MAX_ROWS + 1:
+            break
     header = rows[0] if rows else []
     missing = [h for h in HEADERS[name] if h not in header]
     if missing:
