@@ -481,3 +481,32 @@ def test_on_the_web_an_exported_workbook_with_a_new_row_becomes_the_next_bodys_s
         item = ScopeItem.get(ScopeItem.body == Body.get(Body.code == "YQ2"), ScopeItem.name == "物资调度表")
         assert (item.required, item.retention, item.recurrence) == (False, "D10", "weekly")
         assert "物资调度表" not in _scope_names(world["a"])
+
+
+def test_another_archives_workbook_of_a_new_kind_adds_the_kind(app, runner, world, tmp_path):
+    book = load_workbook(io.BytesIO(_workbook()))
+    for row in book["指导"].iter_rows():
+        if row[0].value == "机构类型代码":
+            row[1].value = "expo"
+        elif row[0].value in ("类型名称", "英文名称"):
+            row[1].value = "重大展会" if row[0].value == "类型名称" else "Expo"
+    path = tmp_path / "expo.xlsx"
+    book.save(path)
+    result = runner.invoke(args=["playbook", "import", str(path), "--reason", "兄弟馆的展会分类指导"])
+    assert result.exit_code == 0, result.output
+    with db.connection_context():
+        playbook = versions.get("expo")
+        version = versions.current(playbook)
+        assert (playbook.name, playbook.name_en, version.number, version.reason) == (
+            "重大展会", "Expo", 1, "兄弟馆的展会分类指导")
+        assert versions.content_of(version)["categories"][0] == {"code": "ZH", "name": "综合协调"}
+
+
+def test_the_command_line_refuses_a_malformed_workbook_row_by_row(app, runner, world, tmp_path):
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(_workbook(归档范围=[["疫情情况日报", "也许", "", ""]]))
+    result = runner.invoke(args=["playbook", "import", str(path), "--reason", "试"])
+    assert result.exit_code == 1
+    assert "归档范围\trow 11\t必须归档\t也许" in result.output
+    with db.connection_context():
+        assert versions.current(versions.get("epidemic")).number == 1

@@ -7,9 +7,6 @@ key: a category by its code, a scope item or a milestone by its name.
 import json
 import re
 
-from capture.models import RETENTIONS, TIERS
-from capture.records.series import RECURRENCES
-
 PARTS = ("categories", "scope", "milestones")
 CATEGORY_CODE = re.compile(r"^[A-Z0-9]{1,6}$")
 KIND_CODE = re.compile(r"^[a-z][a-z0-9_]{1,19}$")
@@ -47,15 +44,3 @@ def gained(old, new):
     """{part: [items of `new` whose key `old` lacks]}: what a playbook has gained since `old`."""
     return {part: [item for item in new[part] if key(part, item) not in set(keys(old, part))]
             for part in PARTS}
-
-
-def valid_scope_item(item):
-    """True when a scope item's values are ones the app knows."""
-    return (item.get("retention", "") in ("",) + RETENTIONS
-            and item.get("recurrence", "") in RECURRENCES and bool(item.get("name")))
-
-
-def valid_guidance(guidance):
-    """True when the guidance defaults are a known tier and 1–365 days."""
-    days = guidance.get("cadence_days")
-    return guidance.get("tier") in TIERS and isinstance(days, int) and 1 <= days <= 365

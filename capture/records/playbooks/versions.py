@@ -94,8 +94,8 @@ def new_version(playbook, content, user, reason, details=None, body=None):
     return version
 
 
-def add_kind(kind, name, name_en, user, copy_from=None):
-    """A new kind of body with its first version (a copy of another kind's current content)."""
+def add_kind(kind, name, name_en, user, copy_from=None, content=None, reason=None):
+    """A new kind of body with its first version: `content`, a copy of another kind's, or empty."""
     kind, name, name_en = (kind or "").strip(), (name or "").strip(), (name_en or "").strip()
     errors = {}
     if not contents.KIND_CODE.match(kind):
@@ -109,13 +109,14 @@ def add_kind(kind, name, name_en, user, copy_from=None):
     if errors:
         raise RegistrationError(errors)
     source = get(copy_from) if copy_from else None
-    content = contents.loads(current(source).content) if source else contents.empty()
+    if content is None:
+        content = contents.loads(current(source).content) if source else contents.empty()
     with db.atomic():
         playbook = Playbook.create(kind=kind, name=name, name_en=name_en)
         audit.record("playbook.create", playbook, {"kind": kind, "name": name, "name_en": name_en,
                                                    "copied_from": copy_from or ""}, user=user)
-        reason = (_("新增机构类型，内容复制自“%(kind)s”", kind=kind_label(copy_from)) if source
-                  else _("新增机构类型"))
+        reason = reason or (_("新增机构类型，内容复制自“%(kind)s”", kind=kind_label(copy_from)) if source
+                            else _("新增机构类型"))
         new_version(playbook, content, user, reason)
     return playbook
 

@@ -1,4 +1,4 @@
-"""A playbook as a workbook an archivist edits in Excel or WPS, and reading one back, checked row by row.
+"""A playbook as a workbook an archivist edits in Excel or WPS, and reading one back row by row.
 
 Sheets 分类 (代码, 名称), 归档范围 (名称, 必须归档, 保管期限, 形成规律), 工作节点 (名称, 需要指导) and
 指导 (项目, 内容). Headers and values are written in Chinese whatever the reader's language, so
@@ -80,7 +80,8 @@ def _text(value):
 def _sheet_rows(book, name, reading):
     """[(row number, {header: text})] of a workbook's sheet, or None after noting a missing sheet or column."""
     if name not in book.sheetnames:
-        reading.problems.append(Problem(name, 0, "", "", _("缺少工作表“%(sheet)s”。请用导出的工作簿修改，不要删除或改名工作表。", sheet=name)))
+        reading.problems.append(Problem(name, 0, "", "", _(
+            "缺少工作表“%(sheet)s”。请用导出的工作簿修改，不要删除或改名工作表。", sheet=name)))
         return None
     rows = []
     for row in book[name].iter_rows(values_only=True):  # read no further than the limit
@@ -90,7 +91,8 @@ def _sheet_rows(book, name, reading):
     header = rows[0] if rows else []
     missing = [h for h in HEADERS[name] if h not in header]
     if missing:
-        reading.problems.append(Problem(name, 1, "", "", _("第 1 行应为表头，缺少列：%(columns)s。", columns="、".join(missing))))
+        reading.problems.append(Problem(name, 1, "", "", _("第 1 行应为表头，缺少列：%(columns)s。",
+                                                           columns="、".join(missing))))
         return None
     if len(rows) > MAX_ROWS + 1:
         reading.problems.append(Problem(name, MAX_ROWS + 2, "", "", _("每张工作表最多 %(n)s 行。", n=MAX_ROWS)))
@@ -105,7 +107,8 @@ def _name(sheet, number, column, value, limit, seen, reading):
     if not value:
         reading.problems.append(Problem(sheet, number, column, value, _("请填写%(column)s。", column=column)))
     elif len(value) > limit or any(ord(c) < 32 for c in value):
-        reading.problems.append(Problem(sheet, number, column, value, _("最多 %(n)s 个字，且不能含控制字符。", n=limit)))
+        reading.problems.append(Problem(sheet, number, column, value,
+                                        _("最多 %(n)s 个字，且不能含控制字符。", n=limit)))
     elif value in seen:
         reading.problems.append(Problem(sheet, number, column, value, _("与第 %(row)s 行重复。", row=seen[value])))
     else:
@@ -168,8 +171,8 @@ def _guidance(rows, reading):
     for number, cells in rows:
         key = names.get(cells["项目"])
         if key is None:
-            reading.problems.append(Problem(GUIDANCE, number, "项目", cells["项目"],
-                                            _("不认识的项目。可填：%(names)s。", names="、".join(GUIDANCE_ROWS.values()))))
+            reading.problems.append(Problem(GUIDANCE, number, "项目", cells["项目"], _(
+                "不认识的项目。可填：%(names)s。", names="、".join(GUIDANCE_ROWS.values()))))
         else:
             values[key] = (number, cells["内容"])
     number, kind = values.get("kind", (0, ""))
@@ -246,8 +249,10 @@ def save(reading, user, reason, kind=None):
         return None
     versions.checked_reason(reason)  # before anything is written
     playbook = versions.get(reading.kind)
-    if playbook is None:
-        playbook = versions.add_kind(reading.kind, reading.name or reading.kind, reading.name_en, user)
+    if playbook is None:  # another archive's kind: it arrives with this content as its first version
+        playbook = versions.add_kind(reading.kind, reading.name or reading.kind, reading.name_en, user,
+                                     content=reading.content, reason=reason)
+        return versions.current(playbook)
     renamed = versions.rename(playbook, reading.name, reading.name_en, user)
     if contents.dumps(versions.content_of(versions.current(playbook))) == contents.dumps(reading.content):
         return None if not renamed else versions.current(playbook)
