@@ -510,3 +510,11 @@ def test_the_command_line_refuses_a_malformed_workbook_row_by_row(app, runner, w
     assert "归档范围\trow 11\t必须归档\t也许" in result.output
     with db.connection_context():
         assert versions.current(versions.get("epidemic")).number == 1
+
+
+def test_what_a_body_produced_is_ticked_and_loosening_the_scope_is_left_to_a_choice(app, client, auth, world):
+    a = _transferred_body_with_records(world)
+    auth.login("liaison")
+    html = client.get(f"/bodies/{a.id}/playbook").get_data(as_text=True)
+    assert 'value="scope:add:疫情情况日报" checked' in html
+    assert 'value="scope:optional:工作总结">' in html
