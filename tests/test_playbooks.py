@@ -518,3 +518,11 @@ def test_what_a_body_produced_is_ticked_and_loosening_the_scope_is_left_to_a_cho
     html = client.get(f"/bodies/{a.id}/playbook").get_data(as_text=True)
     assert 'value="scope:add:疫情情况日报" checked' in html
     assert 'value="scope:optional:工作总结">' in html
+
+
+def test_each_version_says_what_it_changed(app, client, auth, world):
+    _add_scope_item("epidemic", {"name": "物资调度表", "required": False, "retention": "", "recurrence": ""},
+                    reason="物资调度")
+    auth.login("transfer_officer")
+    html = client.get("/playbooks/epidemic").get_data(as_text=True)
+    assert "新增条目：分类 WZ；归档范围 物资调度表。" in html

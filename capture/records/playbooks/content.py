@@ -44,3 +44,20 @@ def gained(old, new):
     """{part: [items of `new` whose key `old` lacks]}: what a playbook has gained since `old`."""
     return {part: [item for item in new[part] if key(part, item) not in set(keys(old, part))]
             for part in PARTS}
+
+
+def changes(old, new):
+    """{"added"|"removed"|"changed": {part: [keys]}} from `old` to `new`; "guidance": True if it changed."""
+    found = {"added": {}, "removed": {}, "changed": {}}
+    for part in PARTS:
+        before = {key(part, item): item for item in old[part]}
+        after = {key(part, item): item for item in new[part]}
+        for kind, keys in (("added", [k for k in after if k not in before]),
+                           ("removed", [k for k in before if k not in after]),
+                           ("changed", [k for k in after if k in before and after[k] != before[k]])):
+            if keys:
+                found[kind][part] = keys
+    found = {kind: parts for kind, parts in found.items() if parts}
+    if old["guidance"] != new["guidance"]:
+        found["guidance"] = True
+    return found

@@ -29,10 +29,13 @@ def current(playbook):
 
 
 def history(playbook):
-    """Every version of the playbook, newest first, with who made it."""
-    return list(PlaybookVersion.select(PlaybookVersion, User)
-                .join(User, JOIN.LEFT_OUTER, on=PlaybookVersion.created_by)
-                .where(PlaybookVersion.playbook == playbook).order_by(PlaybookVersion.number.desc()))
+    """Every version of the playbook, newest first, with who made it and what it changed (.changes)."""
+    found = list(PlaybookVersion.select(PlaybookVersion, User)
+                 .join(User, JOIN.LEFT_OUTER, on=PlaybookVersion.created_by)
+                 .where(PlaybookVersion.playbook == playbook).order_by(PlaybookVersion.number.desc()))
+    for newer, older in zip(found, found[1:] + [None]):
+        newer.changes = contents.changes(content_of(older) if older else contents.empty(), content_of(newer))
+    return found
 
 
 def content_of(version):
@@ -83,13 +86,9 @@ def new_version(playbook, content, user, reason, details=None, body=None):
         old = contents.loads(current(playbook).content) if top else contents.empty()
         version = PlaybookVersion.create(playbook=playbook, number=top + 1, content=contents.dumps(content),
                                          reason=reason, created_by=user)
-        gained = contents.gained(old, content)
         audit.record("playbook.version", version, {
             "kind": playbook.kind, "number": version.number, "reason": reason,
-            "added": {part: contents.keys({part: items}, part) for part, items in gained.items() if items},
-            "removed": {part: sorted(set(contents.keys(old, part)) - set(contents.keys(content, part)))
-                        for part in contents.PARTS
-                        if set(contents.keys(old, part)) - set(contents.keys(content, part))},
+            **contents.changes(old, content),
             **(details or {})}, user=user, body=body)
     return version
 
