@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from peewee import fn
 
 from capture.forms import RegistrationError
-from capture.models import Category, Document, ScopeItem
+from capture.models import RETENTIONS, Category, Document, ScopeItem
 
 from . import content as contents, seeding, versions
 
@@ -26,7 +26,8 @@ class Line:
     @property
     def usual_retention(self):
         """The retention most of its documents got ("" when none were filed)."""
-        return self.retentions.most_common(1)[0][0] if self.retentions else ""
+        usual = self.retentions.most_common(1)[0][0] if self.retentions else ""
+        return usual if usual in RETENTIONS else ""  # a value out of rule is the check's to report
 
 
 @dataclass
