@@ -380,11 +380,22 @@ def test_statistics_show_completeness_at_the_end_and_commitments_fulfilled_by_ki
     assert ["疫情防控", 1, 1, 22, 2, 1, 50] in [[c.value for c in row] for row in book["按机构类型"].iter_rows()]
 
 
-def test_the_demo_bodies_follow_playbooks_with_series_and_the_flood_body_teaches(app, client, runner):
+def test_the_demo_bodies_follow_playbooks_with_series_and_the_flood_body_teaches(app, client, runner, tmp_path):
+    from capture.models import User
     from capture.ops import demo
+    from capture.transfer import packaging
     with db.connection_context():
         credentials = {u: p for _, u, p in demo.load(app.config["DATA_DIR"])}
         epidemic, flood = Body.get(Body.code == "YQFK"), Body.get(Body.code == "FXQX")
+        # The flood body is checked, exported and received: transferred, as the archive sees it.
+        officer, store = User.get(User.username == "transfer"), app.extensions["store"]
+        _transfer, report = packaging.run_check(flood, officer, store)
+        assert report.summary["fail"] == 0
+        transfer = packaging.claim(flood, officer)
+        packaging.export(transfer, store, tmp_path, zip_package=False)
+        packaging.mark_received(packaging.Transfer.get_by_id(transfer.id), officer)
+        flood = Body.get_by_id(flood.id)
+        assert flood.status == "transferred"
         assert seeding.started_from(epidemic).version.number == 2
         daily = ScopeItem.get(ScopeItem.body == epidemic, ScopeItem.name == "疫情情况日报")
         assert daily.recurrence == "daily" and daily.starts_on is not None
