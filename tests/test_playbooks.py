@@ -234,6 +234,7 @@ def test_a_body_sees_what_its_playbook_gained_and_its_liaison_adopts_items_one_b
         assert not Category.select().where(Category.body == a, Category.code == "WZ").exists()
         assert AuditEvent.get(AuditEvent.action == "playbook.adopt").body_id == a.id
     assert "第 2 版新增 1 项" in client.get(f"/bodies/{a.id}").get_data(as_text=True)
+    assert "归档范围：物资调度表" in client.get(f"/bodies/{a.id}/audit").get_data(as_text=True)
     again = client.post(f"/bodies/{a.id}/playbook/adopt", data={
         "csrf_token": csrf_token(page), "part": "scope", "key": "物资调度表"})
     assert again.status_code == 409

@@ -41,6 +41,7 @@ FIELDS = {"category": _l("分类"), "retention": _l("保管期限"), "carrier": 
           "doc_number": _l("文号"), "responsible": _l("责任者"), "title": _l("题名"),
           "title_supplied": _l("自拟题名"), "date": _l("日期"), "pages": _l("页数"),
           "security": _l("密级"), "scope_item": _l("归档范围"), "remarks": _l("备注")}
+PLAYBOOK_PARTS = {"categories": _l("分类"), "scope": _l("归档范围"), "milestones": _l("工作节点")}
 # Events about the whole body that every document registered before them went through.
 BODY_STEPS = ("transfer.check", "transfer.export", "transfer.receive")
 PAGE_SIZE = 50
@@ -113,6 +114,12 @@ def _lines(event, details):
     if action == "member.add" or action == "member.remove":
         role = labels.MEMBER_ROLE.get(details.get("role", ""), details.get("role", ""))
         return [f"{details.get('user', '')} · {role}"]
+    if action == "playbook.adopt":
+        item = details.get("item", {})
+        return [_("%(field)s：%(value)s", field=PLAYBOOK_PARTS.get(details.get("part"), ""),
+                  value=item.get("name") or item.get("code", ""))]
+    if action == "body.create" and details.get("playbook"):
+        return [_("分类指导：%(version)s", version=details["playbook"][1])]
     if details.get("reason"):
         return [_("原因：%(reason)s", reason=details["reason"])]
     return []
