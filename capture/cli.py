@@ -13,6 +13,7 @@ from .ops.fixity import fixity_command
 from .ops.scheduler import scheduler_command
 from .ops.worker import worker_command
 from .records.imports.cli import import_command
+from .records.playbooks.cli import playbook_command
 from .transfer import cli as transfer_cli
 
 
@@ -98,7 +99,8 @@ def file_facts_command(every):
 
 
 COMMANDS = [init_command, file_facts_command, create_user_command, bodies_command, audit_verify_command,
-            scheduler_command, worker_command, fixity_command, import_command, *ops_cli.COMMANDS,
+            scheduler_command, worker_command, fixity_command, import_command, playbook_command,
+            *ops_cli.COMMANDS,
             *transfer_cli.COMMANDS]
 
 

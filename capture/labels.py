@@ -27,7 +27,8 @@ CHECK_RESULT = {"pass": _l("通过"), "warning": _l("警告"), "fail": _l("不�
 CHECK_PROPERTY = {"authenticity": _l("真实性"), "completeness": _l("完整性"), "usability": _l("可用性"),
                   "security": _l("安全性")}
 RECURRENCE = {"": _l("不定期"), "once": _l("一次"), "daily": _l("每天一期"), "weekly": _l("每周一期"),
-              "per_meeting": _l("每次会议一期")}
+              "monthly": _l("每月一期"), "per_meeting": _l("每次会议一期"),
+              "per_phase": _l("每个工作阶段一期")}
 VERIFY_RESULT = {"fail": _l("错误"), "warning": _l("警告"), "info": _l("信息")}
 
 

@@ -143,6 +143,39 @@ class ScopeItem(BaseModel):
     # (else from the body's founding) until the body is dissolved. See records/series.py.
     recurrence = CharField(max_length=12, default="")
     starts_on = DateField(null=True)
+    # The retention its documents usually get (Y / D30 / D10), from the playbook; "" none given.
+    retention = CharField(max_length=4, default="")
+
+
+class Playbook(BaseModel):
+    """分类指导: what the archive expects of one kind of body; its content lives in versions."""
+    kind = CharField(max_length=20, unique=True)
+    name = CharField(max_length=100)
+    name_en = CharField(max_length=100, default="")
+    # Liaisons may make new versions too, when an administrator allows it for this kind.
+    liaisons_may_edit = BooleanField(default=False)
+    created_at = DateTimeField(default=now)
+
+
+class PlaybookVersion(BaseModel):
+    """One version of a playbook, never changed once made: its content as JSON, who, when, why."""
+    playbook = ForeignKeyField(Playbook, backref="versions")
+    number = IntegerField()
+    content = TextField()
+    reason = TextField(default="")
+    created_by = ForeignKeyField(User, null=True, backref="+")
+    created_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("playbook", "number"), True),)
+
+
+class BodyPlaybook(BaseModel):
+    """The playbook version a body started from, and the milestones it took from it."""
+    body = ForeignKeyField(Body, unique=True, backref="+", on_delete="CASCADE")
+    version = ForeignKeyField(PlaybookVersion, backref="+")
+    milestones = TextField(default="[]")
+    created_at = DateTimeField(default=now)
 
 
 class Document(BaseModel):
@@ -423,7 +456,7 @@ class Job(BaseModel):
 MODELS = [User, UserSession, LoginThrottle,
           Body, Membership, Category, ScopeItem, Document, File, AuditEvent,
           CheckIn, FollowUp, Commitment, Transfer, Phase, ChronicleEntry, FondsDescription,
-          Notification, ApiToken, ApiUsage, IdempotencyKey, Job]
+          Notification, ApiToken, ApiUsage, IdempotencyKey, Job, Playbook, PlaybookVersion, BodyPlaybook]
 
 
 def next_item_number(body, class_key):

@@ -15,6 +15,7 @@ from .i18n import fill, kept_text, size_text
 from .models import Notification
 from .people import auth
 from .records import filefacts, series
+from .records.playbooks.versions import kind_label
 from .storage import DiskFull
 
 # Top navigation and body tabs in display order: (endpoint, label, action). An entry whose
@@ -23,6 +24,7 @@ NAV = [
     ("guidance.dashboard", _l("指导工作台"), "stats.view"),
     ("transfer.index", _l("移交"), "package.verify"),
     ("guidance.statistics", _l("统计"), "stats.view"),
+    ("playbooks.index", _l("分类指导"), "playbook.view"),
     ("guidance.inbox", _l("通知"), None),
     ("people.tokens", _l("接口令牌"), None),
 ]
@@ -32,6 +34,7 @@ BODY_TABS = [
     ("records.scope", _l("归档范围"), "body.view"),
     ("guidance.body_checkins", _l("指导"), "checkin.view"),
     ("transfer.body", _l("撤销与移交"), "body.view"),
+    ("playbooks.body", _l("分类指导"), "body.view"),
     ("records.members", _l("成员"), "body.members"),
     ("records.audit_trail", _l("审计记录"), "body.audit"),
 ]
@@ -155,8 +158,9 @@ def register(app):
     from .people import views as people
     from .records import views as records
     from .records.imports import views as imports
+    from .records.playbooks import views as playbooks
     from .transfer import views as transfer
-    for module in (people, records, guidance, transfer, api, imports, ops):
+    for module in (people, records, guidance, transfer, api, imports, ops, playbooks):
         app.register_blueprint(module.bp)
     problems.register(app)
     app.jinja_env.globals.update(allowed=allowed, unread_count=unread_count,
@@ -164,6 +168,7 @@ def register(app):
                                  get_locale=get_locale, no_worker=jobs.no_worker,
                                  acts_as=auth.acts_as)
     app.jinja_env.filters["compact_date"] = compact_date
+    app.jinja_env.globals["kind_label"] = kind_label
     app.jinja_env.globals["series_label"] = lambda period: series.label(period, get_locale())
     app.jinja_env.globals["claim_finding"] = filefacts.finding_text
     app.jinja_env.filters["size"] = size_text

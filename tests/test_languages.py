@@ -33,7 +33,8 @@ DATA = [(m.Body, ("name", "lead_org", "custodian", "contact_person", "default_re
         (m.CheckIn, ("place", "contact_person", "reason", "notes", "findings")),
         (m.FollowUp, ("action", "owner")), (m.Commitment, ("what", "promised_by")),
         (m.ChronicleEntry, ("event",)), (m.FondsDescription, ("text",)),
-        (m.Notification, ("message",)), (m.ApiToken, ("label",))]
+        (m.Notification, ("message",)), (m.ApiToken, ("label",)),
+        (m.Playbook, ("name", "name_en")), (m.PlaybookVersion, ("reason",))]
 
 
 def strings_in(value):
@@ -58,6 +59,8 @@ def user_data():
             found.update(v for v in row if v)
     for (details,) in m.AuditEvent.select(m.AuditEvent.details).tuples():
         found.update(strings_in(json.loads(details)))
+    for (content,) in m.PlaybookVersion.select(m.PlaybookVersion.content).tuples():
+        found.update(strings_in(json.loads(content)))  # the archive's own playbooks
     for (given,) in m.Job.select(m.Job.params).where(m.Job.kind == verify_task.KIND).tuples():
         found.add(json.loads(given).get("name"))  # the uploaded file's name
     return sorted((s for s in found if isinstance(s, str) and s.strip()), key=len, reverse=True)

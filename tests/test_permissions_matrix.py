@@ -98,6 +98,17 @@ EXPECTED = {
     "ops.start_fixity": {"admin"},
     "ops.fixity_job": {"admin"},
     "ops.fixity_restart": {"admin"},
+    "playbooks.index": {"admin", "liaison", "transfer_officer"},
+    "playbooks.detail": {"admin", "liaison", "transfer_officer"},
+    "playbooks.export": {"admin", "liaison", "transfer_officer"},
+    # Liaisons too where an administrator allows it for the kind (tested in test_playbooks.py).
+    "playbooks.import_workbook": {"admin"},
+    "playbooks.edit": {"admin"},
+    "playbooks.new_kind": {"admin"},
+    "playbooks.settings": {"admin"},
+    "playbooks.body": ALL,
+    "playbooks.adopt": {"admin", "liaison"},
+    "playbooks.propose": {"admin", "liaison"},
     "people.tokens": ALL,
     "people.revoke_token": ALL,
     "api.openapi_document": PUBLIC,
@@ -152,6 +163,8 @@ def _params(world, rule, body, role=None):
             values[name] = Notification.get(Notification.user == user).id
         elif name == "token":
             values[name] = world["calendar_token"]
+        elif name == "kind":
+            values[name] = "epidemic"
         elif name == "fmt":
             values[name] = "json"
         elif name == "filename":

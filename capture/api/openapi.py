@@ -77,7 +77,8 @@ def _schemas():
     }, required=["type", "title", "status", "detail"])
     body = _object({
         "id": INTEGER, "code": STRING, "name": STRING, "fonds_code": STRING,
-        "kind": {"type": "string", "enum": list(BODY_KINDS)},
+        # The built-in kinds, or one an archive added with its playbook (records/playbooks).
+        "kind": {"type": "string", "pattern": "^[a-z][a-z0-9_]{1,19}$", "examples": list(BODY_KINDS)},
         "tier": {"type": "string", "enum": list(TIERS)},
         "status": {"type": "string", "enum": list(BODY_STATUSES)},
         "lead_org": STRING, "established_on": DATE, "expected_end": _nullable(DATE),

@@ -5,10 +5,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _, lazy_gettext as _l
+from peewee import fn
 
 from capture import clock
-from capture.models import Body, CheckIn, Commitment, Document, FollowUp, User
+from capture.models import Body, CheckIn, Commitment, Document, FollowUp, ScopeItem, User
 from capture.people import auth
+from capture.records.playbooks.versions import kind_label
 from exporters import statistics as workbook_writer
 
 from . import charts, milestones
@@ -33,6 +35,8 @@ class Figures:
     documents: dict                   # body name -> [count per week]
     commitments: dict                 # accepted, fulfilled, open, overdue
     milestones: dict = field(default_factory=dict)  # kind -> [met, missed, pending]
+    # kind of body -> KindFigures: which playbooks work
+    by_kind: dict = field(default_factory=dict)
     charts: dict = field(default_factory=dict)
 
     @property
@@ -59,6 +63,60 @@ class Figures:
         """Percent of accepted commitments fulfilled (None if none were accepted)."""
         accepted = self.commitments["accepted"]
         return round(100 * self.commitments["fulfilled"] / accepted) if accepted else None
+
+
+@dataclass
+class KindFigures:
+    """One kind of body: its bodies, how complete the ended ones were, and their commitments."""
+    bodies: int = 0
+    ended: int = 0
+    completeness: list = field(default_factory=list)  # percent of required scope covered, per ended body
+    accepted: int = 0
+    fulfilled: int = 0
+
+    @property
+    def completeness_rate(self):
+        """Mean completeness of the ended bodies (None if none ended)."""
+        return round(sum(self.completeness) / len(self.completeness)) if self.completeness else None
+
+    @property
+    def fulfilled_rate(self):
+        """Percent of the kind's accepted commitments fulfilled (None if none)."""
+        return round(100 * self.fulfilled / self.accepted) if self.accepted else None
+
+
+# A body's records are complete once it is dissolved; its completeness then is the one handed over.
+ENDED = ("dissolved", "transferred")
+
+
+def _by_kind(ids):
+    """{kind: KindFigures} of the bodies: completeness at the end (share of required scope items with
+    a registered document) and commitments fulfilled, in four queries."""
+    found, kinds, ended = {}, {}, []
+    for body_id, kind, status in Body.select(Body.id, Body.kind, Body.status).where(Body.id.in_(ids)).tuples():
+        kinds[body_id] = kind
+        figures = found.setdefault(kind, KindFigures())
+        figures.bodies += 1
+        if status in ENDED:
+            figures.ended += 1
+            ended.append(body_id)
+    filed = Document.select(Document.id).where(Document.scope_item == ScopeItem.id,
+                                               Document.status == "registered")
+    required = ScopeItem.required == True  # noqa: E712
+    counted = dict(ScopeItem.select(ScopeItem.body, fn.COUNT(ScopeItem.id))
+                   .where(ScopeItem.body.in_(ended), required).group_by(ScopeItem.body).tuples())
+    covered = dict(ScopeItem.select(ScopeItem.body, fn.COUNT(ScopeItem.id))
+                   .where(ScopeItem.body.in_(ended), required, fn.EXISTS(filed))
+                   .group_by(ScopeItem.body).tuples())
+    for body_id in ended:
+        total = counted.get(body_id, 0)
+        found[kinds[body_id]].completeness.append(round(100 * covered.get(body_id, 0) / total) if total else 100)
+    for body_id, status in Commitment.select(Commitment.body, Commitment.status).where(
+            Commitment.body.in_(ids)).tuples():
+        figures = found[kinds[body_id]]
+        figures.accepted += 1
+        figures.fulfilled += status == "fulfilled"
+    return dict(sorted(found.items(), key=lambda item: kind_label(item[0])))
 
 
 def _month_starts(today, count):
@@ -165,7 +223,8 @@ def compute(user, zone, now_utc=None):
                       by_body=by_body, follow_ups=_follow_ups(ids, month_starts[0], today),
                       weeks=weeks, documents=_documents(ids, zone, weeks),
                       commitments=_commitments(ids, today),
-                      milestones=_milestones(auth.visible_bodies(user), zone, today))
+                      milestones=_milestones(auth.visible_bodies(user), zone, today),
+                      by_kind=_by_kind(ids))
     _draw(figures)
     return figures
 
@@ -191,9 +250,17 @@ def tables(figures):
          [[figures.commitments["accepted"], figures.commitments["fulfilled"],
            figures.fulfilled_rate if figures.fulfilled_rate is not None else "",
            figures.commitments["open"], figures.commitments["overdue"]]]),
+        (_("按机构类型"), [_("机构类型"), _("机构数"), _("已撤销"), _("撤销时归档完整率（%）"),
+                      _("容缺承诺"), _("已兑现"), _("兑现率（%）")],
+         [[kind_label(kind), k.bodies, k.ended, _blank(k.completeness_rate), k.accepted, k.fulfilled,
+           _blank(k.fulfilled_rate)] for kind, k in figures.by_kind.items()]),
         (_("节点指导"), [_("工作节点"), _("已指导"), _("已逾期"), _("未到期")],
          [[str(MILESTONE_NAMES[kind]), *counts] for kind, counts in figures.milestones.items()]),
     ]
+
+
+def _blank(value):
+    return "" if value is None else value
 
 
 def workbook(figures):

@@ -11,6 +11,7 @@ from markupsafe import Markup
 from capture import clock, labels, notify
 from capture.models import Body, User
 from capture.people import auth
+from capture.records.playbooks import seeding
 from capture.forms import InvalidInput
 
 from exporters import calendar as ics
@@ -164,7 +165,7 @@ def _body_checkins_page(body, form=None, proposal=None, phase_form=None, clash=N
         "guidance/body_checkins.html", body=body, form=form, proposal=proposal,
         checkins=checkins.for_body(body), phase_form=phase_form, phases=milestones.phases_of(body),
         milestones=milestones.gather(Body.select().where(Body.id == body.id), _zone(), today),
-        today=today, clash=clash)
+        today=today, clash=clash, planned=seeding.milestones_of(seeding.started_from(body)))
 
 
 def _outcome_form(body, item):

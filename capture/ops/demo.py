@@ -9,6 +9,7 @@ from capture.db import db
 from capture.models import (Body, CheckIn, ChronicleEntry, Document, FollowUp, Membership, Phase,
                             ScopeItem, User)
 from capture.records import registry, scope
+from capture.records.playbooks import versions as playbooks
 
 from . import samples
 
@@ -85,16 +86,42 @@ def _milestones(bodies, liaison):
         audit.record("phase.record", phase, {"demo": True, "name": name}, body=body)
 
 
+# What the archive learned from earlier bodies of the two demo kinds: series filed period by period
+# (预立卷), which the demo bodies, seeded from these versions, follow.
+PLAYBOOK_SERIES = {
+    "epidemic": ("各地疫情防控指挥部均逐日形成疫情日报、逐周形成工作周报", [
+        {"name": "疫情情况日报", "required": True, "retention": "D30", "recurrence": "daily"},
+        {"name": "疫情防控工作周报", "required": True, "retention": "D30", "recurrence": "weekly"}]),
+    "flood": ("防汛工作组按月报送汛期工作月报；抢险救援记录单独归档", [
+        {"name": "汛期工作月报", "required": True, "retention": "D30", "recurrence": "monthly"},
+        {"name": "抢险救援记录", "required": False, "retention": "D30", "recurrence": ""}]),
+}
+
+
+def _playbooks():
+    """Give the epidemic and flood playbooks the series the demo bodies follow (a new version each)."""
+    for kind, (reason, items) in PLAYBOOK_SERIES.items():
+        playbook = playbooks.get(kind)
+        content = playbooks.content_of(playbooks.current(playbook))
+        known = {item["name"] for item in content["scope"]}
+        content["scope"] += [item for item in items if item["name"] not in known]
+        playbooks.new_version(playbook, content, None, reason, details={"demo": True})
+
+
 def load(data_dir, store=None):
     """Create the demo bodies, users and documents; return [(role, username, password)]."""
     credentials, users = [], {}
     with db.atomic():
+        _playbooks()
         bodies = {}
         for fields in BODIES:
             body = Body.create(**fields)
             scope.seed(body)
             audit.record("body.create", body, {"demo": True}, body=body)
             bodies[body.code] = body
+        # The flood body filed the people it moved as an item of its own, which its playbook lacks:
+        # what the archive learns from it once it is dissolved (records/playbooks/learning.py).
+        ScopeItem.create(body=bodies["FXQX"], name="群众转移安置统计表", required=True, sort=95)
         for role, username, name, memberships in USERS:
             password = secrets.token_urlsafe(12)
             user = User(username=username, display_name=name, role=role, password_hash="",
@@ -109,6 +136,7 @@ def load(data_dir, store=None):
         store = store or storage.Store(Path(data_dir) / "store")
         load_documents(bodies, users, store)
         expected_series(bodies["YQFK"], users["secretary"], store)
+        monthly_reports(bodies["FXQX"], users["secretary2"], store)
         _guidance(bodies, users["liaison"])
     dissolve_demo_flood_body()
     path = Path(data_dir) / "demo-credentials.txt"
@@ -143,7 +171,7 @@ DOCUMENTS = {
         ("XQ", "D30", "electronic", "", "梅雨期汛情日报（6月20日）", "2026-06-20", 2, "情况报告", "pdfa"),
         ("XQ", "D30", "electronic", "", "台风“海葵”防御情况报告", "2026-08-02", 5, "情况报告", "pdfa"),
         ("QX", "D30", "electronic", "区防指〔2026〕9号", "关于启动防汛防台Ⅲ级应急响应的通知", "2026-08-01", 2, "发布的通知", "pdfa"),
-        ("ZY", "D30", "electronic", "", "低洼地区群众转移安置统计表", "2026-08-02", 4, None, "pdf"),
+        ("ZY", "D30", "electronic", "", "低洼地区群众转移安置统计表", "2026-08-02", 4, "群众转移", "pdf"),
         ("BZ", "D10", "electronic", "", "防汛物资储备清单", "2026-06-15", 6, None, "pdf"),
         ("QX", "D30", "photo", "", "黄浦江堤防巡查照片", "2026-08-01", 0, "重要活动", "jpeg"),
         ("QX", "D30", "photo", "", "抢险队加固堤坝现场照片", "2026-08-02", 0, "重要活动", "jpeg"),
@@ -195,11 +223,14 @@ DAILY_SINCE, DAILY_MISSING, WEEKS = 10, (7, 3), 5
 def expected_series(body, user, store):
     """Give the epidemic body a daily and a weekly series, and register their reports."""
     today = clock.today()
-    daily = ScopeItem.create(body=body, name="疫情情况日报", required=True, sort=90, recurrence="daily",
-                             starts_on=today - dt.timedelta(days=DAILY_SINCE))
+    # The series come from the epidemic playbook; the body says when each started.
+    daily = ScopeItem.get(ScopeItem.body == body, ScopeItem.name == "疫情情况日报")
+    daily.starts_on = today - dt.timedelta(days=DAILY_SINCE)
+    daily.save()
     monday = today - dt.timedelta(days=today.weekday() + 7 * WEEKS)
-    weekly = ScopeItem.create(body=body, name="疫情防控工作周报", required=True, sort=91,
-                              recurrence="weekly", starts_on=monday)
+    weekly = ScopeItem.get(ScopeItem.body == body, ScopeItem.name == "疫情防控工作周报")
+    weekly.starts_on = monday
+    weekly.save()
     reports = [(daily, today - dt.timedelta(days=n), f"疫情情况日报（{(today - dt.timedelta(days=n)):%m月%d日}）")
                for n in range(DAILY_SINCE, 0, -1) if n not in DAILY_MISSING]
     reports += [(weekly, monday + dt.timedelta(days=7 * n + 4), f"疫情防控工作周报（第{n + 1}周）")
@@ -209,6 +240,20 @@ def expected_series(body, user, store):
         fields = {"category": "XC", "retention": "D30", "carrier": "electronic", "doc_number": "",
                   "responsible": body.default_responsible, "title": title, "date": day, "pages": 1,
                   "scope_item": str(item.id), "remarks": ""}
+        registry.register_document(body, user, fields, [(f"{title}.pdf", io.BytesIO(data), len(data))],
+                                   store=store)
+
+
+def monthly_reports(body, user, store):
+    """The flood body's monthly reports, the flood playbook's series, one for each month it lived."""
+    monthly = ScopeItem.get(ScopeItem.body == body, ScopeItem.name == "汛期工作月报")
+    for month in range(6, 11):
+        title = f"汛期工作月报（{month}月）"
+        data = samples.pdf(f"Demo monthly report {month}", ["Generated by capture demo"], pdfa=True)
+        fields = {"category": "ZH", "retention": "D30", "carrier": "electronic", "doc_number": "",
+                  "responsible": body.default_responsible, "title": title,
+                  "date": min(dt.date(2026, month, 25), clock.today()), "pages": 1,
+                  "scope_item": str(monthly.id), "remarks": ""}
         registry.register_document(body, user, fields, [(f"{title}.pdf", io.BytesIO(data), len(data))],
                                    store=store)
 

@@ -44,6 +44,10 @@ BODY_ACTIONS = {
     "body.dissolve": {"admin", "liaison", "transfer_officer"},
     "transfer.run": {"admin", "transfer_officer"},
     "transfer.receive": {"admin", "transfer_officer"},
+    # Taking what the body's playbook gained since into the body; proposing what the body
+    # learned (once its life has ended) into a new version of the playbook.
+    "playbook.adopt": {"admin", "liaison"},
+    "playbook.learn": {"admin", "liaison"},
 }
 # Actions that concern no single body.
 GLOBAL_ACTIONS = {
@@ -54,14 +58,20 @@ GLOBAL_ACTIONS = {
     "audit.global": {"admin"},
     "package.verify": {"admin", "transfer_officer"},
     "fixity.run": {"admin"},
+    "playbook.view": {"admin", "liaison", "transfer_officer"},
+    # New versions: administrators, and liaisons where an administrator allows (versions.may_edit).
+    "playbook.edit": {"admin", "liaison"},
+    # New kinds of body, and which playbooks liaisons may edit.
+    "playbook.manage": {"admin"},
 }
 # Actions still allowed once a body's records are transferred and it is read-only: late items
 # are still registered (and corrected until exported) for the supplementary transfer, which the
 # transfer officer exports only while such items wait (see _has_untransferred).
 READ_ONLY_ALLOWED = {"body.view", "body.audit", "checkin.view", "transfer.receive",
-                     "document.register", "document.edit", "document.withdraw", "transfer.run"}
+                     "document.register", "document.edit", "document.withdraw", "transfer.run",
+                     "playbook.learn"}
 # Actions that end when a body starts dissolving (its classification and scope are then fixed).
-ACTIVE_ONLY = {"category.edit", "scope.edit"}
+ACTIVE_ONLY = {"category.edit", "scope.edit", "playbook.adopt"}
 
 
 # Roles that see every body by their account role alone, whatever memberships they hold.

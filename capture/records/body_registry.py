@@ -26,15 +26,20 @@ def _apply(values, body):
     return changes
 
 
-def create(values, user):
-    """Register a body with its default categories and scope; a liaison creating it looks after it."""
+def create(values, user, version=None, left_out=None):
+    """Register a body with what its playbook `version` gives (less the keys `left_out`, by part);
+    a liaison creating it looks after it."""
     body = Body()
+    left_out = left_out or {}
     with db.atomic():
         changes = _apply(values, body)
         body.save()
-        scope.seed(body)
+        scope.seed(body, version, left_out)
         if user.role == "liaison":
             Membership.create(user=user, body=body, role="liaison")
+        if version is not None:
+            changes["playbook"] = [None, f"{version.playbook.kind} v{version.number}"]
+            changes["left_out"] = {part: sorted(keys) for part, keys in left_out.items() if keys}
         audit.record("body.create", body, changes, user=user, body=body)
     return body
 

@@ -12,6 +12,7 @@ from exporters.plan import FilingPlan, PlanItem
 from capture.forms import InvalidInput, has_control_characters
 
 from . import series
+from .playbooks.versions import kind_label
 from .series import SeriesStatus
 
 CATEGORY_CODE = re.compile(r"^[A-Z0-9]{1,6}$")
@@ -100,7 +101,7 @@ def filing_plan(body, today):
     liaisons = (User.select(User.display_name).join(Membership)
                 .where(Membership.body == body, auth.acting_as("liaison"), User.active).order_by(User.id))
     return FilingPlan(
-        body_name=body.name, fonds_code=body.fonds_code, kind=str(labels.KIND.get(body.kind, body.kind)),
+        body_name=body.name, fonds_code=body.fonds_code, kind=kind_label(body.kind),
         established_on=body.established_on.isoformat(),
         expected_end=body.expected_end.isoformat() if body.expected_end else "",
         liaison=_("、").join(u.display_name for u in liaisons), made_on=today.isoformat(),

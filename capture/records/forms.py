@@ -9,6 +9,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from capture import clock, labels
 from capture.forms import PlainText
 
+from .playbooks import versions
+
 FILE_ACCEPT = ("image/*,video/*,audio/*,application/pdf,.pdf,.ofd,.jpg,.jpeg,.tif,.tiff,.png,"
                ".mp4,.mp3,.wav,.xml,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.txt,.zip")
 
@@ -129,6 +131,12 @@ class BodyForm(FlaskForm):
     # No default: the kind seeds the categories, so it is chosen, not inherited from the first option.
     kind = SelectField(_l("机构类型"), validators=[DataRequired(_l("请选择机构类型，它决定默认的分类"))],
                        choices=[("", _l("请选择机构类型……"))] + labels.choices(labels.KIND))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The kinds are the playbooks': an archive may add its own (records/playbooks).
+        self.kind.choices = [("", _l("请选择机构类型……"))] + versions.kind_choices()
+
     tier = SelectField(_l("指导级别"), choices=labels.choices(labels.TIER))
     cadence_days = IntegerField(_l("指导周期（天）"), validators=[
         Optional(), NumberRange(1, 365, message=_l("指导周期应在 1–365 天之间"))],

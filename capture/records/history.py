@@ -38,16 +38,19 @@ ACTIONS = {
     "password.change": _l("密码已修改"), "user.create": _l("创建账号"), "user.edit": _l("修改账号"), "user.language": _l("切换界面语言"), "file.facts": _l("重新读取文件特征"),
     "api_token.create": _l("创建 API 令牌"), "api_token.revoke": _l("吊销 API 令牌"),
     "calendar.issue": _l("生成日历订阅地址"), "calendar.revoke": _l("停用日历订阅地址"),
+    "playbook.version": _l("分类指导生成新版本"), "playbook.adopt": _l("采用分类指导新增条目"),
+    "playbook.create": _l("新增机构类型"), "playbook.settings": _l("修改分类指导权限"),
 }
 # Action groups offered by the trail's filter, as stored codes start.
 ACTION_GROUPS = {"body": _l("机构"), "member": _l("成员"), "document": _l("文件"),
                  "checkin": _l("指导"), "followup": _l("整改事项"), "commitment": _l("限时承诺"),
-                 "transfer": _l("移交"), "chronicle": _l("大事记")}
+                 "transfer": _l("移交"), "chronicle": _l("大事记"), "playbook": _l("分类指导")}
 FIELDS = {"category": _l("分类"), "retention": _l("保管期限"), "carrier": _l("载体"),
           "doc_number": _l("文号"), "responsible": _l("责任者"), "title": _l("题名"),
           "title_supplied": _l("自拟题名"), "date": _l("日期"), "pages": _l("页数"),
           "pages_reason": _l("保留所填页数的原因"),
           "security": _l("密级"), "scope_item": _l("归档范围"), "remarks": _l("备注")}
+PLAYBOOK_PARTS = {"categories": _l("分类"), "scope": _l("归档范围"), "milestones": _l("工作节点")}
 # Events about the whole body that every document registered before them went through.
 BODY_STEPS = ("transfer.check", "transfer.export", "transfer.receive")
 PAGE_SIZE = 50
@@ -127,6 +130,12 @@ def _lines(event, details):
     if action == "member.add" or action == "member.remove":
         role = labels.MEMBER_ROLE.get(details.get("role", ""), details.get("role", ""))
         return [f"{details.get('user', '')} · {role}"]
+    if action == "playbook.adopt":
+        item = details.get("item", {})
+        return [_("%(field)s：%(value)s", field=PLAYBOOK_PARTS.get(details.get("part"), ""),
+                  value=item.get("name") or item.get("code", ""))]
+    if action == "body.create" and details.get("playbook"):
+        return [_("分类指导：%(version)s", version=details["playbook"][1])]
     if details.get("reason"):
         return [_("原因：%(reason)s", reason=details["reason"])]
     return []

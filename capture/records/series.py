@@ -12,7 +12,7 @@ from capture.i18n import period_label
 
 
 # Stored in ScopeItem.recurrence; "" is a plain scope item (covered by any one document).
-RECURRENCES = ("", "once", "daily", "weekly", "per_meeting")
+RECURRENCES = ("", "once", "daily", "weekly", "monthly", "per_meeting", "per_phase")
 # How many missing periods are named in a sentence before "… and N more".
 NAMED = 5
 
@@ -58,9 +58,16 @@ def periods(recurrence, starts_on, until):
             found.append(Period(start, min(sunday, until)))
             start = sunday + dt.timedelta(days=1)
         return found
+    if recurrence == "monthly":
+        found, start = [], starts_on
+        while start <= until:
+            month_end = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+            found.append(Period(start, min(month_end, until)))
+            start = month_end + dt.timedelta(days=1)
+        return found
     if recurrence == "once":
         return [Period(starts_on, until)]
-    return []  # per meeting: the meetings are not known ahead, only counted
+    return []  # per meeting, per phase: not known ahead, only counted
 
 
 def status(recurrence, starts_on, today, dates, ends_on=None):

@@ -16,6 +16,7 @@ from capture.forms import InvalidInput
 from exporters.plan import write_filing_plan
 
 from . import body_registry, coverage, files, history, lifecycle, listing, registry
+from .playbooks import content as playbook_content, seeding, versions
 from .forms import (BodyForm, CategoryForm, DocumentForm, MemberForm, PlainForm, ScopeItemForm,
                     WithdrawForm)
 
@@ -89,14 +90,56 @@ def list_bodies():
 @login_required
 @auth.require("body.create")
 def create_body():
-    """Register a new temporary body; its creator, if a liaison, looks after it."""
+    """Register a new temporary body: its kind first, then what its playbook gives it, items left out as chosen."""
     form = BodyForm()
-    if form.validate_on_submit():
-        if not _clashes(form):
-            body = body_registry.create(_values(form), auth.user())
-            flash(_("已登记临时机构“%(name)s”。", name=body.name), "success")
-            return redirect(url_for(".body_detail", body_id=body.id))
-    return render_template("bodies/form.html", form=form, body=None)
+    kind = request.values.get("kind", "")
+    if kind not in dict(form.kind.choices) or not kind:
+        if request.method == "GET":
+            return render_template("bodies/choose_kind.html", kinds=versions.all_playbooks())
+        form.validate()
+        return render_template("bodies/form.html", form=form, body=None, version=None)
+    version, shown = _offered_version(kind)
+    if request.method == "GET":
+        form.kind.data = kind
+        if version is not None:
+            guidance = versions.content_of(version)["guidance"]
+            form.tier.data, form.cadence_days.data = guidance["tier"], guidance["cadence_days"]
+    elif version is not None and not shown and "playbook_version" in request.form:
+        # The kind was changed on the form: show the new kind's playbook before saving anything.
+        flash(_("已按所选类型显示分类指导，请核对后再保存。"), "info")
+        return _create_page(form, version, {})
+    elif form.validate_on_submit() and not _clashes(form):
+        body = body_registry.create(_values(form), auth.user(), version,
+                                    _left_out(version) if shown else {})
+        flash(_("已登记临时机构“%(name)s”。", name=body.name), "success")
+        return redirect(url_for(".body_detail", body_id=body.id))
+    return _create_page(form, version, _left_out(version) if shown and version else {})
+
+
+# The checkbox names of the playbook's items on the form, by part.
+KEEP = {"categories": "keep_category", "scope": "keep_scope", "milestones": "keep_milestone"}
+
+
+def _offered_version(kind):
+    """The playbook version the form showed (posted back), if it is the kind's; else the current one."""
+    current = seeding.version_for(kind)
+    shown = request.form.get("playbook_version", type=int)
+    if current is None or shown is None:
+        return current, False
+    version = next((v for v in versions.history(current.playbook) if v.id == shown), None)
+    return (version, True) if version else (current, False)
+
+
+def _left_out(version):
+    """{part: keys the creator unticked} of the version the form showed."""
+    content = versions.content_of(version)
+    return {part: set(playbook_content.keys(content, part)) - set(request.form.getlist(name))
+            for part, name in KEEP.items()}
+
+
+def _create_page(form, version, left_out):
+    return render_template("bodies/form.html", form=form, body=None, version=version, left_out=left_out,
+                           content=versions.content_of(version) if version else None, keep=KEEP)
 
 
 @bp.route("/bodies/<int:body_id>")
@@ -104,8 +147,12 @@ def create_body():
 def body_detail(body_id):
     """The body's page: facts, members and what it has filed."""
     body = auth.body_or_404(body_id)
+    link = seeding.started_from(body)
+    newest, gained = seeding.gained(body, link)
     return render_template("bodies/detail.html", body=body, members=_members(body),
-                           coverage=coverage.coverage(body, clock.today()), state=lifecycle.state(body))
+                           coverage=coverage.coverage(body, clock.today()), state=lifecycle.state(body),
+                           playbook=link, playbook_gained=sum(len(items) for items in gained.values()),
+                           playbook_newest=newest)
 
 
 @bp.route("/bodies/<int:body_id>/edit", methods=["GET", "POST"])
@@ -119,7 +166,7 @@ def edit_body(body_id):
             body_registry.edit(body, _values(form), auth.user())
             flash(_("已保存。"), "success")
             return redirect(url_for(".body_detail", body_id=body.id))
-    return render_template("bodies/form.html", form=form, body=body)
+    return render_template("bodies/form.html", form=form, body=body, version=None)
 
 
 @bp.route("/bodies/<int:body_id>/members", methods=["GET", "POST"])
@@ -220,6 +267,11 @@ def register(body_id):
         form.set_defaults(body, registry.last_registered(body, auth.user()),
                           next(iter(coverage.categories(body)), None))
         form.scope_item.data = request.args.get("scope_item", "")
+        # Filing under a scope item: its usual retention (from the playbook) comes first.
+        item = ScopeItem.get_or_none(ScopeItem.id == request.args.get("scope_item", type=int),
+                                     ScopeItem.body == body)
+        if item is not None and item.retention:
+            form.retention.data = item.retention
     duplicate = pages_differ = held = None
     if form.validate_on_submit():
         secret, store = current_app.config["SECRET_KEY"], current_app.extensions["store"]
