@@ -154,7 +154,7 @@ class Playbook(BaseModel):
     name_en = CharField(max_length=100, default="")
     # Liaisons may make new versions too, when an administrator allows it for this kind.
     liaisons_may_edit = BooleanField(default=False)
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
 
 
 class PlaybookVersion(BaseModel):
@@ -164,7 +164,7 @@ class PlaybookVersion(BaseModel):
     content = TextField()
     reason = TextField(default="")
     created_by = ForeignKeyField(User, null=True, backref="+")
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
 
     class Meta:
         indexes = ((("playbook", "number"), True),)
@@ -175,7 +175,7 @@ class BodyPlaybook(BaseModel):
     body = ForeignKeyField(Body, unique=True, backref="+", on_delete="CASCADE")
     version = ForeignKeyField(PlaybookVersion, backref="+")
     milestones = TextField(default="[]")
-    created_at = DateTimeField(default=now)
+    created_at = DateTimeField(default=utc_now)
 
 
 class Document(BaseModel):
