@@ -14,7 +14,7 @@ SCHEMA_PATH = Path(__file__).resolve().parent / "schemas" / SCHEMA_NAME
 EARLIER_SCHEMAS = {"capture-metadata-1.xsd": "urn:capture:metadata:1"}
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 DIGESTS = (("SHA-256", "sha256"), ("SM3", "sm3"))
-# The codes of the database in the standards' words (STANDARDS.md: 载体 电子/纸质, not electronic).
+# The codes of the database in the standards' words (DA/T 46: 载体 电子/纸质, not electronic).
 CARRIERS = {"electronic": "电子", "paper": "纸质", "photo": "照片", "audio-video": "录音录像"}
 STATUSES = {"registered": "有效", "withdrawn": "已撤回"}
 # What an audit action on an item did, for 行为描述 (the trail's own words stay in audit.jsonl).
@@ -78,6 +78,10 @@ def item_element(item, fonds=None, shared_events=()):
         _child(record, "计算机文件大小", str(f.size), 单位="字节")
         _child(record, "格式信息", f.format_name, PUID=f.puid, 媒体类型=f.media_type,
                长期保存格式="true" if f.long_term else "false")
+        if f.claimed:
+            # What the file says it is, kept beside what it was found to be.
+            _child(record, "格式核验", f.claim_finding, 声明格式=f.claimed,
+                   结论="未通过" if f.claim_finding else "通过")
         for name, attribute in DIGESTS:
             if getattr(f, attribute, ""):
                 _child(record, "数字摘要", getattr(f, attribute), 算法=name)

@@ -13,14 +13,15 @@ MODEL_NAMES = {m.__name__ for m in MODELS}
 CLASS_WRITES = {"create", "insert", "insert_many", "replace", "replace_many", "bulk_create",
                 "bulk_update", "get_or_create", "update", "delete"}
 ROW_WRITES = {"save", "delete_instance"}
-NOT_ROWS = {"upload", "store", "image", "img"}  # .save() of a file, not of a row
+NOT_ROWS = {"upload", "store", "image", "img",  # .save() of a file, not of a row
+            "workbook"}  # records/playbooks/workbook.save: a playbook version, audited inside it
 AUDITS = {"record", "record_many"}
 
 # Written by a helper inside a transaction its caller opens and audits.
 AUDITED_BY_CALLER = {
     "records/files.py:create_file": {"records/registry.py:_create", "records/registry.py:add_file"},
     "records/imports/bulk.py:_insert_files": {"records/imports/bulk.py:register"},
-    "records/scope.py:seed": {"records/body_registry.py:create", "ops/demo.py:load"},
+    "records/playbooks/seeding.py:seed": {"records/body_registry.py:create", "ops/demo.py:load"},
     "ops/demo.py:expected_series": {"ops/demo.py:load"},
     "transfer/dissolution.py:_prompt_final_checkin": {"transfer/dissolution.py:dissolve"},
     "guidance/calendar.py:_revoke_all": {"guidance/calendar.py:issue", "guidance/calendar.py:revoke"},

@@ -2,6 +2,7 @@
 and its pages; the form, the check, the package, the register and the API all say the same."""
 import csv
 import io
+import re
 import zipfile
 
 import pytest
@@ -57,8 +58,10 @@ def test_a_refuted_pdfa_claim_is_kept_as_what_the_file_is_and_the_package_says_s
     assert row["格式核验"].startswith("声明为 fmt/354") and "核验未通过" in row["格式核验"] \
         and "OutputIntent" in row["格式核验"]
     xml = (package / "data/metadata/metadata.xml").read_text(encoding="utf-8")
-    mine = xml.split(doc.reference_code, 1)[1].split("</件>", 1)[0]
-    assert "PDF/A" not in mine and 'PUID="fmt/354"' not in mine and '长期保存格式="false"' in mine
+    mine = xml.split(doc.reference_code, 1)[1].split("</文件实体>", 1)[0]
+    [found] = re.findall(r"<格式信息 [^>]*>[^<]*</格式信息>", mine)
+    assert "PDF/A" not in found and 'PUID="fmt/354"' not in found and '长期保存格式="false"' in found
+    assert re.search(r'<格式核验 声明格式="fmt/354[^"]*" 结论="未通过">[^<]*OutputIntent', mine)
     register = package.parent / f"{package.name}-register.docx"
     content = [r.cells[1].text for t in DocxDocument(register).tables for r in t.rows
                if r.cells[0].text == "内容描述"][0]
