@@ -1,0 +1,48 @@
+"""In Chromium, as the roles use it every day: big results lead with the decision, every problem
+comes in the first answer, pickers search instead of listing thousands, both languages hold."""
+import csv
+import io
+
+import pytest
+from playwright.sync_api import expect
+from test_import import HEADER
+
+from browser_support import PHONE, login, submit
+from conftest import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def catalogue_with_codes(rows):
+    """A catalogue whose 档号 column the system will not follow: each row warns."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    for n in range(1, rows + 1):
+        writer.writerow([n, f"J001-WS·2026-Y-ZH-{9000 + n}", f"沪疫指〔2026〕{n}号", "区防控指挥部",
+                         f"关于第{n}号事项的通知", f"2026{1 + n % 9:02d}{1 + n % 28:02d}", "", "3", "", "ZH",
+                         "永久", "电子", ""])
+    return out.getvalue().encode("utf-8")
+
+
+def test_a_two_thousand_row_check_shows_its_decision_on_the_first_phone_screen(app, world, live_server,
+                                                                              browser, tmp_path):
+    table = tmp_path / "目录.csv"
+    table.write_bytes(catalogue_with_codes(2000))
+    phone = browser.page(viewport=PHONE)
+    login(phone, live_server.url, "secretary", PASSWORD)
+    phone.goto(f"{live_server.url}/bodies/{world['a'].id}/import")
+    phone.set_input_files("input[name=table]", str(table))
+    submit(phone, "button:has-text('上传并检查')")
+    expect(phone.locator("h2", has_text="检查通过：可以导入 2000 件")).to_be_visible(timeout=120_000)
+    button = phone.locator("button:has-text('确认导入 2000 件')")
+    assert button.bounding_box()["y"] + button.bounding_box()["height"] <= PHONE["height"]
+    cancel = phone.locator(".card-actions a:has-text('取消')")
+    assert cancel.bounding_box()["y"] + cancel.bounding_box()["height"] <= PHONE["height"]
+    expect(phone.locator(".import-counts")).to_contain_text("2,000")
+    groups = phone.locator("details.warning-group")
+    expect(groups).to_have_count(1)
+    expect(groups.first.locator("summary")).to_have_text("2,000 行：档号将由系统给出，不用表中所写")
+    expect(groups.first.locator("table")).to_be_hidden()  # the 2,000 lines stay folded
+    browser.shot(phone, "import-2000-phone")
+    expect(phone.locator("nav.tabs a[aria-current=page]")).to_have_text("文件")  # not 概况
