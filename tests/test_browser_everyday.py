@@ -46,3 +46,23 @@ def test_a_two_thousand_row_check_shows_its_decision_on_the_first_phone_screen(a
     expect(groups.first.locator("table")).to_be_hidden()  # the 2,000 lines stay folded
     browser.shot(phone, "import-2000-phone")
     expect(phone.locator("nav.tabs a[aria-current=page]")).to_have_text("文件")  # not 概况
+
+
+DESKTOP = {"width": 1366, "height": 768}
+
+
+def test_a_registration_lists_its_field_and_file_problems_in_one_answer(app, world, live_server, browser):
+    page = browser.page(viewport=DESKTOP)
+    login(page, live_server.url, "secretary", PASSWORD)
+    page.goto(f"{live_server.url}/bodies/{world['a'].id}/documents/new")
+    page.fill("textarea[name=title]", "")
+    page.fill("input[name=date]", "2099-01-01")
+    page.fill("input[name=pages]", "-3")
+    page.set_input_files("#files", [{"name": "setup.exe", "mimeType": "application/octet-stream",
+                                     "buffer": b"MZ\x90\x00\x03" + b"\x00" * 400}])
+    page.click("button.primary")
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_visible()
+    for text in ("题名", "成文日期", "页数", "setup.exe"):
+        expect(summary).to_contain_text(text)
+    browser.shot(page, "every-problem-at-once")

@@ -52,10 +52,21 @@ def register_document(body, user, fields, uploads=(), store=None, max_bytes=None
     outside the body's life) for the caller to show.
     """
     # Never refused for the body's state: after the export an item waits for the supplement.
-    clean, warnings = validation.check(body, fields)
     if uploads and store is None:
         raise ValueError("uploads given without a store")
-    stored = list(stored) + (files.store_uploads(store, uploads, max_bytes) if uploads else [])
+    # The fields and the files are checked together, so that every problem comes in one answer.
+    problems = {}
+    try:
+        clean, warnings = validation.check(body, fields)
+    except RegistrationError as error:
+        problems.update(error.field_errors)
+    try:
+        stored = list(stored) + (files.store_uploads(store, uploads, max_bytes) if uploads else [])
+    except RegistrationError as error:
+        for name, messages in error.field_errors.items():
+            problems.setdefault(name, []).extend(messages)
+    if problems:
+        raise RegistrationError(problems)
     if not duplicates_ok:
         matches = files.held_elsewhere(body, stored)
         if matches:
