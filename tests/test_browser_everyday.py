@@ -66,3 +66,13 @@ def test_a_registration_lists_its_field_and_file_problems_in_one_answer(app, wor
     for text in ("题名", "成文日期", "页数", "setup.exe"):
         expect(summary).to_contain_text(text)
     browser.shot(page, "every-problem-at-once")
+
+
+def test_an_english_reader_logs_out_in_english(app, world, live_server, browser):
+    page = browser.page(viewport=DESKTOP)
+    login(page, live_server.url, "secretary", PASSWORD)
+    submit(page, "form.lang button")  # English
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    submit(page, "header form:not(.lang) button.link")  # Log out
+    expect(page.locator(".flash")).to_have_text("You have logged out.")
+    expect(page.locator("html")).to_have_attribute("lang", "en")

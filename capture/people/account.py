@@ -3,7 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, current_app, flash, redirect, render_template, request, session,
                    url_for)
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -74,8 +74,10 @@ def login():
 def logout():
     """Log out and forget the session."""
     audit.record("logout", current_user._get_current_object(), user=current_user._get_current_object())
+    language = str(get_locale())
     logout_user()
     session.clear()
+    session["language"] = language  # the login page that follows speaks the reader's language
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("account.login"))
 
