@@ -76,3 +76,43 @@ def test_an_english_reader_logs_out_in_english(app, world, live_server, browser)
     submit(page, "header form:not(.lang) button.link")  # Log out
     expect(page.locator(".flash")).to_have_text("You have logged out.")
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def demo_credentials(app):
+    from capture.db import db
+    from capture.ops import demo
+    with db.connection_context():
+        return {u: p for _, u, p in demo.load(app.config["DATA_DIR"])}
+
+
+def test_the_phone_menu_is_a_button_that_says_whether_it_is_open(app, live_server, browser):
+    credentials = demo_credentials(app)
+    page = browser.page(viewport=PHONE)
+    login(page, live_server.url, "liaison", credentials["liaison"])
+    button = page.get_by_role("button", name="菜单")
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("nav.nav")).to_be_hidden()
+    page.keyboard.press("Tab")  # the first Tab stop after the brand is the menu itself
+    page.keyboard.press("Tab")
+    expect(button).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("nav.nav a").first).to_be_visible()
+    assert page.locator("input.menu-toggle").count() == 0  # no invisible checkbox to Tab onto
+    browser.shot(page, "menu-open-phone")
+
+
+def test_the_weekly_table_reads_on_a_phone_as_a_card_per_body(app, live_server, browser):
+    credentials = demo_credentials(app)
+    page = browser.page(viewport=PHONE)
+    login(page, live_server.url, "liaison", credentials["liaison"])
+    page.goto(live_server.url + "/statistics")
+    cards = page.locator(".weekly-card")
+    expect(cards.first).to_be_visible()
+    for i in range(cards.count()):
+        card, heading = cards.nth(i).bounding_box(), cards.nth(i).locator("h3").bounding_box()
+        assert card["x"] + card["width"] <= PHONE["width"]
+        assert heading["height"] < 3 * 26  # a body's name on one or two lines, not four or five
+        last = cards.nth(i).locator("dd").last.bounding_box()
+        assert last["x"] + last["width"] <= PHONE["width"]  # every week in sight
+    browser.shot(page, "statistics-phone")
