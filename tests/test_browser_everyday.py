@@ -116,3 +116,54 @@ def test_the_weekly_table_reads_on_a_phone_as_a_card_per_body(app, live_server, 
         last = cards.nth(i).locator("dd").last.bounding_box()
         assert last["x"] + last["width"] <= PHONE["width"]  # every week in sight
     browser.shot(page, "statistics-phone")
+
+
+def registered(world, n, **overrides):
+    """Register a document in body A as its secretary (the service, as the form would)."""
+    from capture.records import registry
+    from test_documents import form
+    return registry.register_document(world["a"], world["secretary"], form(**overrides))
+
+
+def test_the_dissolution_notice_is_searched_for_not_picked_from_every_document(app, world, live_server, browser):
+    for n in range(1, 61):
+        registered(world, n, title=f"关于第{n}号事项的通知", doc_number=f"沪疫指〔2026〕{n}号")
+    notice = registered(world, 0, title="关于撤销区疫情防控工作指挥部的通知", date="2026-11-30")
+    page = browser.page(viewport=DESKTOP, java_script_enabled=False)  # a plain search form
+    login(page, live_server.url, "liaison", PASSWORD)
+    page.goto(f"{live_server.url}/bodies/{world['a'].id}/transfer")
+    page.click("details.dissolve summary")
+    options = page.locator("select[name=notice] option")
+    assert options.count() <= 21  # the first answer offers a few, never all 61
+    assert "关于第1号事项的通知" not in page.content()
+    page.fill("input[name=notice_q]", notice.reference_code)
+    submit(page, "details.dissolve button[name=find]")
+    expect(options).to_have_count(2)  # （尚未登记） and the one found
+    page.select_option("select[name=notice]", str(notice.id))
+    page.fill("input[name=dissolved_on]", "2026-11-30")
+    submit(page, "button[name=dissolve]")
+    expect(page.locator("#confirm-dissolution")).to_contain_text(notice.reference_code)
+    browser.shot(page, "notice-found")
+
+
+def test_a_refused_undo_answers_on_its_panel_and_a_withdrawal_tells_who_was_told(app, world, live_server, browser):
+    import datetime as dt
+
+    from capture.models import Body
+    from capture.transfer import dissolution
+    dissolution.dissolve(world["a"], world["liaison"], dt.date(2026, 11, 30))  # the liaison is told
+    page = browser.page(viewport=DESKTOP)
+    login(page, live_server.url, "liaison", PASSWORD)
+    page.goto(f"{live_server.url}/bodies/{world['a'].id}/transfer")
+    page.click("details.correct-dissolution summary")
+    submit(page, "button[name=undo]")  # no reason given
+    expect(page.locator("details.correct-dissolution")).to_have_attribute("open", "")
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary")).to_contain_text("请写明更正的原因")
+    expect(page.locator("details.correct-dissolution .has-error")).to_contain_text("请写明更正的原因")
+    browser.shot(page, "undo-refused-on-its-panel")
+    page.fill("textarea[name=correct-reason]", "误登：机构延期运行")
+    submit(page, "button[name=undo]")
+    assert Body.get_by_id(world["a"].id).status == "active"
+    page.goto(f"{live_server.url}/notifications")
+    expect(page.locator("main")).to_contain_text("撤销登记已撤回")
