@@ -135,6 +135,19 @@ class ScopeItem(BaseModel):
     starts_on = DateField(null=True)
 
 
+class FormDefault(BaseModel):
+    """The category and retention a person last chose on the register form, per body: the form's
+    next defaults. Only that form writes them (imports and the API never change them)."""
+    user = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    body = ForeignKeyField(Body, backref="+", on_delete="CASCADE")
+    category = ForeignKeyField(Category, null=True, backref="+", on_delete="SET NULL")
+    retention = CharField(max_length=4)
+    updated_at = DateTimeField(default=now)
+
+    class Meta:
+        indexes = ((("user", "body"), True),)
+
+
 class Document(BaseModel):
     body = ForeignKeyField(Body, backref="documents")
     category = ForeignKeyField(Category, null=True, backref="documents")
@@ -402,7 +415,7 @@ class Job(BaseModel):
 
 MODELS = [User, LoginFailure, Body, Membership, Category, ScopeItem, Document, File, AuditEvent,
           CheckIn, FollowUp, Commitment, Transfer, Phase, ChronicleEntry, FondsDescription,
-          Notification, ApiToken, ApiUsage, IdempotencyKey, Job]
+          Notification, ApiToken, ApiUsage, IdempotencyKey, Job, FormDefault]
 
 
 def next_item_number(body, class_key):

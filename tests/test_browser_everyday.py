@@ -167,3 +167,36 @@ def test_a_refused_undo_answers_on_its_panel_and_a_withdrawal_tells_who_was_told
     assert Body.get_by_id(world["a"].id).status == "active"
     page.goto(f"{live_server.url}/notifications")
     expect(page.locator("main")).to_contain_text("撤销登记已撤回")
+
+
+def test_the_form_proposes_the_persons_own_last_choice_says_so_and_an_import_changes_nothing(
+        app, world, live_server, browser):
+    from test_import_scale import catalogue, run_import
+
+    from capture.models import Document, ScopeItem
+    page = browser.page(viewport=PHONE)
+    login(page, live_server.url, "secretary", PASSWORD)
+    new = f"{live_server.url}/bodies/{world['a'].id}/documents/new"
+    page.goto(new)
+    expect(page.locator("#default-source")).to_contain_text("第一个分类")
+    page.select_option("select[name=category]", "FK")
+    page.select_option("select[name=retention]", "D30")
+    page.fill("textarea[name=title]", "关于加强隔离点管理的通知")
+    page.fill("input[name=responsible]", "区疫情防控工作指挥部")
+    page.click("button.primary")
+    page.wait_for_selector(".reference-code")
+    report = run_import(app, world, catalogue(rows=4))  # rows of ZH / 10 年 and others
+    assert report.ok and Document.select().count() == 5
+
+    page.goto(new)
+    expect(page.locator("select[name=category]")).to_have_value("FK")
+    expect(page.locator("select[name=retention]")).to_have_value("D30")
+    expect(page.locator("#default-source")).to_contain_text("按您上次在本表登记时的选择预填")
+    browser.shot(page, "defaults-said-phone")
+
+    minutes = ScopeItem.select().where(ScopeItem.body == world["a"]).first()
+    registered(world, 0, title="第一次会议纪要", category="BZ", retention="D10", scope_item=str(minutes.id))
+    page.goto(f"{new}?scope_item={minutes.id}")
+    expect(page.locator("select[name=category]")).to_have_value("BZ")
+    expect(page.locator("select[name=retention]")).to_have_value("D10")
+    expect(page.locator("#default-source")).to_contain_text(minutes.name)

@@ -7,7 +7,7 @@ from peewee import IntegrityError
 
 from capture import audit
 from capture.db import db, lock_until_commit
-from capture.models import Document, File, next_item_number, now
+from capture.models import Category, Document, File, FormDefault, next_item_number, now
 from capture.forms import RegistrationError, has_control_characters
 
 from . import files, lifecycle, validation
@@ -192,11 +192,32 @@ def _check_writable(document, change):
         raise RegistrationError({"status": [_("已撤回的文件不能再修改。")]})
 
 
-def last_registered(body, user):
-    """The user's last document in this body: its category and retention become form defaults."""
-    return (Document.select(Document.category, Document.retention)
-            .where(Document.body == body, Document.created_by == user)
-            .order_by(Document.id.desc()).first())
+def form_defaults(body, user, scope_item_id=None):
+    """(category code, retention, where they came from) for the register form: the chosen scope
+    item's last registered document ("scope"), else the person's own last choice on this form
+    ("last"), else the body's first category and permanent ("first")."""
+    if scope_item_id:
+        usual = (Document.select(Document.category, Document.retention)
+                 .where(Document.body == body, Document.scope_item == scope_item_id,
+                        Document.status == "registered")
+                 .order_by(Document.id.desc()).first())
+        if usual is not None:
+            return (usual.category.code if usual.category_id else ""), usual.retention, "scope"
+    mine = FormDefault.get_or_none(FormDefault.user == user, FormDefault.body == body)
+    if mine is not None:
+        return (mine.category.code if mine.category_id else ""), mine.retention, "last"
+    first = Category.select().where(Category.body == body).order_by(Category.sort, Category.code).first()
+    return (first.code if first is not None else ""), "Y", "first"
+
+
+def remember_form_choice(document, user):
+    """Keep the category and retention a person chose on the register form as their next defaults."""
+    (FormDefault.insert(user=user, body=document.body, category=document.category,
+                        retention=document.retention, updated_at=now())
+     .on_conflict(conflict_target=[FormDefault.user, FormDefault.body],
+                  update={FormDefault.category: document.category, FormDefault.retention: document.retention,
+                          FormDefault.updated_at: now()})
+     .execute())
 
 
 def file_of(document, file_id):
