@@ -200,3 +200,31 @@ def test_the_form_proposes_the_persons_own_last_choice_says_so_and_an_import_cha
     expect(page.locator("select[name=category]")).to_have_value("BZ")
     expect(page.locator("select[name=retention]")).to_have_value("D10")
     expect(page.locator("#default-source")).to_contain_text(minutes.name)
+
+
+FULL_WIDTH = "：，。；（）“”《》"
+
+
+def test_an_english_reader_reads_english_labels_and_punctuation(app, live_server, browser):
+    from capture.models import CheckIn
+    credentials = demo_credentials(app)
+    page = browser.page(viewport=DESKTOP)
+    login(page, live_server.url, "secretary", credentials["secretary"])
+    submit(page, "form.lang button")
+    page.goto(f"{live_server.url}/bodies/1/documents/new")
+    page.set_input_files("#files", [{"name": "setup.exe", "mimeType": "application/octet-stream",
+                                     "buffer": b"MZ\x90\x00\x03" + b"\x00" * 400}])
+    page.click("button.primary")
+    summary = page.locator("#error-summary")
+    expect(summary).to_contain_text("setup.exe")
+    marks = [c for c in summary.inner_text() if c in FULL_WIDTH]
+    assert not marks, summary.inner_text()
+
+    liaison = browser.page(viewport=DESKTOP)
+    login(liaison, live_server.url, "liaison", credentials["liaison"])
+    submit(liaison, "form.lang button")
+    checkin = CheckIn.select().where(CheckIn.status == "scheduled").first()
+    liaison.goto(f"{live_server.url}/bodies/{checkin.body_id}/checkins/{checkin.id}")
+    expect(liaison.locator("main")).to_contain_text("Guidance record")
+    expect(liaison.locator("main")).not_to_contain_text("Check-ins")
+    browser.shot(liaison, "checkin-english")
