@@ -228,3 +228,20 @@ def test_an_english_reader_reads_english_labels_and_punctuation(app, live_server
     expect(liaison.locator("main")).to_contain_text("Guidance record")
     expect(liaison.locator("main")).not_to_contain_text("Check-ins")
     browser.shot(liaison, "checkin-english")
+
+
+def test_on_a_sunday_the_dashboard_shows_mondays_check_in(app, world, live_server, browser):
+    import datetime as dt
+
+    import time_machine
+
+    from capture.models import CheckIn
+    # Monday 7 December 2026, 10:00 in Shanghai; the liaison looks on Sunday the 6th at noon.
+    CheckIn.create(body=world["a"], liaison=world["liaison"], scheduled_for=dt.datetime(2026, 12, 7, 2))
+    with time_machine.travel(dt.datetime(2026, 12, 6, 4, tzinfo=dt.timezone.utc)):
+        page = browser.page(viewport=DESKTOP)
+        login(page, live_server.url, "liaison", PASSWORD)
+        page.goto(live_server.url + "/")
+        expect(page.locator("#week")).to_contain_text(world["a"].name)
+        expect(page.locator("#week h2")).to_contain_text("未来七天")
+        browser.shot(page, "sunday-dashboard")
