@@ -245,3 +245,40 @@ def test_on_a_sunday_the_dashboard_shows_mondays_check_in(app, world, live_serve
         expect(page.locator("#week")).to_contain_text(world["a"].name)
         expect(page.locator("#week h2")).to_contain_text("未来七天")
         browser.shot(page, "sunday-dashboard")
+
+
+def test_a_check_report_with_many_warnings_leads_with_its_verdict_on_a_phone(app, world, live_server, browser):
+    import datetime as dt
+
+    from capture.models import Document
+    from capture.transfer import dissolution
+    for n in range(1, 41):
+        registered(world, n, title=f"关于第{n}号事项的通知", doc_number=f"沪疫指〔2026〕{n}号")
+    Document.update(responsible="本局").execute()  # forty vague responsible parties: forty warnings
+    dissolution.dissolve(world["a"], world["liaison"], dt.date(2026, 11, 30))
+    page = browser.page(viewport=PHONE)
+    login(page, live_server.url, "transfer_officer", PASSWORD)
+    page.goto(f"{live_server.url}/bodies/{world['a'].id}/transfer")
+    submit(page, "button[name=check]")
+    expect(page.locator(".check-summary .verdict")).to_be_visible()
+    box = page.locator(".check-summary .counts").bounding_box()
+    assert box["y"] + box["height"] <= PHONE["height"]
+    kind = page.locator("details.warning-kind", has_text="责任者写法不规范")
+    expect(kind.locator("summary")).to_have_text("责任者写法不规范：40 项")
+    expect(kind.locator("li").first).to_be_hidden()  # folded until asked for
+    browser.shot(page, "check-report-phone")
+
+
+def test_a_fixity_pass_with_many_missing_files_leads_with_its_verdict_on_a_phone(app, world, live_server, browser):
+    from test_fixity import register as holding
+    for n in range(1, 31):
+        holding(app, world, f"never stored {n}".encode(), n, store=False)  # thirty missing files
+    phone = browser.page(viewport=PHONE)
+    login(phone, live_server.url, "admin", PASSWORD)
+    phone.goto(live_server.url + "/admin/fixity")
+    submit(phone, "button:has-text('检查全部文件')")
+    expect(phone.locator("p.verdict")).to_contain_text("0 个文件损坏、30 个文件缺失", timeout=30_000)
+    expect(phone.locator("h3", has_text="缺失（30 个）")).to_be_visible()
+    expect(phone.locator("table.fixity-findings tbody tr:visible")).to_have_count(10)
+    expect(phone.locator("details.more-findings summary")).to_have_text("其余 20 个")
+    browser.shot(phone, "fixity-many-phone")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_file, url_for)
-from flask_babel import get_translations, gettext as _
+from flask_babel import get_translations, gettext as _, lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from capture import jobs
@@ -199,6 +199,13 @@ def check(body_id):
     return redirect(url_for(".report", body_id=body.id))
 
 
+# What the check's warnings of one kind share, as the report's folded groups name them.
+WARNING_KINDS = {"AUTH-YEAR": _l("日期不在其年度内"), "AUTH-RESPONSIBLE": _l("责任者写法不规范"),
+                 "COMP-PENDING": _l("未移交的文件"), "COMP-SCOPE": _l("归档范围的非必需条目尚无文件"),
+                 "USE-FORMAT": _l("不是长期保存格式"), "USE-PAGES": _l("页数与 PDF 不符"),
+                 "SEC-VIRUS-NOT-RUN": _l("未做病毒查杀")}
+
+
 @bp.route("/bodies/<int:body_id>/transfer/report")
 @login_required
 def report(body_id):
@@ -211,7 +218,7 @@ def report(body_id):
     groups = [(severity, [f for f in data["findings"] if f["severity"] == severity])
               for severity in ("fail", "warning", "pass")]
     return render_template("transfers/report.html", body=body, report=data,
-                           groups=[(s, found) for s, found in groups if found],
+                           groups=[(s, found) for s, found in groups if found], warning_kinds=WARNING_KINDS,
                            not_committable=packaging.checks.NOT_COMMITTABLE)
 
 
