@@ -282,3 +282,24 @@ def test_a_fixity_pass_with_many_missing_files_leads_with_its_verdict_on_a_phone
     expect(phone.locator("table.fixity-findings tbody tr:visible")).to_have_count(10)
     expect(phone.locator("details.more-findings summary")).to_have_text("其余 20 个")
     browser.shot(phone, "fixity-many-phone")
+
+
+def test_the_filing_plan_names_the_periods_already_missing(app, world, live_server, browser):
+    import datetime as dt
+    import io
+
+    import docx
+
+    from capture.models import ScopeItem
+    ScopeItem.update(recurrence="weekly", starts_on=dt.date(2026, 11, 2)).where(
+        ScopeItem.body == world["a"], ScopeItem.name.startswith("情况报告")).execute()
+    page = browser.page(viewport=DESKTOP)
+    login(page, live_server.url, "secretary", PASSWORD)
+    page.goto(f"{live_server.url}/bodies/{world['a'].id}/scope")
+    with page.expect_download() as download:
+        page.click("a[href$='plan.docx']")
+    plan = docx.Document(io.BytesIO(open(download.value.path(), "rb").read()))
+    rows = [[c.text for c in row.cells] for row in plan.tables[0].rows]
+    assert rows[0][-1] == "已缺期次"
+    weekly = next(r for r in rows if "情况报告" in r[1])
+    assert weekly[-1].startswith("11月2日至8日")  # the first week of the series, never filed
