@@ -303,3 +303,13 @@ def test_the_filing_plan_names_the_periods_already_missing(app, world, live_serv
     assert rows[0][-1] == "已缺期次"
     weekly = next(r for r in rows if "情况报告" in r[1])
     assert weekly[-1].startswith("11月2日至8日")  # the first week of the series, never filed
+
+
+def test_a_documents_edit_button_has_room_on_a_phone(app, world, live_server, browser):
+    document = registered(world, 1, title="关于成立区新冠肺炎疫情防控工作指挥部的通知")
+    page = browser.page(viewport=PHONE)
+    login(page, live_server.url, "secretary", PASSWORD)
+    page.goto(f"{live_server.url}/bodies/{world['a'].id}/documents/{document.id}")
+    button = page.locator(".heading a.button").bounding_box()
+    below = page.locator(".heading + *").first.bounding_box()
+    assert below["y"] - (button["y"] + button["height"]) >= 8  # not touching the facts below
