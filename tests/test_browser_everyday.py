@@ -313,3 +313,28 @@ def test_a_documents_edit_button_has_room_on_a_phone(app, world, live_server, br
     button = page.locator(".heading a.button").bounding_box()
     below = page.locator(".heading + *").first.bounding_box()
     assert below["y"] - (button["y"] + button["height"]) >= 8  # not touching the facts below
+
+
+def test_the_fulfilling_document_is_searched_for_without_javascript(app, world, live_server, browser):
+    import datetime as dt
+
+    from capture.models import Commitment
+    from capture.transfer import dissolution
+    for n in range(1, 31):
+        registered(world, n, title=f"关于第{n}号事项的通知", doc_number=f"沪疫指〔2026〕{n}号")
+    summary = registered(world, 0, title="区疫情防控工作指挥部工作总结")
+    dissolution.dissolve(world["a"], world["liaison"], dt.date(2026, 11, 30))
+    Commitment.create(body=world["a"], what="工作总结", promised_by="张文书", due=dt.date(2027, 1, 31),
+                      created_by=world["transfer_officer"])
+    page = browser.page(viewport=DESKTOP, java_script_enabled=False)
+    login(page, live_server.url, "transfer_officer", PASSWORD)
+    page.goto(f"{live_server.url}/bodies/{world['a'].id}/transfer")
+    options = page.locator("table.commitments select option")
+    assert options.count() <= 21
+    page.fill("input[name=fulfil_q]", "工作总结")
+    submit(page, "form.fulfil-search button")
+    expect(options).to_have_count(2)  # 请选择…… and the summary
+    page.select_option("table.commitments select", str(summary.id))
+    submit(page, "table.commitments button")
+    expect(page.locator("table.commitments")).to_contain_text(summary.reference_code)
+    assert Commitment.get().status == "fulfilled"

@@ -64,7 +64,7 @@ class CommitmentForm(FlaskForm):
 
 
 class FulfilForm(FlaskForm):
-    document = SelectField(_l("补交的文件"), coerce=int,
+    document = SelectField(_l("补交的文件"), coerce=int, validate_choice=False,
                            validators=[DataRequired(_l("请选择已登记的补交文件"))])
 
     def __init__(self, documents, *args, **kwargs):

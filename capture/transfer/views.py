@@ -108,7 +108,8 @@ def _page(body, status=200, dissolve_form=None, correct_form=None, **shown):
     return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
                            commitments=promised, transfers=history, state=lifecycle.state(body),
                            dissolve_form=dissolve_form, correct_form=correct_form,
-                           fulfil_form=FulfilForm(commitments.fulfil_choices(body) if promised else []),
+                           fulfil_form=FulfilForm(commitments.fulfil_choices(body, request.args.get("fulfil_q", ""))
+                                                  if promised else []),
                            running=any(packaging.is_running(t) for t in history),
                            live={t.id for t in history if packaging.is_running(t)},
                            supplementary=lifecycle.last_export(body) is not None,
@@ -277,7 +278,7 @@ def fulfil(body_id, commitment_id):
     commitment = Commitment.get_or_none(Commitment.id == commitment_id, Commitment.body == body)
     if commitment is None:
         abort(404)
-    form = FulfilForm(commitments.fulfil_choices(body))
+    form = FulfilForm([])  # any item of the body, as found by the page's search; checked below
     document = (Document.get_or_none(Document.id == form.document.data, Document.body == body)
                 if form.validate_on_submit() else None)
     if document is None:
