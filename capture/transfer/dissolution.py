@@ -47,10 +47,10 @@ def _prompt_final_checkin(body):
     liaisons = (User.select().join(Membership)
                 .where(Membership.body == body, Membership.role == "liaison", User.active))
     for liaison in liaisons:
+        with notify.speaking(liaison.language):  # in the reader's language, not the sender's
+            message = _("%(name)s 已进入撤销程序，请安排撤销前的最终指导。", name=body.name)
         Notification.get_or_create(key=f"dissolving:{body.id}:{liaison.id}", defaults=dict(
-            user=liaison, kind="final_checkin",
-            message=_("%(name)s 已进入撤销程序，请安排撤销前的最终指导。", name=body.name),
-            link=f"/bodies/{body.id}/transfer"))
+            user=liaison, kind="final_checkin", message=message, link=f"/bodies/{body.id}/transfer"))
 
 
 def correctable(body):
