@@ -98,7 +98,7 @@ def test_the_phone_menu_is_a_button_that_says_whether_it_is_open(app, live_serve
     page.keyboard.press("Enter")
     expect(button).to_have_attribute("aria-expanded", "true")
     expect(page.locator("nav.nav a").first).to_be_visible()
-    assert page.locator("input.menu-toggle").count() == 0  # no invisible checkbox to Tab onto
+    expect(page.locator("input.menu-toggle")).to_have_count(0)  # no invisible checkbox to Tab onto
     browser.shot(page, "menu-open-phone")
 
 
@@ -135,7 +135,7 @@ def test_the_dissolution_notice_is_searched_for_not_picked_from_every_document(a
     page.click("details.dissolve summary")
     options = page.locator("select[name=notice] option")
     assert options.count() <= 21  # the first answer offers a few, never all 61
-    assert "关于第1号事项的通知" not in page.content()
+    expect(page.locator("body")).not_to_contain_text("关于第1号事项的通知")
     page.fill("input[name=notice_q]", notice.reference_code)
     submit(page, "details.dissolve button[name=find]")
     expect(options).to_have_count(2)  # （尚未登记） and the one found
