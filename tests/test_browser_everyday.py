@@ -138,8 +138,8 @@ def test_the_dissolution_notice_is_searched_for_not_picked_from_every_document(a
     expect(page.locator("body")).not_to_contain_text("关于第1号事项的通知")
     page.fill("input[name=notice_q]", notice.reference_code)
     submit(page, "details.dissolve button[name=find]")
-    expect(options).to_have_count(2)  # （尚未登记） and the one found
-    page.select_option("select[name=notice]", str(notice.id))
+    expect(options).to_have_count(2)  # （尚未登记） and the one found, chosen
+    expect(page.locator("select[name=notice]")).to_have_value(str(notice.id))
     page.fill("input[name=dissolved_on]", "2026-11-30")
     submit(page, "button[name=dissolve]")
     expect(page.locator("#confirm-dissolution")).to_contain_text(notice.reference_code)

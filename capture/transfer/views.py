@@ -120,7 +120,10 @@ def _page(body, status=200, dissolve_form=None, correct_form=None, **shown):
 def _posted(form_class, body, **kwargs):
     """A dissolution form as sent, offering the documents its search finds (and the one chosen)."""
     form = form_class(body, [], **kwargs)
-    form.offer(dissolution.notice_choices(body, form.notice_q.data, form.notice.data))
+    found = dissolution.notice_choices(body, form.notice_q.data, form.notice.data)
+    form.offer(found)
+    if request.form.get("find") and form.notice_q.data and found and not form.notice.data:
+        form.notice.data = found[0].id  # the best match stands chosen; the list offers the others
     return form
 
 
