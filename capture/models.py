@@ -178,6 +178,19 @@ class BodyPlaybook(BaseModel):
     created_at = DateTimeField(default=utc_now)
 
 
+class FormDefault(BaseModel):
+    """The category and retention a person last chose on the register form, per body: the form's
+    next defaults. Only that form writes them (imports and the API never change them)."""
+    user = ForeignKeyField(User, backref="+", on_delete="CASCADE")
+    body = ForeignKeyField(Body, backref="+", on_delete="CASCADE")
+    category = ForeignKeyField(Category, null=True, backref="+", on_delete="SET NULL")
+    retention = CharField(max_length=4)
+    updated_at = DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("user", "body"), True),)
+
+
 class Document(BaseModel):
     body = ForeignKeyField(Body, backref="documents")
     category = ForeignKeyField(Category, null=True, backref="documents")
@@ -456,7 +469,8 @@ class Job(BaseModel):
 MODELS = [User, UserSession, LoginThrottle,
           Body, Membership, Category, ScopeItem, Document, File, AuditEvent,
           CheckIn, FollowUp, Commitment, Transfer, Phase, ChronicleEntry, FondsDescription,
-          Notification, ApiToken, ApiUsage, IdempotencyKey, Job, Playbook, PlaybookVersion, BodyPlaybook]
+          Notification, ApiToken, ApiUsage, IdempotencyKey, Job, Playbook, PlaybookVersion, BodyPlaybook,
+          FormDefault]
 
 
 def next_item_number(body, class_key):

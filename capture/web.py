@@ -53,6 +53,8 @@ def body_tabs(body):
             for endpoint, label, action in _translated("tabs", BODY_TABS) if auth.can(user, action, body)]
     # The tab whose address is the longest start of this page's: a document's page and the
     # register form sit under the 文件 tab's /documents, every tab under the overview's /bodies/N.
+    # The bulk import lives at /bodies/N/import but belongs with the documents it brings in.
+    path = path.replace(f"/bodies/{body.id}/import", f"/bodies/{body.id}/documents/import", 1)
     within = [url for _label, url in tabs if path == url or path.startswith(url.rstrip("/") + "/")]
     shown = max(within, key=len, default=None)
     return [(label, url, url == shown) for label, url in tabs]

@@ -21,6 +21,7 @@ class PlanItem:
     series: str  # how it recurs, in words (每天一期 …); "" for a one-off item
     starts_on: str  # ISO date, or ""
     registered: int
+    missing: str = ""  # the periods already missing, named (a series only)
 
 
 @dataclass
@@ -48,10 +49,10 @@ def write_filing_plan(target, plan):
               + (f"　预计撤销：{plan.expected_end}" if plan.expected_end else ""))
     paragraph(document, "一、应归档的文件及其形成规律", bold=True, font="黑体")
     rows = [(str(n), item.name, "必需" if item.required else "可选", item.series or "不定期",
-             item.starts_on or "成立之日", str(item.registered))
+             item.starts_on or "成立之日", str(item.registered), item.missing or "—")
             for n, item in enumerate(plan.items, 1)]
-    append_table(document, (600, 3600, 800, 1400, 1400, 1000),
-                 ("序号", "应归档的文件", "要求", "形成规律", "起始日期", "已登记"), rows)
+    append_table(document, (500, 2700, 700, 1200, 1200, 800, 1700),
+                 ("序号", "应归档的文件", "要求", "形成规律", "起始日期", "已登记", "已缺期次"), rows)
     paragraph(document, "二、机构（问题）分类（档号的一级）", bold=True, font="黑体")
     append_table(document, (1400, 4000), ("分类代码", "分类名称"),
                  [(code, name) for code, name in plan.categories])

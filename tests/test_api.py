@@ -85,6 +85,14 @@ def test_a_program_disguised_as_a_pdf_is_refused(client, world):
     assert "可执行程序" in problem["errors"]["files"][0]
 
 
+def test_field_and_file_problems_come_in_one_answer(client, world):
+    raw = token_for(world["secretary"])
+    problem = assert_problem(register(client, raw, world["a"], title="", date="2099-01-01", pages="-3",
+                                      files=[("setup.exe", b"MZ\x90\x00" + bytes(300))]), 422)
+    assert {"title", "date", "pages", "files"} <= set(problem["errors"])
+    assert "setup.exe" in problem["errors"]["files"][0]
+
+
 def test_secretary_token_cannot_read_or_write_another_bodys_documents(app, client, world):
     own, other = world["a"], world["b"]
     liaison_b = User.create(username="liaison_b", display_name="B 指导", role="liaison", password_hash="")

@@ -28,7 +28,7 @@ SMALLEST_LABEL = """() => Math.min(...[...document.querySelectorAll('.chart svg 
 
 def nav_unreachable(page):
     """The top navigation's items that cannot be seen whole once the menu is opened."""
-    page.click("label.menu-button")
+    page.click("button.menu-button")
     links = page.locator("nav.nav a")
     expect(links.first).to_be_visible()
     missing = []
@@ -36,7 +36,7 @@ def nav_unreachable(page):
         box = links.nth(i).bounding_box()
         if not links.nth(i).is_visible() or box["x"] < 0 or box["x"] + box["width"] > PHONE["width"] + 1:
             missing.append(links.nth(i).inner_text())
-    page.click("label.menu-button")
+    page.click("button.menu-button")
     expect(links.first).to_be_hidden()
     return missing
 
@@ -49,7 +49,7 @@ def test_every_page_of_every_role_fits_a_phone_and_the_menu_reaches_every_item(a
     for role in ROLES:
         page = browser.page(viewport=PHONE)
         login(page, live_server.url, role, credentials[role])
-        expect(page.locator("label.menu-button")).to_be_visible()
+        expect(page.locator("button.menu-button")).to_be_visible()
         expect(page.locator("nav.nav")).to_be_hidden()  # folded until asked for
         problems += [f"{role}: menu hides {item}" for item in nav_unreachable(page)]
         for url in urls:

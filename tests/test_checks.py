@@ -245,7 +245,7 @@ def test_a_field_out_of_rule_is_named_in_the_readers_language_with_its_punctuati
     assert finding.message == (f"{ref}：保管期限“Z”不是规定值；密级“绝密”不是规定值；"
                                "题名超过 500 个字符；备注超过 2000 个字符")
     assert _in_english(app, finding) == (
-        f"{ref}: Retention period “Z” is not a permitted value; Security level “绝密” is not a "
+        f'{ref}: Retention period "Z" is not a permitted value; Security level "绝密" is not a '
         "permitted value; Title is longer than 500 characters; Remarks is longer than 2000 characters")
 
 

@@ -102,3 +102,15 @@ def test_an_active_body_is_not_offered_dissolution_first(app, client, auth, worl
     assert html.index("机构状态") < html.index("四性检测") < html.index('name="dissolve"')
     assert '<details class="dissolve">' in html
     assert "运行中" in html and "下一步" in html
+
+
+def test_a_liaison_reading_english_is_told_of_the_dissolution_and_its_withdrawal_in_english(app, world):
+    from capture.models import Notification
+    world["liaison"].language = "en"
+    world["liaison"].save()
+    with app.test_request_context():  # as on the web: the secretary reads Chinese
+        dissolution.dissolve(world["a"], world["secretary"], dt.date(2026, 11, 30))
+        dissolution.undo(Body.get_by_id(world["a"].id), world["secretary"], "误登")
+    messages = [n.message for n in Notification.select().where(Notification.user == world["liaison"])
+                .order_by(Notification.id)]
+    assert len(messages) == 2 and "final check-in" in messages[0] and "withdrawn" in messages[1]

@@ -16,7 +16,7 @@ def test_a_liaisons_home_leads_with_their_work_not_with_registering(client, auth
     with time_machine.travel(NOON, tick=False):
         auth.login("liaison")
         html = client.get("/").get_data(as_text=True)
-    order = [html.index(text) for text in ("今天的指导", "本周其余安排", "存在风险的临时机构",
+    order = [html.index(text) for text in ("今天的指导", "未来七天的安排", "存在风险的临时机构",
                                            "未到期的整改事项", "我负责的临时机构")]
     assert order == sorted(order)
     assert "补登 2 月会议纪要" in html and "14:30" in html

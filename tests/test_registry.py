@@ -173,11 +173,12 @@ def test_a_new_version_keeps_the_old_file(ctx):
     assert File.select().where(File.document == document).count() == 2
 
 
-def test_the_users_last_category_and_retention_are_the_next_defaults(ctx):
-    register(ctx, category="FK", retention="D10")
-    last = registry.last_registered(ctx["a"], ctx["secretary"])
-    assert (last.category.code, last.retention) == ("FK", "D10")
-    assert registry.last_registered(ctx["a"], ctx["liaison"]) is None
+def test_the_users_last_choice_on_the_form_is_the_next_default_and_an_import_never_is(ctx):
+    assert registry.form_defaults(ctx["a"], ctx["secretary"])[2] == "first"
+    registry.remember_form_choice(register(ctx, category="FK", retention="D10"), ctx["secretary"])
+    register(ctx, category="ZH", retention="D30")  # as an import or the API does: not remembered
+    assert registry.form_defaults(ctx["a"], ctx["secretary"]) == ("FK", "D10", "last")
+    assert registry.form_defaults(ctx["a"], ctx["liaison"])[2] == "first"
 
 
 def test_transferred_body_keeps_what_it_transferred_and_queues_late_documents(ctx):

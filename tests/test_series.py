@@ -149,6 +149,8 @@ def test_the_filing_plan_lists_the_scope_its_series_and_categories(client, auth,
     scope_rows = [[c.text for c in row.cells] for row in plan.tables[0].rows]
     assert ["情况报告、工作简报" in r[1] and r[3] == "每天一期" and r[4] == "2026-01-02"
             for r in scope_rows].count(True) == 1
+    assert scope_rows[0][6] == "已缺期次"
+    assert ["1月2日、1月3日、1月4日、1月5日"] == [r[6] for r in scope_rows if "情况报告" in r[1]]
     assert ("ZH", "综合协调") in [tuple(c.text for c in row.cells) for row in plan.tables[1].rows]
 
 

@@ -3,6 +3,7 @@ import datetime as dt
 import re
 import io
 import zipfile
+from html import unescape
 
 import bagit
 import pytest
@@ -100,7 +101,7 @@ def test_commitment_round_trip_ends_in_a_supplementary_package(app, client, auth
     auth.post("/language", {"language": "en", "next": url}, page=url)
     page = client.get(url).get_data(as_text=True)
     assert ("Failures of the check neither fixed nor covered by a commitment: 1; the package cannot be "
-            "exported: “工作总结”, required by the archiving scope, has no registered document") in page
+            "exported: \"工作总结\", required by the archiving scope, has no registered document") in unescape(page)
     auth.post("/language", {"language": "zh_Hans", "next": url}, page=url)
 
     key = f"COMP-SCOPE:s{summary_scope.id}"

@@ -28,3 +28,15 @@ def test_compiled_catalogue_matches_the_translations():
              and compiled.gettext(m.id) != m.string]
     assert not stale, f"run `pybabel compile -d capture/translations`: {stale[:10]}"
     assert (TRANSLATIONS / "zh_Hans/LC_MESSAGES/messages.mo").is_file()
+
+
+# Chinese punctuation, full-width; Chinese fonts come first in the page's font stack, so even the
+# curly quotes would be drawn full-width inside an English sentence.
+FULL_WIDTH = "：，。；、！？（）“”‘’《》【】"
+
+
+def test_english_messages_use_english_punctuation():
+    english = read_po((TRANSLATIONS / "en/LC_MESSAGES/messages.po").open("rb"))
+    chinese_marks = [(m.id, m.string) for m in english
+                     if m.id and isinstance(m.string, str) and any(c in m.string for c in FULL_WIDTH)]
+    assert not chinese_marks, "\n".join(f"{i} -> {s}" for i, s in chinese_marks[:20])

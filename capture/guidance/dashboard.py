@@ -1,4 +1,4 @@
-"""The liaison's dashboard: what is due today and this week, what is overdue, who is at risk."""
+"""The liaison's dashboard: what is due today and in the next seven days, what is overdue, who is at risk."""
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -43,7 +43,9 @@ def build(user, zone, now_utc=None):
     ids = bodies.select(Body.id).order_by()
     today_start = clock.day_start_utc(today, zone)
     tomorrow_start = clock.day_start_utc(today + dt.timedelta(days=1), zone)
-    week_end = clock.day_start_utc(today + dt.timedelta(days=7 - today.weekday()), zone)
+    # "The coming week" is the next seven days, not what is left of the calendar week: on a
+    # Sunday that would be nothing, and Monday's check-in would not show.
+    week_end = clock.day_start_utc(today + dt.timedelta(days=8), zone)
     board = Dashboard(today=today)
     for checkin in (_checkins(ids)
                     .where(CheckIn.scheduled_for >= today_start, CheckIn.scheduled_for < week_end,

@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
-from flask_babel import gettext as _
+from flask_babel import get_locale, gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from capture import audit, labels
@@ -71,8 +71,10 @@ def logout():
     with db.atomic():
         sessions.end(user.session_key, "logout")
         audit.record("logout", user, user=user)
+    language = str(get_locale())
     logout_user()
     session.clear()
+    session["language"] = language  # the login page that follows speaks the reader's language
     flash(_("您已退出登录。"), "info")
     return redirect(url_for("people.login"))
 

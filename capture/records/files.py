@@ -73,7 +73,7 @@ def store_uploads(store, uploads, max_bytes=None, identified=None):
             identification = formats.identify(stream) if identified is None else identified[index]
             sha, size = store.save(stream, max_bytes=max_bytes, expected_bytes=length)
         except formats.FormatRefused as refused:
-            errors.append(f"{name}：{refused}")
+            errors.append(_("%(name)s：%(problem)s", name=name, problem=refused))
             continue
         except storage.TooLarge:
             errors.append(_("%(name)s：文件超过上传上限 %(mb)s MB。", name=name,

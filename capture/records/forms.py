@@ -42,20 +42,14 @@ class DocumentForm(FlaskForm):
         self.category.choices = [("", _l("（不分类）"))] + [(c.code, f"{c.code} {c.name}") for c in categories]
         self.scope_item.choices = [("", _l("（暂不归入）"))] + [(str(s.id), s.name) for s in scope_items]
 
-    def set_defaults(self, body, last, first_category=None):
-        """Today, the body's usual responsible party, the user's last category and retention.
-
-        Before the user's first document, the body's first category stands in for the last one,
-        so that a 档号 does not lose its category level by default.
-        """
+    def set_defaults(self, body, category, retention):
+        """Today, the body's usual responsible party, and the category and retention proposed
+        (registry.form_defaults says which and why)."""
         # The archive's date, not the server's: from 00:00 to 08:00 in Shanghai UTC is still yesterday.
         self.date.data = clock.today().isoformat()
         self.responsible.data = body.default_responsible
-        if last is not None:
-            self.category.data = last.category.code if last.category_id else ""
-        else:
-            self.category.data = first_category.code if first_category is not None else ""
-        self.retention.data = last.retention if last else "Y"
+        self.category.data = category
+        self.retention.data = retention
         self.pages.data = ""
 
     def load(self, document):

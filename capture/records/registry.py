@@ -7,7 +7,7 @@ from peewee import IntegrityError
 
 from capture import audit
 from capture.db import db, lock_until_commit
-from capture.models import Document, File, next_item_number
+from capture.models import Category, Document, File, FormDefault, ScopeItem, next_item_number
 from capture.clock import utc_now
 from capture.forms import InvalidInput, has_control_characters
 
@@ -105,10 +105,21 @@ def register_document(body, user, fields, uploads=(), store=None, max_bytes=None
     life) for the caller to show.
     """
     # Never refused for the body's state: after the export an item waits for the supplement.
-    clean, warnings = validation.check(body, fields)
     if uploads and store is None:
         raise ValueError("uploads given without a store")
-    stored = list(stored) + (files.store_uploads(store, uploads, max_bytes) if uploads else [])
+    # The fields and the files are checked together, so that every problem comes in one answer.
+    problems = {}
+    try:
+        clean, warnings = validation.check(body, fields)
+    except InvalidInput as error:
+        problems.update(error.field_errors)
+    try:
+        stored = list(stored) + (files.store_uploads(store, uploads, max_bytes) if uploads else [])
+    except InvalidInput as error:
+        for name, messages in error.field_errors.items():
+            problems.setdefault(name, []).extend(messages)
+    if problems:
+        raise InvalidInput(problems)
     if not duplicates_ok:
         matches = files.held_elsewhere(body, stored)
         if matches:
@@ -245,11 +256,41 @@ def _check_writable(document, change):
         raise InvalidInput({"status": [_("已撤回的文件不能再修改。")]})
 
 
-def last_registered(body, user):
-    """The user's last document in this body: its category and retention become form defaults."""
-    return (Document.select(Document.category, Document.retention)
-            .where(Document.body == body, Document.created_by == user)
-            .order_by(Document.id.desc()).first())
+def form_defaults(body, user, scope_item_id=None):
+    """(category code, retention, where they came from) for the register form: the chosen scope
+    item's last registered document ("scope"), else the person's own last choice on this form
+    ("last"), else the body's first category and permanent ("first")."""
+    if scope_item_id:
+        usual = (Document.select(Document.category, Document.retention)
+                 .where(Document.body == body, Document.scope_item == scope_item_id,
+                        Document.status == "registered")
+                 .order_by(Document.id.desc()).first())
+        if usual is not None:
+            return (usual.category.code if usual.category_id else ""), usual.retention, "scope"
+    category, retention, source = _own_or_first(body, user)
+    item = ScopeItem.get_or_none(ScopeItem.id == scope_item_id, ScopeItem.body == body) if scope_item_id else None
+    if item is not None and item.retention:
+        # Nothing filed under it yet: the retention its playbook gives such documents.
+        return category, item.retention, "scope_retention"
+    return category, retention, source
+
+
+def _own_or_first(body, user):
+    mine = FormDefault.get_or_none(FormDefault.user == user, FormDefault.body == body)
+    if mine is not None:
+        return (mine.category.code if mine.category_id else ""), mine.retention, "last"
+    first = Category.select().where(Category.body == body).order_by(Category.sort, Category.code).first()
+    return (first.code if first is not None else ""), "Y", "first"
+
+
+def remember_form_choice(document, user):
+    """Keep the category and retention a person chose on the register form as their next defaults."""
+    (FormDefault.insert(user=user, body=document.body, category=document.category,
+                        retention=document.retention, updated_at=utc_now())
+     .on_conflict(conflict_target=[FormDefault.user, FormDefault.body],
+                  update={FormDefault.category: document.category, FormDefault.retention: document.retention,
+                          FormDefault.updated_at: utc_now()})
+     .execute())
 
 
 def file_of(document, file_id):

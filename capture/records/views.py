@@ -263,15 +263,13 @@ def register(body_id):
     """Register a document with its files; the server gives the 档号."""
     body = auth.body_or_404(body_id, "document.register")
     form = _document_form(body)
+    default_source = None
     if request.method == "GET":
-        form.set_defaults(body, registry.last_registered(body, auth.user()),
-                          next(iter(coverage.categories(body)), None))
-        form.scope_item.data = request.args.get("scope_item", "")
-        # Filing under a scope item: its usual retention (from the playbook) comes first.
-        item = ScopeItem.get_or_none(ScopeItem.id == request.args.get("scope_item", type=int),
-                                     ScopeItem.body == body)
-        if item is not None and item.retention:
-            form.retention.data = item.retention
+        chosen = request.args.get("scope_item", "")
+        category, retention, source = registry.form_defaults(body, auth.user(), int(chosen) if chosen.isdigit() else None)
+        form.set_defaults(body, category, retention)
+        form.scope_item.data = chosen
+        default_source = _default_source(source, dict(form.scope_item.choices).get(chosen, ""))
     duplicate = pages_differ = held = None
     if form.validate_on_submit():
         secret, store = current_app.config["SECRET_KEY"], current_app.extensions["store"]
@@ -292,6 +290,7 @@ def register(body_id):
             _flash_all(form.show_errors(error.field_errors), "error")
             flash(_("未登记：请按提示修改后重新提交。"), "error")
         else:
+            registry.remember_form_choice(document, auth.user())  # this form's next defaults
             _flash_all(document.warnings)
             flash(_("已登记，档号 %(code)s。", code=document.reference_code), "success")
             target = url_for(".document_detail", body_id=body.id, document_id=document.id)
@@ -301,7 +300,20 @@ def register(body_id):
     status = 409 if duplicate or pages_differ else (422 if form.is_submitted() else 200)
     return render_template("documents/form.html", body=body, form=form, document=None,
                            duplicate=duplicate, pages_differ=pages_differ, held=held,
+                           default_source=default_source,
                            late=lifecycle.last_export(body) is not None), status
+
+
+def _default_source(source, scope_item_name):
+    """Where the form's proposed category and retention come from, said to the person."""
+    if source == "scope":
+        return _("分类和保管期限按归档范围“%(item)s”中上一件文件预填，请核对。", item=scope_item_name)
+    if source == "scope_retention":
+        return _("保管期限按归档范围“%(item)s”的通常期限预填，分类按您上次的选择或本机构的第一个分类，请核对。",
+                 item=scope_item_name)
+    if source == "last":
+        return _("分类和保管期限按您上次在本表登记时的选择预填，请核对。")
+    return _("分类按本机构的第一个分类、保管期限按永久预填，请核对。")
 
 
 @bp.route("/bodies/<int:body_id>/documents/<int:document_id>")

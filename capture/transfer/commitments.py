@@ -70,7 +70,11 @@ def fulfil(commitment, user, document):
     return commitment
 
 
-def fulfil_choices(body):
-    """Registered items a commitment may be fulfilled with, newest registered first."""
-    return list(Document.select().where(Document.body == body, Document.status == "registered")
-                .order_by(Document.created_at.desc()).limit(200))
+def fulfil_choices(body, query="", limit=20):
+    """At most `limit` registered items a commitment may be fulfilled with: those whose 档号 or 题名
+    holds `query`, else the newest registered (choosing among thousands is a search)."""
+    found = Document.select().where(Document.body == body, Document.status == "registered")
+    query = (query or "").strip()
+    if query:
+        found = found.where(Document.reference_code.contains(query) | Document.title.contains(query))
+    return list(found.order_by(Document.created_at.desc(), Document.id.desc()).limit(limit))

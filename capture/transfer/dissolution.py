@@ -1,7 +1,7 @@
 """Dissolving a body, and the fonds descriptions that go with its records (大事记, 组织沿革, 全宗介绍)."""
 from flask_babel import gettext as _
 
-from capture import audit, clock
+from capture import audit, clock, notify
 from capture.db import db
 from capture.models import (Body, ChronicleEntry, Document, FondsDescription, Membership,
                             Notification, User)
@@ -9,6 +9,8 @@ from capture.people import auth
 from capture.records import lifecycle
 
 DESCRIPTION_KINDS = ("introduction", "history")
+# A picker offers this many documents at a time: choosing among thousands is a search.
+NOTICE_CHOICES = 20
 
 
 class DissolutionError(Exception):
@@ -46,10 +48,10 @@ def _prompt_final_checkin(body):
     liaisons = (User.select().join(Membership)
                 .where(Membership.body == body, auth.acting_as("liaison"), User.active))
     for liaison in liaisons:
+        with notify.speaking(liaison.language):  # in the reader's language, not the sender's
+            message = _("%(name)s 已进入撤销程序，请安排撤销前的最终指导。", name=body.name)
         Notification.get_or_create(key=f"dissolving:{body.id}:{liaison.id}", defaults=dict(
-            user=liaison, kind="final_checkin",
-            message=_("%(name)s 已进入撤销程序，请安排撤销前的最终指导。", name=body.name),
-            link=f"/bodies/{body.id}/transfer"))
+            user=liaison, kind="final_checkin", message=message, link=f"/bodies/{body.id}/transfer"))
 
 
 def correctable(body):
@@ -104,7 +106,25 @@ def undo(body, user, reason):
         body.updated_at = clock.utc_now()
         body.save()
         audit.record("body.dissolution.undo", body, details, user=user, body=body)
+        _tell_withdrawn(body)
     return body
+
+
+def _tell_withdrawn(body):
+    """Everyone told of the dissolution hears, in their own language, that it was withdrawn; their
+    earlier notices are retired, so that a later dissolution tells them again."""
+    told = list(Notification.select(Notification, User).join(User)
+                .where(Notification.key.startswith(f"dissolving:{body.id}:")))
+    stamp = now().strftime("%Y%m%d%H%M%S%f")
+    rows = []
+    for notice in told:
+        with notify.speaking(notice.user.language):
+            message = _("%(name)s 的撤销登记已撤回，机构恢复为运行中；此前关于撤销的提醒作废。", name=body.name)
+        rows.append(notify.row(notice.user_id, "dissolution_withdrawn",
+                               f"dissolution-withdrawn:{body.id}:{notice.user_id}:{stamp}", message,
+                               f"/bodies/{body.id}/transfer"))
+        Notification.update(key=f"{notice.key}:withdrawn:{stamp}").where(Notification.id == notice.id).execute()
+    notify.add_many(rows)
 
 
 def confirm_dissolved(body, user):
@@ -120,10 +140,22 @@ def confirm_dissolved(body, user):
     return body
 
 
-def notice_choices(body):
-    """The body's registered items a dissolution notice may be chosen from, newest first."""
-    return list(Document.select().where(Document.body == body, Document.status == "registered")
-                .order_by(Document.date.desc(), Document.id.desc()))
+def notice_choices(body, query="", keep=None, limit=NOTICE_CHOICES):
+    """At most `limit` registered items to choose a dissolution notice from: those whose 档号 or 题名
+    holds `query`, else those naming 撤销 and then the newest; the item `keep` (an id) always."""
+    registered = Document.select().where(Document.body == body, Document.status == "registered")
+    newest = (Document.date.desc(), Document.id.desc())
+    query = (query or "").strip()
+    if query:
+        found = list(registered.where(Document.reference_code.contains(query) | Document.title.contains(query))
+                     .order_by(*newest).limit(limit))
+    else:
+        found = list(registered.where(Document.title.contains("撤销")).order_by(*newest).limit(limit))
+        found += list(registered.where(Document.id.not_in([d.id for d in found] or [0]))
+                      .order_by(*newest).limit(limit - len(found)))
+    if keep and keep not in {d.id for d in found}:
+        found[:0] = list(registered.where(Document.id == keep))
+    return found
 
 
 def chronicle(body):

@@ -11,12 +11,19 @@ from capture import clock
 class DissolveForm(FlaskForm):
     dissolved_on = DateField(_l("撤销日期"), validators=[DataRequired(_l("请输入有效的撤销日期"))],
                              description=_l("以撤销通知载明的日期为准"))
-    notice = SelectField(_l("撤销通知"), coerce=int, validators=[Optional()],
+    # A search, not a list of every document: the choices are the items found (views.py).
+    notice_q = StringField(_l("查找撤销通知"), validators=[Optional(), Length(max=200)],
+                           description=_l("输入档号或题名中的字词，再点“查找”"))
+    notice = SelectField(_l("撤销通知"), coerce=int, validators=[Optional()], validate_choice=False,
                          description=_l("选择已登记的撤销通知；尚未登记的，登记后可在检测中补齐"))
 
     def __init__(self, body, documents, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.body = body
+        self.offer(documents)
+
+    def offer(self, documents):
+        """Offer these documents (a search's results) as the notice to choose."""
         self.notice.choices = [(0, _l("（尚未登记）"))] + [
             (d.id, f"{d.reference_code} {d.title[:40]}") for d in documents]
 
@@ -57,7 +64,7 @@ class CommitmentForm(FlaskForm):
 
 
 class FulfilForm(FlaskForm):
-    document = SelectField(_l("补交的文件"), coerce=int,
+    document = SelectField(_l("补交的文件"), coerce=int, validate_choice=False,
                            validators=[DataRequired(_l("请选择已登记的补交文件"))])
 
     def __init__(self, documents, *args, **kwargs):

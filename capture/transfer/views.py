@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
                    send_file, url_for)
-from flask_babel import get_translations, gettext as _
+from flask_babel import get_translations, gettext as _, lazy_gettext as _l
 from flask_login import login_required
 
 from capture import jobs
@@ -87,27 +87,41 @@ def verify_restart(job_id):
 @login_required
 def body(body_id):
     """The body's dissolution and transfer page: status, check, commitments, packages."""
-    body = auth.body_or_404(body_id)
+    return _page(auth.body_or_404(body_id))
+
+
+def _page(body, status=200, dissolve_form=None, correct_form=None, **shown):
+    """The transfer page, with a dissolution form sent back (its problems, its search) when given."""
     transfer, report = packaging.current_report(body)
     promised = commitments.for_body(body)
-    correctable = dissolution.correctable(body)
-    documents = (dissolution.notice_choices(body) if body.status == "active" or correctable else [])
-    choices = commitments.fulfil_choices(body) if promised else []
     history = packaging.transfers(body)
-    correct_form = None
-    if correctable:
-        correct_form = CorrectDissolutionForm(body, documents, prefix="correct",
-                                              dissolved_on=body.dissolved_on,
-                                              notice=body.dissolution_notice_id or 0)
+    if dissolve_form is None and body.status == "active":
+        dissolve_form = DissolveForm(body, dissolution.notice_choices(body))
+    if correct_form is None and dissolution.correctable(body):
+        correct_form = CorrectDissolutionForm(
+            body, dissolution.notice_choices(body, keep=body.dissolution_notice_id), prefix="correct",
+            dissolved_on=body.dissolved_on, notice=body.dissolution_notice_id or 0)
     return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
                            commitments=promised, transfers=history, state=lifecycle.state(body),
                            series=series.follows_by_transfer(history),
-                           dissolve_form=DissolveForm(body, documents), correct_form=correct_form,
-                           fulfil_form=FulfilForm(choices),
+                           dissolve_form=dissolve_form, correct_form=correct_form,
+                           fulfil_form=FulfilForm(commitments.fulfil_choices(body, request.args.get("fulfil_q", ""))
+                                                  if promised else []),
                            running=any(packaging.is_running(t) for t in history),
                            live={t.id for t in history if packaging.is_running(t)},
                            supplementary=lifecycle.last_export(body) is not None,
-                           waiting=lifecycle.pending(body), is_overdue=commitments.is_overdue)
+                           waiting=lifecycle.pending(body), is_overdue=commitments.is_overdue,
+                           **shown), status
+
+
+def _posted(form_class, body, **kwargs):
+    """A dissolution form as sent, offering the documents its search finds (and the one chosen)."""
+    form = form_class(body, [], **kwargs)
+    found = dissolution.notice_choices(body, form.notice_q.data, form.notice.data)
+    form.offer(found)
+    if request.form.get("find") and form.notice_q.data and found and not form.notice.data:
+        form.notice.data = found[0].id  # the best match stands chosen; the list offers the others
+    return form
 
 
 @bp.route("/bodies/<int:body_id>/transfer/dissolve", methods=["POST"])
@@ -115,7 +129,9 @@ def body(body_id):
 def dissolve(body_id):
     """Mark the body dissolving, with the date and the dissolution notice, after a confirmation step."""
     body = auth.body_or_404(body_id, "body.dissolve")
-    form = DissolveForm(body, dissolution.notice_choices(body))
+    form = _posted(DissolveForm, body)
+    if request.form.get("find"):  # the notice's search, as a plain form: nothing is saved
+        return _page(body, dissolve_form=form, dissolve_open=True)
     if form.validate_on_submit():
         notice = (Document.get_or_none(Document.id == form.notice.data, Document.body == body)
                   if form.notice.data else None)
@@ -129,24 +145,20 @@ def dissolve(body_id):
         else:
             flash(_("已进入撤销程序：分类已锁定，已提醒指导员安排最终指导。"), "success")
         return redirect(url_for(".body", body_id=body.id))
-    transfer, report = packaging.current_report(body)
-    return render_template("transfers/body.html", body=body, report=report, transfer=transfer,
-                           commitments=[], transfers=[], dissolve_form=form, correct_form=None,
-                           state=lifecycle.state(body), fulfil_form=FulfilForm([]), running=False,
-                           live=set(), supplementary=False, waiting=[], dissolve_open=True,
-                           is_overdue=commitments.is_overdue), 400
+    return _page(body, 400, dissolve_form=form, dissolve_open=True)
 
 
 @bp.route("/bodies/<int:body_id>/transfer/dissolution", methods=["POST"])
 @login_required
 def correct_dissolution(body_id):
-    """Correct the dissolution date and notice, or undo the dissolution, until the first export."""
+    """Correct the dissolution date and notice, or undo the dissolution, until the first export.
+    A refusal answers on the panel itself, open, with what was typed and the error summary."""
     body = auth.body_or_404(body_id, "body.dissolve")
-    form = CorrectDissolutionForm(body, dissolution.notice_choices(body), prefix="correct")
+    form = _posted(CorrectDissolutionForm, body, prefix="correct")
+    if request.form.get("find"):
+        return _page(body, correct_form=form, correct_open=True)
     if not form.validate_on_submit():
-        errors = [m for messages in form.errors.values() for m in messages]
-        flash(_("未更正：%(why)s", why=_("；").join(map(str, errors))), "error")
-        return redirect(url_for(".body", body_id=body.id))
+        return _page(body, 400, correct_form=form, correct_open=True)
     try:
         if request.form.get("undo") == "1":
             dissolution.undo(body, auth.user(), form.reason.data)
@@ -158,7 +170,8 @@ def correct_dissolution(body_id):
                                           form.reason.data)
             flash(_("已更正撤销登记，原因已记入审计记录。") if changed else _("没有改动。"), "success")
     except dissolution.DissolutionError as exc:
-        flash(str(exc), "error")
+        form.form_errors.append(str(exc))
+        return _page(body, 400, correct_form=form, correct_open=True)
     return redirect(url_for(".body", body_id=body.id))
 
 
@@ -187,6 +200,13 @@ def check(body_id):
     return redirect(url_for(".report", body_id=body.id))
 
 
+# What the check's warnings of one kind share, as the report's folded groups name them.
+WARNING_KINDS = {"AUTH-YEAR": _l("日期不在其年度内"), "AUTH-RESPONSIBLE": _l("责任者写法不规范"),
+                 "COMP-PENDING": _l("未移交的文件"), "COMP-SCOPE": _l("归档范围的非必需条目尚无文件"),
+                 "USE-FORMAT": _l("不是长期保存格式"), "USE-PAGES": _l("页数与 PDF 不符"),
+                 "SEC-VIRUS-NOT-RUN": _l("未做病毒查杀")}
+
+
 @bp.route("/bodies/<int:body_id>/transfer/report")
 @login_required
 def report(body_id):
@@ -199,7 +219,7 @@ def report(body_id):
     groups = [(severity, [f for f in data["findings"] if f["severity"] == severity])
               for severity in ("fail", "warning", "pass")]
     return render_template("transfers/report.html", body=body, report=data,
-                           groups=[(s, found) for s, found in groups if found],
+                           groups=[(s, found) for s, found in groups if found], warning_kinds=WARNING_KINDS,
                            not_committable=packaging.checks.NOT_COMMITTABLE)
 
 
@@ -258,7 +278,7 @@ def fulfil(body_id, commitment_id):
     commitment = Commitment.get_or_none(Commitment.id == commitment_id, Commitment.body == body)
     if commitment is None:
         abort(404)
-    form = FulfilForm(commitments.fulfil_choices(body))
+    form = FulfilForm([])  # any item of the body, as found by the page's search; checked below
     document = (Document.get_or_none(Document.id == form.document.data, Document.body == body)
                 if form.validate_on_submit() else None)
     if document is None:

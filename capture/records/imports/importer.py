@@ -63,6 +63,7 @@ class ImportProblem:
     value: str
     reason: str
     severity: str = "error"  # error | warning
+    kind: str = ""  # what warnings of one kind share, so the check page can group them
 
 
 @dataclass
@@ -104,6 +105,15 @@ class ImportReport:
         """True when nothing stops the import."""
         return not self.errors
 
+    @property
+    def warning_groups(self):
+        """[(kind, warnings)]: warnings of one kind together (those without a kind, by their reason)."""
+        groups = {}
+        for p in self.problems:
+            if p.severity == "warning":
+                groups.setdefault(p.kind or str(p.reason), []).append(p)
+        return sorted(groups.items(), key=lambda group: -len(group[1]))
+
 
 def unreadable(error):
     """A report of one problem: the upload could not be read (or imported) at all."""
@@ -115,7 +125,7 @@ def unreadable(error):
 def report_to_dict(report, table_name=""):
     """The report as JSON-ready data, kept as a job's result."""
     return {"dry_run": report.dry_run, "table_name": table_name,
-            "problems": [[p.row, p.column, p.value, str(p.reason), p.severity] for p in report.problems],
+            "problems": [[p.row, p.column, p.value, str(p.reason), p.severity, p.kind] for p in report.problems],
             "rows": [[r.number, r.fields.get("title", ""), r.existing] for r in report.rows],
             "planned": {str(k): v for k, v in report.planned.items()},
             "imported": report.imported}
@@ -276,7 +286,7 @@ def _warn_duplicate_content(body, report, column):
                 message = _("文件内容与第 %(n)s 行的文件相同，是否重复登记？", n=first[sha])
             else:
                 continue
-            report.problems.append(ImportProblem(row.number, column, name, message, "warning"))
+            report.problems.append(ImportProblem(row.number, column, name, message, "warning", "same-file"))
 
 
 def check(body, header, rows, source=None, dry_run=True, progress=None):
@@ -328,7 +338,7 @@ def _check_row(body, number, values, columns, column_of, report, lookups=None):
                                                      value, message))
         return row
     for warning in warnings:
-        report.problems.append(ImportProblem(number, column_of["date"], str(fields["date"]), warning, "warning"))
+        report.problems.append(ImportProblem(number, column_of["date"], str(fields["date"]), warning, "warning", "date"))
     if "date" in clean and "retention" in clean:
         row.clean, row.key = clean, row_key(clean)
     return row
@@ -357,7 +367,8 @@ def _plan_codes(body, report, column_of):
         report.planned[row.number] = code
         if row.claimed_code and row.claimed_code != code:
             report.problems.append(ImportProblem(row.number, column_of.get("reference_code", "档号"), row.claimed_code,
-                                                 _("档号由系统给出，将是 %(code)s，而不是表中所写。", code=code), "warning"))
+                                                 _("档号由系统给出，将是 %(code)s，而不是表中所写。", code=code), "warning",
+                                                 "code"))
 
 
 def run(body, user, header, rows, source, store, max_bytes=None, progress=None, finish=None):
