@@ -24,6 +24,7 @@ AUDITED_BY_CALLER = {
     "records/playbooks/seeding.py:seed": {"records/body_registry.py:create", "ops/demo.py:load"},
     "ops/demo.py:expected_series": {"ops/demo.py:load"},
     "transfer/dissolution.py:_prompt_final_checkin": {"transfer/dissolution.py:dissolve"},
+    "transfer/dissolution.py:_tell_withdrawn": {"transfer/dissolution.py:undo"},
     "guidance/calendar.py:_revoke_all": {"guidance/calendar.py:issue", "guidance/calendar.py:revoke"},
     "transfer/packaging.py:_give_identifier": {"transfer/packaging.py:_build"},
     "transfer/packaging.py:_keep_inspections": {"transfer/packaging.py:run_check"},
@@ -51,6 +52,8 @@ NOT_AUDITED = {
     "people/throttle.py:clear_account": "the login throttle's count",
     "people/rates.py:_write": "API request counts and last use, not a change",
     "guidance/calendar.py:owner_of": "a calendar token's last use, not a change",
+    "records/registry.py:remember_form_choice": "a person's own defaults for the register form, "
+                                                "not a record; read per request, never cached",
     "notify.py:mark_read": "a reader's own mark on a notification; read per request, never cached",
     "notify.py:mark_all_read": "a reader's own marks on notifications; read per request, never cached",
     "notify.py:send_pending_email": "when a notification was e-mailed",

@@ -115,7 +115,7 @@ def _tell_withdrawn(body):
     earlier notices are retired, so that a later dissolution tells them again."""
     told = list(Notification.select(Notification, User).join(User)
                 .where(Notification.key.startswith(f"dissolving:{body.id}:")))
-    stamp = now().strftime("%Y%m%d%H%M%S%f")
+    stamp = clock.utc_now().strftime("%Y%m%d%H%M%S%f")
     rows = []
     for notice in told:
         with notify.speaking(notice.user.language):
