@@ -93,6 +93,15 @@ def test_field_and_file_problems_come_in_one_answer(client, world):
     assert "setup.exe" in problem["errors"]["files"][0]
 
 
+def test_a_file_the_body_holds_is_named_with_the_field_problems(client, world):
+    raw = token_for(world["secretary"])
+    pdf = samples.pdf("Minutes")
+    first = register(client, raw, world["a"], files=[("纪要.pdf", pdf)]).get_json()
+    problem = assert_problem(register(client, raw, world["a"], title="", files=[("纪要（副本）.pdf", pdf)]), 422)
+    assert "title" in problem["errors"]
+    assert first["reference_code"] in problem["errors"]["files"][0]
+
+
 def test_secretary_token_cannot_read_or_write_another_bodys_documents(app, client, world):
     own, other = world["a"], world["b"]
     liaison_b = User.create(username="liaison_b", display_name="B 指导", role="liaison", password_hash="")

@@ -24,14 +24,17 @@ def serious_violations(page):
 
 
 def main_pages(page, base_url):
-    """The home page, every item of the top navigation and every tab of the first body listed."""
+    """The home page, every item of the top navigation, every tab of the first body listed and its
+    register and import forms."""
     page.goto(base_url + "/")
     urls = ["/"] + [a.get_attribute("href") for a in page.locator("nav.nav a").all()]
     page.goto(base_url + "/bodies")
     first = page.locator("main a[href^='/bodies/']").first
     if first.count():
-        page.goto(base_url + first.get_attribute("href"))
+        body = first.get_attribute("href")
+        page.goto(base_url + body)
         urls += [a.get_attribute("href") for a in page.locator("nav.tabs a").all()]
+        urls += [body + "/documents/new", body + "/import"]  # the forms (a refusal page for some roles)
     return list(dict.fromkeys(urls))
 
 

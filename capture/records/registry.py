@@ -108,17 +108,21 @@ def register_document(body, user, fields, uploads=(), store=None, max_bytes=None
     if uploads and store is None:
         raise ValueError("uploads given without a store")
     # The fields and the files are checked together, so that every problem comes in one answer.
-    problems = {}
+    problems, stored = {}, list(stored)
     try:
         clean, warnings = validation.check(body, fields)
     except InvalidInput as error:
         problems.update(error.field_errors)
     try:
-        stored = list(stored) + (files.store_uploads(store, uploads, max_bytes) if uploads else [])
+        stored += files.store_uploads(store, uploads, max_bytes) if uploads else []
     except InvalidInput as error:
         for name, messages in error.field_errors.items():
             problems.setdefault(name, []).extend(messages)
     if problems:
+        # A file the body already holds is named now too, not in a later round.
+        for name, held in ([] if duplicates_ok else files.held_elsewhere(body, stored)):
+            problems.setdefault("files", []).append(_("%(name)s：内容与已登记的 %(code)s 相同，是否重复登记？",
+                                                      name=name, code=held.reference_code))
         raise InvalidInput(problems)
     if not duplicates_ok:
         matches = files.held_elsewhere(body, stored)
