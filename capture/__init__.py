@@ -7,7 +7,7 @@ from flask import Flask
 from . import config as config_module
 from .extensions import babel, csrf
 from .i18n import install_template_gettext, select_locale
-from .uploads import CaptureRequest, keep_freed_pieces, read_bodies_from_socket
+from .uploads import CaptureRequest, keep_freed_pieces
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -26,7 +26,6 @@ def create_app(test_config=None):
     """Build the application: config → db → auth → blueprints → cli."""
     app = Flask(__name__, template_folder=template_folder(), instance_relative_config=False)
     app.request_class = CaptureRequest
-    app.wsgi_app = read_bodies_from_socket(app.wsgi_app)
     keep_freed_pieces()
     settings = config_module.resolve(test_config)
     app.config.update(settings)

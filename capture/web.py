@@ -148,6 +148,7 @@ def healthz():
 def register(app):
     """Register every blueprint, the error pages and the template helpers."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.extensions["body_sender"] = auth.body_sender  # who may send an upload-sized body
     app.add_url_rule("/healthz", "healthz", healthz)
     from .api import views as api
     from .ops import views as ops
@@ -184,6 +185,11 @@ def register(app):
     @app.errorhandler(413)
     def too_large(e):
         limit = app.config["MAX_UPLOAD_MB"]
+        if (request.max_content_length or 0) < app.config["MAX_CONTENT_LENGTH"]:
+            return _error(413, _("提交的内容过大"),
+                          _("这次提交超过了 %(kb)s KB 的上限。只有登录后有权上传文件的用户才能提交文件；"
+                            "如需上传，请先登录，或请管理员为您分配上传权限。",
+                            kb=request.max_content_length // 1024))
         return _error(413, _("文件过大"),
                       _("上传内容超过 %(mb)s MB 的上限。请压缩或分开上传，或联系管理员调整上限。",
                         mb=limit))
