@@ -174,6 +174,16 @@ def register(app):
     labels.register(app)
     forms.init_app(app)
 
+    @app.after_request
+    def private_and_secure(response):
+        # A page behind login is the user's own: no shared or back-button cache keeps it after
+        # logout. Answers that chose their caching (file downloads revalidate) keep theirs.
+        if request.endpoint != "static" and (g.get("api_token") or current_user.is_authenticated):
+            response.headers.setdefault("Cache-Control", "no-store")
+        if app.config["COOKIE_SECURE"]:  # served over HTTPS only: browsers must not try plain HTTP
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
     @app.errorhandler(403)
     def forbidden(e):
         return _error(403, _("无权操作"), _("您的角色不能执行此操作。如需权限，请联系管理员。"))
