@@ -8,6 +8,7 @@ import shutil
 import stat
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from exporters.durable import fsync_dir
@@ -106,6 +107,9 @@ class Store:
         target = self.path(sha)
         if target.exists():
             os.unlink(tmp_name)  # same content is stored once
+            # Stored again just now: its age starts again, so that no sweep of old files that no
+            # document holds (fixity.remove_orphans) takes it before its File row is written.
+            os.utime(target)
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(tmp_name, 0o440)
@@ -146,6 +150,17 @@ class Store:
             finally:
                 os.close(fd)
         return removed
+
+    def age_of(self, sha256, now=None):
+        """Seconds since the stored file was last written or stored again; None when missing."""
+        try:
+            return (now or time.time()) - os.stat(self.path(sha256)).st_mtime
+        except FileNotFoundError:
+            return None
+
+    def remove(self, sha256):
+        """Remove a stored file (only ever one that no document holds: see fixity.remove_orphans)."""
+        _discard(self.path(sha256))
 
     def all_digests(self):
         """Every digest held by the store, sorted."""

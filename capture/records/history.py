@@ -29,7 +29,8 @@ ACTIONS = {
     "commitment.overdue": _l("限时承诺逾期"),
     "transfer.check": _l("移交前四性检测"), "transfer.export": _l("移交包导出"),
     "transfer.export_failed": _l("导出移交包失败"), "transfer.receive": _l("档案馆接收"),
-    "fixity.damage": _l("发现文件损坏"), "fixity.check": _l("文件完整性检查"),
+    "fixity.damage": _l("发现文件损坏"),
+    "fixity.orphans_removed": _l("清除无文件使用的存储内容"), "fixity.check": _l("文件完整性检查"),
 }
 # Action groups offered by the trail's filter, as stored codes start.
 ACTION_GROUPS = {"body": _l("机构"), "member": _l("成员"), "document": _l("文件"),
