@@ -61,10 +61,12 @@ class RateCounter:
                 share.used += 1
                 return 0
         granted = _take(token.id, window, block_for(limit), limit, at)
+        stored = None
+        if granted is None:  # the write lock is taken: read the shared count without it
+            stored = (ApiUsage.select(ApiUsage.count)
+                      .where(ApiUsage.token == token.id, ApiUsage.window == window).scalar()) or 0
         with self.lock:
-            if granted is None:  # the write lock is taken: count it as a debt
-                stored = (ApiUsage.select(ApiUsage.count)
-                          .where(ApiUsage.token == token.id, ApiUsage.window == window).scalar()) or 0
+            if stored is not None:  # counted as a debt, written once the lock is free
                 granted = 1 if stored + share.debt < limit else 0
                 share.debt += granted
                 self.urgent = self.urgent or bool(granted)
