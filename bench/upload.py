@@ -125,7 +125,6 @@ FAULTS = """
 import os, resource, socket, sys, threading
 os.environ.update(CAPTURE_DATA_DIR=sys.argv[1], CAPTURE_SECRET_KEY="bench")
 from capture import create_app, serving
-from capture.uploads import SocketBody
 app = serving.prepare(create_app())
 data = os.urandom(64 * 1024 * 1024)
 body = (b'--b0\\r\\nContent-Disposition: form-data; name="files"; filename="a.bin"\\r\\n\\r\\n'
@@ -135,7 +134,7 @@ sender = threading.Thread(target=lambda: (client.sendall(body), client.close()))
 sender.start()
 environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/", "SERVER_NAME": "x", "SERVER_PORT": "80",
            "wsgi.url_scheme": "http", "CONTENT_LENGTH": str(len(body)),
-           "CONTENT_TYPE": "multipart/form-data; boundary=b0", "wsgi.input": SocketBody(server, b"", len(body))}
+           "CONTENT_TYPE": "multipart/form-data; boundary=b0", "wsgi.input": server.makefile("rb")}
 before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 with app.request_context(environ):
     from flask import request

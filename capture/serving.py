@@ -12,7 +12,7 @@ The database waits at most CAPTURE_DB_BUSY_SECONDS (10 s) for a lock, and long w
 import gc
 import json
 
-from .uploads import keep_freed_pieces, read_bodies_from_socket
+from .uploads import keep_freed_pieces
 
 timeout = 60  # seconds; keep well above CAPTURE_DB_BUSY_SECONDS
 MEDIA_TYPE = "application/problem+json"
@@ -62,14 +62,11 @@ def prepare(app):
 
     Each step has its measured gain beside the code that does it:
     - temporary files left by uploads a crash cut short are removed (live ones are locked);
-    - request bodies under gunicorn are read straight off the socket (uploads.SocketBody:
-      3.9 s of worker CPU per GiB uploaded against 4.7 s, 2026-12-01);
     - glibc keeps freed upload pieces (uploads.keep_freed_pieces: under 20 page faults per MiB
       received against about 200; 2.3-2.5 ms of CPU per MiB against 3.3-3.6);
     - what is loaded by now is frozen out of the collector (below).
     """
     app.extensions["store"].clean_tmp()
-    app.wsgi_app = read_bodies_from_socket(app.wsgi_app)
     keep_freed_pieces()
     # The modules, templates and catalogues loaded so far live as long as the process. Left to
     # the collector, every full collection walks all of them again (40-50 ms, every few hundred

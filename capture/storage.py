@@ -8,6 +8,7 @@ import shutil
 import stat
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 from exporters.durable import fsync_dir
@@ -18,6 +19,9 @@ CHUNK = 1024 * 1024
 WRITEBACK_BYTES = 32 * 1024 * 1024
 # Keep this much free after an upload so the database and logs can still write.
 RESERVE_BYTES = 64 * 1024 * 1024
+# An upload being received looks at the disk's free space every this many bytes: one sent without
+# a length (chunked) cannot be checked before it starts, and others may be filling the disk too.
+ROOM_CHECK_BYTES = 8 * 1024 * 1024
 ENOSPC_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 
 
@@ -61,7 +65,7 @@ class Store:
     def check_room(self, expected_bytes):
         """Refuse early when the disk cannot hold `expected_bytes` more."""
         free = shutil.disk_usage(self.root).free
-        if expected_bytes and free - expected_bytes < self.reserve_bytes:
+        if free - (expected_bytes or 0) < self.reserve_bytes:
             raise DiskFull(f"only {free} bytes free for {expected_bytes}")
 
     def incoming(self):
@@ -103,6 +107,9 @@ class Store:
         target = self.path(sha)
         if target.exists():
             os.unlink(tmp_name)  # same content is stored once
+            # Stored again just now: its age starts again, so that no sweep of old files that no
+            # document holds (fixity.remove_orphans) takes it before its File row is written.
+            os.utime(target)
             return
         target.parent.mkdir(parents=True, exist_ok=True)
         os.chmod(tmp_name, 0o440)
@@ -144,6 +151,17 @@ class Store:
                 os.close(fd)
         return removed
 
+    def age_of(self, sha256, now=None):
+        """Seconds since the stored file was last written or stored again; None when missing."""
+        try:
+            return (now or time.time()) - os.stat(self.path(sha256)).st_mtime
+        except FileNotFoundError:
+            return None
+
+    def remove(self, sha256):
+        """Remove a stored file (only ever one that no document holds: see fixity.remove_orphans)."""
+        _discard(self.path(sha256))
+
     def all_digests(self):
         """Every digest held by the store, sorted."""
         return sorted(p.name for p in self.root.glob("??/??/*") if len(p.name) == 64)
@@ -160,12 +178,15 @@ class Incoming:
         self.digest = BackgroundDigest()
         self.size = 0
         self.written_back = 0
+        self.room_checked = 0
         self.committed = None
 
     def write(self, data):
         """Append received bytes (the request parser calls this chunk by chunk)."""
         self.digest.update(bytes(data))  # hashed later on another thread: never a buffer reused
         self.size += len(data)
+        if self.size - self.room_checked >= ROOM_CHECK_BYTES:
+            self._check_room()
         try:
             written = self.file.write(data)
             if self.size - self.written_back >= WRITEBACK_BYTES:
@@ -173,6 +194,13 @@ class Incoming:
             return written
         except OSError as exc:
             self._give_up(exc)
+
+    def _check_room(self):
+        """Stop receiving (DiskFull) once the disk's reserve is reached, however the upload is sent."""
+        self.room_checked = self.size
+        if shutil.disk_usage(self.store.root).free < self.store.reserve_bytes:
+            self.close()
+            raise DiskFull("the disk's reserve was reached while receiving an upload")
 
     def _start_writeback(self):
         # POSIX_FADV_DONTNEED starts writing the dirty pages of the range and returns at once

@@ -1,8 +1,5 @@
-"""Receiving uploads: bodies read straight off the socket, parsed in large pieces, into the store."""
+"""Receiving uploads: bodies parsed in large pieces, straight into the store."""
 import ctypes
-import io
-import socket
-import ssl
 
 from flask import Request, current_app
 from werkzeug.formparser import FormDataParser, MultiPartParser
@@ -49,69 +46,43 @@ class PieceReader:
         return self.view[:self.stream.readinto(self.view[:size]) or 0]
 
 
+# What a request may send when its sender may not upload: the login form is a few hundred
+# bytes, the largest form of a logged-in user (a document's remarks) a few kB. Larger bodies are
+# refused with 413 from their Content-Length before a byte is read, or once that much has come
+# when they are sent without one (chunked).
+ANONYMOUS_BODY_BYTES = 64 * 1024
+FORM_BODY_BYTES = 1024 * 1024
+
+
 class CaptureRequest(Request):
     """Uploaded files are received straight into the file store's tmp folder, hashed on the way."""
 
     form_data_parser_class = UploadParser
+    _sender_limit = None  # (sender, limit) worked out once per request and sender
+
+    @property
+    def max_content_length(self):
+        """The most this request may send: the upload limit only for a sender who may upload."""
+        if self._max_content_length is not None or not current_app:
+            return super().max_content_length
+        sender = current_app.extensions.get("body_sender")
+        if sender is None:
+            return current_app.config["MAX_CONTENT_LENGTH"]
+        who, may_upload = sender()
+        if self._sender_limit is None or self._sender_limit[0] != who:
+            limit = (current_app.config["MAX_CONTENT_LENGTH"] if may_upload()
+                     else FORM_BODY_BYTES if who else ANONYMOUS_BODY_BYTES)
+            self._sender_limit = (who, limit)
+        return self._sender_limit[1]
+
+    @max_content_length.setter
+    def max_content_length(self, value):
+        self._max_content_length = value
 
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
         store = current_app.extensions["store"]
         store.check_room(total_content_length)
         return store.incoming()
-
-
-class SocketBody(io.RawIOBase):
-    """A request body of known length read from gunicorn's socket into the caller's buffer.
-
-    gunicorn's own body reader keeps what it receives in a BytesIO and copies the rest of it on
-    every read. Measured on 2026-12-01 with gunicorn 27.0.1 (whose reader copies less than the
-    releases this was written for), A/B over three 1 GiB uploads: 3.9 s of worker CPU per GiB with
-    this reader against 4.7 s without, about 1.2x less; throughput and memory did not differ
-    beyond the noise of a loaded 2-core machine. It reads gunicorn's private Body.reader,
-    LengthReader.length/.unreader and Unreader.take_buffered(); tests/test_upload_path.py fails by
-    name when a release changes one of them.
-    """
-
-    def __init__(self, sock, pending, length):
-        self.sock = sock
-        self.pending = memoryview(pending)  # what gunicorn read ahead together with the headers
-        self.remaining = length
-        # MSG_WAITALL fills the whole buffer per call; TLS sockets take no flags.
-        self.flags = 0 if isinstance(sock, ssl.SSLSocket) else socket.MSG_WAITALL
-
-    def readable(self):
-        return True
-
-    def readinto(self, buffer):
-        """Fill `buffer` with the next bytes of the body; 0 at its end."""
-        view = memoryview(buffer).cast("B")[:self.remaining]
-        if not view:
-            return 0
-        if self.pending:
-            n = min(len(view), len(self.pending))
-            view[:n] = self.pending[:n]
-            self.pending = self.pending[n:]
-        else:
-            n = self.sock.recv_into(view, len(view), self.flags)
-        self.remaining -= n
-        return n
-
-
-def read_bodies_from_socket(wsgi_app):
-    """WSGI middleware: under gunicorn, request bodies of known length bypass its body reader."""
-
-    def middleware(environ, start_response):
-        body = environ.get("wsgi.input")
-        reader = getattr(body, "reader", None)
-        sock = environ.get("gunicorn.socket")
-        if (sock is not None and type(reader).__name__ == "LengthReader" and reader.length
-                and hasattr(reader.unreader, "take_buffered") and not body.buf.tell()):
-            pending = reader.unreader.take_buffered()[:reader.length]
-            environ["wsgi.input"] = SocketBody(sock, pending, reader.length)
-            reader.length = 0  # gunicorn must not read this body again after the response
-        return wsgi_app(environ, start_response)
-
-    return middleware
 
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h

@@ -153,6 +153,7 @@ def healthz():
 def register(app):
     """Register every blueprint, the error pages and the template helpers."""
     app.url_map.converters["int"] = BoundedIntConverter
+    app.extensions["body_sender"] = auth.body_sender  # who may send an upload-sized body
     app.add_url_rule("/healthz", "healthz", healthz)
     from .api import views as api
     from .ops import views as ops
@@ -181,6 +182,16 @@ def register(app):
     labels.register(app)
     forms.init_app(app)
 
+    @app.after_request
+    def private_and_secure(response):
+        # A page behind login is the user's own: no shared or back-button cache keeps it after
+        # logout. Answers that chose their caching (file downloads revalidate) keep theirs.
+        if request.endpoint != "static" and (g.get("api_token") or current_user.is_authenticated):
+            response.headers.setdefault("Cache-Control", "no-store")
+        if app.config["COOKIE_SECURE"]:  # served over HTTPS only: browsers must not try plain HTTP
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        return response
+
     @app.errorhandler(403)
     def forbidden(e):
         return _error(403, _("无权操作"), _("您的角色不能执行此操作。如需权限，请联系管理员。"))
@@ -192,6 +203,11 @@ def register(app):
     @app.errorhandler(413)
     def too_large(e):
         limit = app.config["MAX_UPLOAD_MB"]
+        if (request.max_content_length or 0) < app.config["MAX_CONTENT_LENGTH"]:
+            return _error(413, _("提交的内容过大"),
+                          _("这次提交超过了 %(kb)s KB 的上限。只有登录后有权上传文件的用户才能提交文件；"
+                            "如需上传，请先登录，或请管理员为您分配上传权限。",
+                            kb=request.max_content_length // 1024))
         return _error(413, _("文件过大"),
                       _("上传内容超过 %(mb)s MB 的上限。请压缩或分开上传，或联系管理员调整上限。",
                         mb=limit))

@@ -91,3 +91,48 @@ def test_restore_of_a_folder_without_backups_says_what_it_looks_for(app, runner,
     empty.mkdir()
     result = runner.invoke(args=["restore", str(empty)])
     assert result.exit_code != 0 and "capture-backup-YYYYMMDD-HHMMSS" in result.output
+
+
+def test_a_restore_in_another_data_folder_serves_the_exported_packages(app, runner, tmp_path, postgres_url):
+    from conftest import PASSWORD, csrf_token, make_user
+    from capture.models import Transfer
+    from capture.transfer import packaging
+    from transfer_support import flood_body
+    body, _secretary, _docs = flood_body(app)
+    make_user("boss", "admin")
+    with app.app_context():  # exported as the web does, into the data folder
+        transfer = packaging.claim(body, None, "测试员")
+        packaging.export(transfer, app.extensions["store"], packaging.packages_dir(body))
+    transfer = Transfer.get()
+    assert not os.path.isabs(transfer.package_path)
+    assert runner.invoke(args=["backup", str(tmp_path / "backups")]).exit_code == 0
+    package = os.path.join(app.config["DATA_DIR"], transfer.package_path)
+    sent = {"package": open(package, "rb").read(),
+            "register": packaging.register_path(package).read_bytes()}
+
+    restored = _restored_app(tmp_path, postgres_url)
+    result = restored.test_cli_runner().invoke(args=["restore", str(tmp_path / "backups")])
+    assert result.exit_code == 0, result.output
+    client = restored.test_client()
+    client.post("/login", data={"username": "boss", "password": PASSWORD,
+                                "csrf_token": csrf_token(client.get("/login"))})
+    for what, data in sent.items():
+        response = client.get(f"/bodies/{body.id}/transfer/{transfer.id}/{what}")
+        assert response.status_code == 200 and response.data == data, what
+
+
+def test_exported_package_paths_inside_the_data_folder_become_relative(app):
+    import importlib
+
+    from capture.models import Transfer
+    from conftest import make_body
+    migration = importlib.import_module("capture.migrations.0013_relative_package_paths")
+    body = make_body("AAA")
+    inside = Transfer.create(body=body, package_path=os.path.join(app.config["DATA_DIR"], "packages/AAA/p.zip"))
+    outside = Transfer.create(body=body, package_path="/elsewhere/q.zip")
+    with app.app_context():
+        migration.up(None, db)
+        assert Transfer.get_by_id(inside.id).package_path == "packages/AAA/p.zip"
+        assert Transfer.get_by_id(outside.id).package_path == "/elsewhere/q.zip"
+        migration.down(None, db)
+    assert Transfer.get_by_id(inside.id).package_path == os.path.join(app.config["DATA_DIR"], "packages/AAA/p.zip")

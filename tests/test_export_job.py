@@ -55,11 +55,11 @@ def test_a_worker_killed_mid_export_leaves_no_package_and_the_job_runs_again(app
     current = Transfer.get_by_id(transfer.id)
     if current.status == "exporting":  # killed mid-way, as intended
         assert not packaging.is_running(current)  # the body may be exported again
-        assert not Path(current.package_path).exists()  # no half package under its name
+        assert not (Path(app.config["DATA_DIR"]) / current.package_path).exists()  # no half package under its name
         assert jobs.reap(jobs.dead_worker_reason(), at=dt.datetime.utcnow() + dt.timedelta(minutes=1)) == 1
         assert Job.get_by_id(job.id).status == "failed"
         assert jobs.restart(Job.get_by_id(job.id)) == 1
         work(app)
     done = Transfer.get_by_id(transfer.id)
     assert Job.get_by_id(job.id).status == "done" and done.status == "exported"
-    assert verify.verify(done.package_path).valid
+    assert verify.verify(Path(app.config["DATA_DIR"]) / done.package_path).valid

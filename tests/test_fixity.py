@@ -63,3 +63,28 @@ def test_slice_rehashes_only_tonights_part(app, runner, world):
         result = runner.invoke(args=["fixity", "--slice", "--weekday", str(day)])
         expected = sum(fixity.in_slice(sha, day) for sha in shas)
         assert f"{expected} files re-hashed (slice {day} of 7)" in result.output
+
+
+def test_fixity_reports_stored_files_no_document_holds(app, runner, world):
+    register(app, world, b"held minutes", 1)
+    orphan, _size = app.extensions["store"].save(io.BytesIO(b"left by a killed import"))
+    result = runner.invoke(args=["fixity"])
+    assert result.exit_code == 0, result.output
+    assert f"ORPHAN {orphan}" in result.output
+    assert result.output.count("ORPHAN") == 1
+
+
+def test_only_old_files_no_document_holds_are_removed(app, world):
+    store = app.extensions["store"]
+    held = register(app, world, b"held minutes", 1)
+    old, _ = store.save(io.BytesIO(b"left by an import killed long ago"))
+    fresh, _ = store.save(io.BytesIO(b"stored a moment ago, its row not yet written"))
+    again, _ = store.save(io.BytesIO(b"old, but just stored again by an upload"))
+    long_ago = dt.datetime.now().timestamp() - fixity.ORPHAN_SECONDS - 60
+    for digest in (held, old, again):
+        os.utime(store.path(digest), (long_ago, long_ago))
+    store.save(io.BytesIO(b"old, but just stored again by an upload"))
+    report = fixity.check(store)
+    assert sorted(report.orphans) == sorted([old, fresh, again])
+    assert fixity.remove_orphans(store, report.orphans) == [old]
+    assert not store.exists(old) and store.exists(fresh) and store.exists(again) and store.exists(held)

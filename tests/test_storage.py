@@ -81,6 +81,7 @@ def test_upload_is_received_straight_into_the_store(app):
 
     @app.post("/_probe-upload")
     def probe():
+        request.max_content_length = 1024 * 1024  # as for a user who may upload
         upload = request.files["file"]
         seen["incoming"] = isinstance(upload.stream, Incoming)
         seen["head"] = upload.stream.read(4)

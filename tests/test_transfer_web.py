@@ -2,6 +2,7 @@
 import datetime as dt
 import re
 import io
+import os
 import zipfile
 from html import unescape
 
@@ -117,11 +118,13 @@ def test_commitment_round_trip_ends_in_a_supplementary_package(app, client, auth
     auth.post(f"{url}/export", page=url)
     work(app)  # what `capture worker` does
     full = Transfer.get(Transfer.status == "exported")
-    assert verify.verify(full.package_path).valid
-    with zipfile.ZipFile(full.package_path) as archive:
+    assert not full.package_path.startswith("/")  # kept relative to the data folder
+    package = os.path.join(app.config["DATA_DIR"], full.package_path)
+    assert verify.verify(package).valid
+    with zipfile.ZipFile(package) as archive:
         assert any(n.endswith("data/forms/commitments.docx") for n in archive.namelist())
     download = client.get(f"{url}/{full.id}/package")
-    assert download.status_code == 200 and download.data == open(full.package_path, "rb").read()
+    assert download.status_code == 200 and download.data == open(package, "rb").read()
     auth.post(f"{url}/{full.id}/receive", page=url)
     assert Body.get_by_id(body.id).status == "dissolved"  # a promise is still open
 
@@ -135,11 +138,11 @@ def test_commitment_round_trip_ends_in_a_supplementary_package(app, client, auth
     result = runner.invoke(args=["export", "FXQX", "--operator", "测试员", "-o", str(tmp_path)])
     assert result.exit_code == 0, result.output
     supplement = Transfer.get(Transfer.kind == "supplementary")
-    bag = bagit.Bag(supplement.package_path)
+    bag = bagit.Bag(os.path.join(app.config["DATA_DIR"], supplement.package_path))
     assert bag.validate() and bag.info["Item-Count"] == "1"
     assert [p for p in bag.payload_entries() if p.startswith("data/files/")] == [
         f"data/files/{summary.reference_code}/01-文件.pdf"]
-    assert runner.invoke(args=["verify", supplement.package_path]).exit_code == 0
+    assert runner.invoke(args=["verify", os.path.join(app.config["DATA_DIR"], supplement.package_path)]).exit_code == 0
     packaging.mark_received(supplement, None)
     assert Body.get_by_id(body.id).status == "transferred"
     assert client.get(url).status_code == 200  # still readable, now read-only

@@ -1,6 +1,4 @@
 """The reads behind the API's lists: one query per page, nothing per row."""
-from pathlib import Path
-
 from peewee import prefetch
 
 from capture.i18n import N_
@@ -8,6 +6,7 @@ from capture.models import (CARRIERS, DOCUMENT_STATUSES, RETENTIONS, CheckIn, Fo
                             Transfer, User)
 from capture.people import auth
 from capture.records import listing
+from capture.transfer import packaging
 
 from .support import Param
 
@@ -73,5 +72,5 @@ def package_file(transfer_row):
     """The transfer's zipped package as a Path, or None when there is no file to send."""
     if transfer_row.status not in ("exported", "received") or not transfer_row.package_path:
         return None
-    path = Path(transfer_row.package_path)
+    path = packaging.package_location(transfer_row)
     return path if path.is_file() else None

@@ -80,9 +80,16 @@ def parse_query(params):
     """The declared query parameters of this request, typed; 422 naming each invalid one."""
     values, errors = {}, {}
     for param in params:
-        raw = request.args.get(param.name)
-        if raw is None or raw == "":
+        given = request.args.getlist(param.name)
+        if not given:
             values[param.name] = param.default
+            continue
+        raw = given[0]
+        if len(given) > 1:
+            errors[param.name] = [_("该参数只能给一次。")]
+            continue
+        if raw == "":
+            errors[param.name] = [_("该参数为空。请给出一个值，或不带这个参数。")]
             continue
         try:
             values[param.name] = param.parse(raw)
@@ -142,6 +149,11 @@ def require_multipart():
         raise Problem(415, _("请以 multipart/form-data 提交（字段与网页登记表相同，文件放在 files 中）。"))
 
 
+# Form fields the OpenAPI document calls boolean, and the only words taken for one.
+BOOLEAN_FIELDS = ("title_supplied", "duplicate_ok")
+BOOLEANS = ("true", "false", "1", "0")
+
+
 def form_fields(allowed):
     """The submitted form fields, each given once; 422 for unknown or repeated ones."""
     errors = {}
@@ -152,15 +164,21 @@ def form_fields(allowed):
             errors[name] = [_("未知字段。可用字段：%(names)s。", names=_("、").join(allowed))]
         elif len(request.form.getlist(name)) > 1:
             errors[name] = [_("该字段只能提交一次。")]
+        elif name in BOOLEAN_FIELDS and request.form[name].strip().lower() not in BOOLEANS:
+            errors[name] = [_("应为 true 或 false。")]
     if errors:
         raise Problem(422, _("提交的字段有误，请按 errors 中的说明修改。"), "validation", errors=errors)
     return {name: request.form.get(name) for name in allowed if name in request.form}
 
 
 def uploads():
-    """The files sent as `files` parts, as (name, stream, length) for the registry."""
-    return [(f.filename, f.stream, f.content_length or None)
-            for f in request.files.getlist("files") if f and f.filename]
+    """The files sent as `files` parts, as (name, stream, length) for the registry; 422 for a
+    part without a file name (it would be dropped, and the document registered without it)."""
+    parts = request.files.getlist("files")
+    if any(not part.filename for part in parts):
+        raise Problem(422, _("提交的字段有误，请按 errors 中的说明修改。"), "validation",
+                      errors={"files": [_("每个文件部分都要带上文件名（Content-Disposition 中的 filename）。")]})
+    return [(f.filename, f.stream, f.content_length or None) for f in parts]
 
 
 def idempotency_key():

@@ -51,8 +51,13 @@ def _pg_url(url):
     return "postgresql://" + url.split("://", 1)[1]
 
 
-def backup(database_url, store_root, target_dir, now=None):
-    """Write a backup folder under target_dir; return its path and the manifest."""
+PACKAGES = "packages"  # the exported transfer packages and their registers, in the data folder
+
+
+def backup(database_url, store_root, target_dir, now=None, data_dir=None):
+    """Write a backup folder under target_dir; return its path and the manifest.
+
+    With `data_dir`, the transfer packages exported into it (and their registers) go in too."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     folder = Path(target_dir) / f"capture-backup-{stamp}"
     partial = folder.with_name(folder.name + ".partial")
@@ -84,6 +89,15 @@ def backup(database_url, store_root, target_dir, now=None):
         if digest != path.name:
             damaged.append(str(relative))
         files["store/" + relative.as_posix()] = digest
+    packages = Path(data_dir) / PACKAGES if data_dir else None
+    if packages is not None and packages.is_dir():
+        # Written once and renamed into place; ones still being built are dot-files (skipped).
+        for path in sorted(p for p in packages.rglob("*") if p.is_file()):
+            relative = path.relative_to(packages)
+            if any(part.startswith(".") for part in relative.parts):
+                continue
+            name = f"{PACKAGES}/{relative.as_posix()}"
+            files[name] = _copy_hashed(path, partial / name)
     manifest = {"format": "capture-backup/1", "created": dt.datetime.now().isoformat(),
                 "database": "sqlite" if database_url.startswith("sqlite") else "postgresql",
                 "algorithm": "sha256", "files": files, "damaged_in_store": damaged}
@@ -125,8 +139,9 @@ def verify_backup(folder):
     return manifest, problems
 
 
-def restore(folder, database_url, store_root):
-    """Restore a verified backup into an empty store and an empty database."""
+def restore(folder, database_url, store_root, data_dir=None):
+    """Restore a verified backup into an empty store and an empty database (and its packages
+    into `data_dir`)."""
     manifest, problems = verify_backup(folder)
     if problems:
         raise BackupError("the backup is damaged: " + "; ".join(problems[:10]))
@@ -148,4 +163,6 @@ def restore(folder, database_url, store_root):
     for name in manifest["files"]:
         if name.startswith("store/"):
             _copy_hashed(folder / name, store_root / name.removeprefix("store/"))
+        elif name.startswith(PACKAGES + "/") and data_dir is not None:
+            _copy_hashed(folder / name, Path(data_dir) / name)
     return manifest

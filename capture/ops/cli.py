@@ -33,7 +33,8 @@ def backup_command(target_dir):
     """Back up the database and the file store, with a manifest of digests, while in use."""
     from . import backup
     store = current_app.extensions["store"]
-    folder, manifest = backup.backup(current_app.config["DATABASE_URL"], store.root, target_dir)
+    folder, manifest = backup.backup(current_app.config["DATABASE_URL"], store.root, target_dir,
+                                     data_dir=current_app.config["DATA_DIR"])
     click.echo(f"Backup written to {folder} ({len(manifest['files'])} files).")
     if manifest["damaged_in_store"]:
         click.echo("Damaged files in the store (copied as they are): "
@@ -66,7 +67,7 @@ def restore_command(folder, list_only):
                    + (" (see the others with --list)" if len(found) > 1 else ""))
     try:
         manifest = backup.restore(chosen, current_app.config["DATABASE_URL"],
-                                  current_app.extensions["store"].root)
+                                  current_app.extensions["store"].root, current_app.config["DATA_DIR"])
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Restored {len(manifest['files'])} files into {current_app.config['DATA_DIR']}. "

@@ -20,6 +20,11 @@ from capture.models import Document, File, Job, User
 
 log = logging.getLogger(__name__)
 SLICES = 7  # one slice a night: the whole store is re-hashed every week
+# A stored file that no File row uses is what an import killed between storing its files and
+# writing their rows leaves behind (or an upload whose registration failed). The nightly pass
+# removes it once it has been neither written nor stored again for this long: far longer than
+# any import or upload takes, so a file whose row is about to be written is never taken.
+ORPHAN_SECONDS = 2 * 24 * 3600
 KIND = "ops.fixity"  # the background job of a full pass
 
 
@@ -32,6 +37,7 @@ class FixityReport:
     damaged: list = field(default_factory=list)
     missing: list = field(default_factory=list)
     holders: dict = field(default_factory=dict)
+    orphans: list = field(default_factory=list)  # stored files no File row uses
 
     @property
     def ok(self):
@@ -69,7 +75,10 @@ def check(store, weekday=None, progress=None):
     """Re-hash every stored and registered file (or one weekday's slice of them);
     `progress(files done, files in all, done_bytes=…, total_bytes=…)` follows the pass."""
     report = FixityReport(weekday=weekday)
-    digests = [digest for digest in sorted(_registered_digests() | set(store.all_digests()))
+    registered, stored = _registered_digests(), set(store.all_digests())
+    report.orphans = sorted(digest for digest in stored - registered
+                            if weekday is None or in_slice(digest, weekday))
+    digests = [digest for digest in sorted(registered | stored)
                if weekday is None or in_slice(digest, weekday)]
     sizes = {digest: store.size_of(digest) or 0 for digest in digests}
     total_bytes = sum(sizes.values())
@@ -87,6 +96,23 @@ def check(store, weekday=None, progress=None):
             progress(report.checked, len(digests), done_bytes=report.size, total_bytes=total_bytes)
     report.holders = _holders(report.damaged + report.missing)
     return report
+
+
+def remove_orphans(store, digests, min_age=ORPHAN_SECONDS):
+    """Remove those of `digests` that no File row uses and that are older than `min_age`
+    seconds; return the removed ones. Each is looked at again just before it goes."""
+    removed = []
+    for digest in digests:
+        age = store.age_of(digest)
+        if age is None or age < min_age or File.select().where(File.sha256 == digest).exists():
+            continue
+        store.remove(digest)
+        removed.append(digest)
+    if removed:
+        log.warning("Fixity: removed %s stored files that no document holds: %s", len(removed),
+                    ", ".join(removed))
+        audit.record("fixity.orphans_removed", None, {"sha256": removed})
+    return removed
 
 
 def raise_to_admins(report, today, link=""):
@@ -133,6 +159,13 @@ def fixity_command(slice_, weekday):
         for digest in digests:
             codes = ", ".join(report.holders.get(digest, [])) or "no registered document"
             click.echo(f"{label} {digest}  held by: {codes}", err=True)
+    store = current_app.extensions["store"]
+    for digest in report.orphans:
+        age = store.age_of(digest) or 0
+        click.echo(f"ORPHAN {digest}  {store.size_of(digest) or 0} bytes, no document holds it; "
+                   + ("removed by the next nightly pass" if age >= ORPHAN_SECONDS else
+                      f"removed by the nightly pass once {ORPHAN_SECONDS // 3600} hours old "
+                      f"(now {int(age // 3600)})"), err=True)
     scope = "the whole store" if day is None else f"slice {day} of {SLICES}"
     if not report.ok:
         click.echo(f"Fixity FAILED over {scope}: {len(report.damaged)} damaged, "
@@ -146,6 +179,7 @@ def check_slice(ctx):
     """Re-hash today's seventh of the store; raise damage to the admins."""
     report = check(ctx.store, weekday=ctx.today.weekday())
     raise_to_admins(report, ctx.today, ctx.link("guidance.inbox"))
+    remove_orphans(ctx.store, report.orphans)
     return report.checked
 
 

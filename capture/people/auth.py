@@ -125,6 +125,34 @@ def memberships_beyond(user):
             if acts_as(member) != member.role]
 
 
+# Body actions that take files; whoever may do none of them (nor verify a package) never gets
+# a body larger than a form read (capture/uploads.py).
+UPLOAD_ACTIONS = ("document.register", "document.edit")
+
+
+def may_upload(user):
+    """True when `user` may send files: to documents of a body of theirs, or a package to verify."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if can(user, "package.verify"):
+        return True
+    roles = set().union(*(BODY_ACTIONS[action] for action in UPLOAD_ACTIONS))
+    # Both the person's role and their role in the body must allow it (a demoted member no longer may).
+    return user.role in roles and (Membership.select()
+                                   .where(Membership.user == user.id, Membership.role.in_(roles))
+                                   .exists())
+
+
+def body_sender():
+    """(id of the user sending this request or None, a function: may they upload?), for the
+    request's body limit; an API request is sent by its token's user."""
+    token = g.get("api_token")
+    user = token.user if token is not None else current_user
+    if user is None or not user.is_authenticated:
+        return None, lambda: False
+    return user.id, lambda: may_upload(user)
+
+
 def role_in(user, body):
     """The user's effective role for a body, or None when the body is hidden from them."""
     if user is None or not user.is_authenticated:

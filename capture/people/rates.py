@@ -1,22 +1,19 @@
-"""The per-token API rate limit, shared by every worker and server without a write per request.
+"""The per-token API rate limit, shared by every worker and server, holding across them.
 
-Each process counts its own requests in memory and adds them to the token's row for the
-minute (ApiUsage) in batches: after a response has been sent, at most once a second (and at
-once for a token's first request of a minute), and only when the database's write lock is free
-at that moment (it never waits for it; counts that could not be written wait for the next batch). A request is
-allowed when the minute's shared count, read without any lock, plus this process's counts not
-yet added, stays within the limit.
-
-Why this and not a write per request: a write needs the write lock, and while a bulk import or
-an export holds it, every read of the API would wait. The price is a little slack across
-processes: another worker sees this one's requests at most about a second late, so N workers
-together may let through up to a second's worth of requests each beyond the limit; one worker
-alone never does. The limit guards the server against a runaway client, which that slack does
-not change.
+A process takes its share of a token's minute from the shared counter (ApiUsage) before it
+spends it, in small blocks (a fiftieth of the limit): one write per block, not per request, and
+never more than the limit is handed out, so N workers together stay within it (they may leave
+up to a block each unspent, never let one through beyond it). The block is taken only when the
+database's write lock is free at that moment; while another process holds it (a bulk import, an
+export), reads must not wait for it, and requests are counted as before this scheme: in memory,
+allowed while the minute's shared count plus this process's counts not yet written stays within
+the limit, and added to the database afterwards in batches (after a response has been sent, at
+most once a second). Only those moments can let a few requests too many through.
 """
 import datetime as dt
 import threading
 import time
+from dataclasses import dataclass
 
 from peewee import OperationalError
 
@@ -25,48 +22,80 @@ from capture.models import ApiToken, ApiUsage
 from capture.clock import utc_now
 
 FLUSH_SECONDS = 1.0
+BLOCKS_PER_LIMIT = 50  # a block is this fraction of the limit (at least one request)
+
+
+@dataclass
+class Share:
+    """This process's part of a token's minute: requests it took from the shared count, spent,
+    and counted while the write lock was taken (debt, not yet in the database)."""
+    granted: int = 0
+    used: int = 0
+    debt: int = 0
+    last: dt.datetime | None = None  # the last request, for the token's "last used"
+    dirty: bool = False  # debt or "last used" not yet written
+
+
+def block_for(limit):
+    """How many requests a process takes from the shared count at a time."""
+    return max(1, limit // BLOCKS_PER_LIMIT)
 
 
 class RateCounter:
-    """One process's counts of API requests per token and minute, not yet in the database."""
+    """One process's shares of its tokens' minutes."""
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.pending = {}  # (database, token id, window) -> [requests, last request at]
+        self.pending = {}  # (database, token id, window) -> Share
         self.flushed_at = 0.0
-        # A token's first request of a minute in this process is written at once (one write per
-        # token, minute and process), so other workers and "last used" learn of it early.
-        self.urgent = False
+        self.urgent = False  # a debt waits: written with the next response, not a second later
 
     def count(self, token, limit, at=None):
         """Count a request; return 0 when within `limit`, else the seconds to wait."""
         at = at or utc_now()
         window = at.replace(second=0, microsecond=0)
-        stored = (ApiUsage.select(ApiUsage.count)
-                  .where(ApiUsage.token == token.id, ApiUsage.window == window).scalar()) or 0
         key = (db.obj.database, token.id, window)
         with self.lock:
-            entry = self.pending.get(key)
-            if entry is None:
-                entry = self.pending[key] = [0, at]
-                self.urgent = True
-            entry[0] += 1
-            entry[1] = max(entry[1], at)
-            count = stored + entry[0]
-        if count <= limit:
-            return 0
+            share = self.pending.setdefault(key, Share())
+            share.last, share.dirty = max(share.last or at, at), True
+            if share.used < share.granted:
+                share.used += 1
+                return 0
+        granted = _take(token.id, window, block_for(limit), limit, at)
+        stored = None
+        if granted is None:  # the write lock is taken: read the shared count without it
+            stored = (ApiUsage.select(ApiUsage.count)
+                      .where(ApiUsage.token == token.id, ApiUsage.window == window).scalar()) or 0
+        with self.lock:
+            if stored is not None:  # counted as a debt, written once the lock is free
+                granted = 1 if stored + share.debt < limit else 0
+                share.debt += granted
+                self.urgent = self.urgent or bool(granted)
+            share.granted += granted
+            if share.used < share.granted:
+                share.used += 1
+                return 0
         return max(1, int((window + dt.timedelta(minutes=1) - at).total_seconds() + 0.999))
 
     def due(self):
-        """True when counts wait and the last batch is a second old, or a new minute began."""
-        return bool(self.pending) and (self.urgent or time.monotonic() - self.flushed_at >= FLUSH_SECONDS)
+        """True when something waits to be written and the last batch is a second old, or a debt waits."""
+        return any(share.dirty for share in self.pending.values()) and (
+            self.urgent or time.monotonic() - self.flushed_at >= FLUSH_SECONDS)
 
     def flush(self):
-        """Add the waiting counts to the database if its write lock is free now; True if done."""
+        """Write debts and "last used" if the database's write lock is free now; True if done."""
+        minute = utc_now().replace(second=0, microsecond=0)
         with self.lock:
-            batch, self.pending = self.pending, {}
             self.flushed_at, self.urgent = time.monotonic(), False
-        mine = {key: entry for key, entry in batch.items() if key[0] == db.obj.database}
+            mine = {}
+            for key, share in list(self.pending.items()):
+                if key[0] != db.obj.database:
+                    continue
+                if share.dirty:
+                    mine[key] = (share.debt, share.last)
+                    share.debt, share.dirty = 0, False
+                if key[2] < minute:
+                    del self.pending[key]  # a past minute: nothing left to spend
         if not mine:
             return True
         try:
@@ -76,21 +105,46 @@ class RateCounter:
             if not is_busy(error):
                 raise
             with self.lock:  # try again with the next batch
-                for key, (requests, last) in mine.items():
-                    entry = self.pending.setdefault(key, [0, last])
-                    entry[0] += requests
-                    entry[1] = max(entry[1], last)
+                for key, (debt, last) in mine.items():
+                    share = self.pending.setdefault(key, Share())
+                    share.debt += debt
+                    share.last, share.dirty = max(share.last or last, last), True
             return False
         return True
+
+
+def _take(token_id, window, block, limit, at):
+    """Take up to `block` requests of the token's minute from the shared count; how many were
+    left to take (0 when the minute is spent), or None when the write lock is not free now."""
+    try:
+        with _without_waiting():
+            (ApiUsage.insert(token=token_id, window=window, count=block)
+             .on_conflict(conflict_target=[ApiUsage.token, ApiUsage.window],
+                          update={ApiUsage.count: ApiUsage.count + block})
+             .execute())
+            total = (ApiUsage.select(ApiUsage.count)
+                     .where(ApiUsage.token == token_id, ApiUsage.window == window).scalar())
+            # The row stays locked until commit, so what is over the limit is given back whole.
+            excess = min(block, max(0, total - limit))
+            if excess:
+                (ApiUsage.update(count=ApiUsage.count - excess)
+                 .where(ApiUsage.token == token_id, ApiUsage.window == window).execute())
+            _write({(None, token_id, window): (0, at)})
+    except OperationalError as error:
+        if not is_busy(error):
+            raise
+        return None
+    return block - excess
 
 
 def _write(batch):
     latest = {}
     for (_database, token_id, window), (requests, last) in batch.items():
-        (ApiUsage.insert(token=token_id, window=window, count=requests)
-         .on_conflict(conflict_target=[ApiUsage.token, ApiUsage.window],
-                      update={ApiUsage.count: ApiUsage.count + requests})
-         .execute())
+        if requests:
+            (ApiUsage.insert(token=token_id, window=window, count=requests)
+             .on_conflict(conflict_target=[ApiUsage.token, ApiUsage.window],
+                          update={ApiUsage.count: ApiUsage.count + requests})
+             .execute())
         latest[token_id] = max(latest.get(token_id, last), last)
     for token_id, last in latest.items():
         window = last.replace(second=0, microsecond=0)

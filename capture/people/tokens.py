@@ -76,8 +76,8 @@ def may_write(token):
 def count_request(token, limit, at=None):
     """Count a request in the token's current minute; return seconds to wait when over `limit`.
 
-    Counted in memory and added to the database in batches (rates.RateCounter), so that the
-    limit holds across every worker and server while a read takes no write lock.
+    Each worker takes small blocks of the token's minute from the shared count before spending
+    them (rates.RateCounter), so that the limit holds across every worker and server.
     """
     return rates.COUNTER.count(token, limit, at)
 

@@ -7,7 +7,7 @@ import socket
 import time
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_app_context
 from peewee import Case
 
 from capture import audit, clock, jobs
@@ -267,7 +267,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
     bag.remove_partials(out_dir, name, alive=_pid_alive)
     # Named before it exists, so that a retry after a crash finds and replaces it (see above).
     planned = Path(out_dir) / (f"{name}.zip" if zip_package else name)
-    Transfer.update(package_path=str(planned)).where(Transfer.id == transfer.id).execute()
+    Transfer.update(package_path=stored_path(planned)).where(Transfer.id == transfer.id).execute()
     fonds = package_data.fonds(body)
     _give_identifier(transfer)
     with bag.BagBuilder(out_dir, name) as builder:
@@ -290,7 +290,7 @@ def _build(transfer, store, out_dir, zip_package, ids, echo, on_total, documents
     _write_register_beside(result.path, name, register)
     with db.atomic():
         Transfer.update(status="exported", progress=100, message="", finished_at=utc_now(),
-                        package_path=str(result.path), package_sha256=result.sha256,
+                        package_path=stored_path(result.path), package_sha256=result.sha256,
                         package_sm3=result.sm3,
                         package_size=result.size, item_count=len(items),
                         file_count=len(files)).where(Transfer.id == transfer.id).execute()
@@ -314,7 +314,7 @@ def _remove_unrecorded(transfer):
     """
     if not transfer.package_path or transfer.status == "exported":
         return
-    path = Path(transfer.package_path)
+    path = package_location(transfer)
     if path.is_dir():
         shutil.rmtree(path)
     else:
@@ -456,6 +456,25 @@ def _pin(register, result):
     register.zipped = Path(result.path).is_file()
 
 
+def stored_path(path):
+    """A package's path as Transfer.package_path keeps it: relative to the data folder when it
+    lies inside it (so that a backup restored into another data folder still finds it)."""
+    path, data_dir = Path(path), _data_dir()
+    return path.relative_to(data_dir).as_posix() if data_dir and path.is_relative_to(data_dir) else str(path)
+
+
+def package_location(transfer):
+    """Where the transfer's package lies now (a Path), or None when it has none yet."""
+    if not transfer.package_path:
+        return None
+    return (_data_dir() or Path()) / transfer.package_path  # an absolute path stays what it is
+
+
+def _data_dir():
+    # Outside an app (a script calling export() on a folder of its own) paths stay as given.
+    return Path(current_app.config["DATA_DIR"]) if has_app_context() else None
+
+
 def register_path(package_path):
     """Where the signed-off register of a package lies: beside it."""
     path = Path(package_path)
@@ -481,7 +500,7 @@ def write_again(transfer, out_dir, zip_package, user=None, operator=""):
     files byte for byte, checked first, with a register of its own beside it."""
     from . import verify as verifier
     done_by = operator_name(user, operator)
-    source = Path(transfer.package_path)
+    source = package_location(transfer)
     if transfer.status not in ("exported", "received") or not source.exists():
         raise ExportError(N_("该移交尚未导出，或其移交包已不在原处，无法另存。"))
     if source.is_file() == bool(zip_package):

@@ -332,8 +332,8 @@ def _transfer_or_404(body, transfer_id):
 def download(body_id, transfer_id):
     """Download the package (zip)."""
     body = auth.body_or_404(body_id, "transfer.receive")
-    path = Path(_transfer_or_404(body, transfer_id).package_path)
-    if not path.is_file():
+    path = packaging.package_location(_transfer_or_404(body, transfer_id))
+    if path is None or not path.is_file():
         abort(404)
     return send_file(path, as_attachment=True, download_name=path.name)
 
@@ -343,8 +343,9 @@ def download(body_id, transfer_id):
 def register(body_id, transfer_id):
     """Download the transfer register that carries the package's digest."""
     body = auth.body_or_404(body_id, "transfer.receive")
-    path = packaging.register_path(_transfer_or_404(body, transfer_id).package_path)
-    if not path.is_file():
+    found = packaging.package_location(_transfer_or_404(body, transfer_id))
+    path = packaging.register_path(found) if found else None
+    if path is None or not path.is_file():
         abort(404)
     return send_file(path, as_attachment=True, download_name=path.name)
 
