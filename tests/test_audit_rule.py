@@ -51,6 +51,7 @@ NOT_AUDITED = {
     "people/throttle.py:note_failure": "the login throttle's count (failed logins are logged)",
     "people/throttle.py:clear_account": "the login throttle's count",
     "people/rates.py:_write": "API request counts and last use, not a change",
+    "people/rates.py:_take": "a block of the API rate limit taken, not a change",
     "guidance/calendar.py:owner_of": "a calendar token's last use, not a change",
     "records/registry.py:remember_form_choice": "a person's own defaults for the register form, "
                                                 "not a record; read per request, never cached",
