@@ -211,7 +211,7 @@ def test_an_export_killed_half_way_leaves_nothing_complete_and_a_retry_succeeds(
     out = tmp_path / "out"
     env = dict(os.environ, CAPTURE_DATA_DIR=app.config["DATA_DIR"],
                CAPTURE_DATABASE_URL=app.config["DATABASE_URL"], CAPTURE_SECRET_KEY="test")
-    process = subprocess.Popen([str(Path(sys.executable).with_name("capture")), "export", "FXQX", "-o", str(out)],
+    process = subprocess.Popen([str(Path(sys.executable).with_name("capture")), "export", "FXQX", "--operator", "测试员", "-o", str(out)],
                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while not list(out.glob(".*partial*")) and time.monotonic() < deadline and process.poll() is None:
