@@ -6,7 +6,6 @@ import os
 import shutil
 from collections import namedtuple
 
-from capture import storage
 from capture.models import Document, File
 from capture.uploads import ANONYMOUS_BODY_BYTES, FORM_BODY_BYTES
 from conftest import csrf_token

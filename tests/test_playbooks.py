@@ -6,11 +6,11 @@ import json
 from openpyxl import load_workbook
 
 from capture.db import db
-from capture.models import (AuditEvent, Body, BodyPlaybook, Category, Document, Playbook, PlaybookVersion,
+from capture.models import (AuditEvent, Body, Category, Document, Playbook, PlaybookVersion,
                             ScopeItem)
 from capture.records.playbooks import content as contents, learning, seeding, versions, workbook
 from capture.records.series import Period, periods
-from conftest import csrf_token, make_body
+from conftest import csrf_token
 
 BODY_FORM = {"name": "区第二疫情防控指挥部", "code": "YQ2", "fonds_code": "J009", "lead_org": "区政府",
              "tier": "key", "cadence_days": "", "established_on": "2026-05-01", "expected_end": "",

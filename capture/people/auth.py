@@ -8,7 +8,6 @@ from peewee import JOIN
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from capture import models, prepared
-from capture.clock import utc_now
 from capture.db import adapter
 from capture.models import Body, Document, Membership, Transfer, User, UserSession
 from capture.prepared import Slot

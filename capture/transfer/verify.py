@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from capture.i18n import fill, message
-from .bagsource import N_, FolderSource, Limits, Unreadable, is_junk, open_source, unsafe  # noqa: F401
+from .bagsource import N_, FolderSource, Unreadable, is_junk, open_source, unsafe
 from .package_rules import check_our_package, verify_audit  # noqa: F401  (verify_audit: the tests' name)
 
 CHUNK = 1024 * 1024
