@@ -108,15 +108,14 @@ def filing_plan(body, today):
         items=[PlanItem(line.item.name, line.item.required,
                         str(labels.RECURRENCE[line.item.recurrence]) if line.item.recurrence else "",
                         line.item.starts_on.isoformat() if line.item.starts_on else "",
-                        len(line.documents), _missing_periods(line.series)) for line in found.lines],
+                        len(line.documents), _missing_periods(line)) for line in found.lines],
         categories=[(c.code, c.name) for c in categories(body)])
 
 
-def _missing_periods(status):
+def _missing_periods(line):
     """The periods a series already lacks, as the (Chinese) filing plan names them."""
-    missing = status.missing if status else []
-    named = "、".join(series.label(p, "zh_Hans") for p in missing[:series.NAMED])
-    return named + (f" 等 {len(missing)} 期" if len(missing) > series.NAMED else "")
+    named, more = line.missing_periods("zh_Hans")
+    return "、".join(named) + (f" 等 {len(named) + more} 期" if more else "")
 
 
 def series_status(item, body, dates, today):

@@ -126,7 +126,7 @@ def _offered_version(kind):
     shown = request.form.get("playbook_version", type=int)
     if current is None or shown is None:
         return current, False
-    version = next((v for v in versions.history(current.playbook) if v.id == shown), None)
+    version = versions.version_of(current.playbook, shown)
     return (version, True) if version else (current, False)
 
 

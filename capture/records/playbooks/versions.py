@@ -1,7 +1,7 @@
 """The playbooks in the database: the kinds, their versions, and making a new version (audited)."""
 from flask import g, has_request_context
 from flask_babel import get_locale, gettext as _
-from peewee import JOIN, fn
+from peewee import JOIN
 
 from capture import audit, labels
 from capture.db import db, lock_until_commit
@@ -26,6 +26,16 @@ def current(playbook):
     """The playbook's newest version."""
     return (PlaybookVersion.select().where(PlaybookVersion.playbook == playbook)
             .order_by(PlaybookVersion.number.desc()).get())
+
+
+def version_of(playbook, version_id):
+    """One of the playbook's versions by its id, or None."""
+    return PlaybookVersion.get_or_none(PlaybookVersion.id == version_id, PlaybookVersion.playbook == playbook)
+
+
+def with_current():
+    """Every playbook with its newest version, as the list of kinds shows them."""
+    return [(p, current(p)) for p in all_playbooks()]
 
 
 def history(playbook):
@@ -81,9 +91,10 @@ def new_version(playbook, content, user, reason, details=None, body=None):
     reason = checked_reason(reason)
     with db.atomic():
         lock_until_commit(f"playbook-{playbook.kind}")
-        top = (PlaybookVersion.select(fn.MAX(PlaybookVersion.number))
-               .where(PlaybookVersion.playbook == playbook).scalar()) or 0
-        old = contents.loads(current(playbook).content) if top else contents.empty()
+        latest = (PlaybookVersion.select().where(PlaybookVersion.playbook == playbook)
+                  .order_by(PlaybookVersion.number.desc()).first())
+        top = latest.number if latest else 0
+        old = contents.loads(latest.content) if latest else contents.empty()
         version = PlaybookVersion.create(playbook=playbook, number=top + 1, content=contents.dumps(content),
                                          reason=reason, created_by=user)
         audit.record("playbook.version", version, {

@@ -20,13 +20,20 @@ def _playbook_or_404(kind):
     return versions.get(kind) or abort(404)
 
 
+def _editable_or_403(kind):
+    """The kind's playbook, if this person may make new versions of it."""
+    playbook = _playbook_or_404(kind)
+    if not versions.may_edit(auth.user(), playbook):
+        abort(403)
+    return playbook
+
+
 @bp.route("/playbooks")
 @login_required
 @auth.require("playbook.view")
 def index():
     """Every kind of body and its playbook's current version."""
-    playbooks = [(p, versions.current(p)) for p in versions.all_playbooks()]
-    return render_template("playbooks/index.html", playbooks=playbooks, form=PlainForm(), errors={},
+    return render_template("playbooks/index.html", playbooks=versions.with_current(), form=PlainForm(), errors={},
                            values={})
 
 
@@ -42,8 +49,7 @@ def new_kind():
             playbook = versions.add_kind(values["kind"], values["name"], values["name_en"], auth.user(),
                                          copy_from=values["copy_from"] or None)
         except InvalidInput as error:
-            playbooks = [(p, versions.current(p)) for p in versions.all_playbooks()]
-            return render_template("playbooks/index.html", playbooks=playbooks, form=form,
+            return render_template("playbooks/index.html", playbooks=versions.with_current(), form=form,
                                    errors=error.field_errors, values=values), 422
         flash(_("已新增机构类型“%(name)s”。", name=playbook.name), "success")
         return redirect(url_for(".detail", kind=playbook.kind))
@@ -87,9 +93,7 @@ def export(kind):
 @auth.require("playbook.edit")
 def import_workbook(kind):
     """Check an edited workbook row by row; if all is right, it becomes the next version."""
-    playbook = _playbook_or_404(kind)
-    if not versions.may_edit(auth.user(), playbook):
-        abort(403)
+    playbook = _editable_or_403(kind)
     form, reason = PlainForm(), request.form.get("reason", "")
     if not form.validate_on_submit():
         abort(400)
@@ -124,9 +128,7 @@ BLANK_ROWS = 3
 @auth.require("playbook.edit")
 def edit(kind):
     """Change a playbook in the app: every row checked as a workbook's; saved as the next version."""
-    playbook = _playbook_or_404(kind)
-    if not versions.may_edit(auth.user(), playbook):
-        abort(403)
+    playbook = _editable_or_403(kind)
     form, problems, reason = PlainForm(), [], request.form.get("reason", "")
     if request.method == "POST":
         if not form.validate_on_submit():
