@@ -3,6 +3,7 @@ without control characters, errors reported per field, and every error of a page
 the summary at its top (base.html), so that a form sent back says what is wrong where the eye is
 and links to each field."""
 import unicodedata
+from urllib.parse import urlsplit
 
 from flask import before_render_template
 from flask_babel import gettext as _
@@ -18,6 +19,14 @@ class InvalidInput(Exception):
     def __init__(self, field_errors):
         super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in field_errors.items()))
         self.field_errors = field_errors
+
+
+def local_path(target):
+    """`target` when it is a path on this site, else None: never another site, however written
+    (`//host`, `/\\host`, which browsers read as `//host`, or control characters they drop)."""
+    if not target or not target.startswith("/") or "\\" in target or has_control_characters(target):
+        return None
+    return target if not target.startswith("//") and not urlsplit(target).netloc else None
 
 
 def has_control_characters(text, multiline=False):

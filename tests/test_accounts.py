@@ -1,4 +1,6 @@
 """Logging in and out, throttling, CSRF, passwords, user administration."""
+import pytest
+
 from capture.models import AuditEvent, User
 from conftest import PASSWORD, csrf_token
 
@@ -109,6 +111,15 @@ def test_security_headers_and_cookie_flags(client, auth, world):
 def test_login_does_not_redirect_off_site(client, world):
     page = client.get("/login")
     response = client.post("/login?next=//evil.example/x", data={
+        "username": "admin", "password": PASSWORD, "csrf_token": csrf_token(page)})
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.parametrize("target", ["/\\evil.example/x", "/\t/evil.example/x", "https://evil.example/x"])
+def test_login_does_not_redirect_off_site_however_the_address_is_written(client, world, target):
+    # Browsers read a backslash as a slash and drop tabs: "/\\evil.example" is "//evil.example".
+    page = client.get("/login")
+    response = client.post("/login", query_string={"next": target}, data={
         "username": "admin", "password": PASSWORD, "csrf_token": csrf_token(page)})
     assert response.headers["Location"] == "/"
 

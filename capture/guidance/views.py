@@ -12,7 +12,7 @@ from capture import clock, labels, notify
 from capture.models import Body, User
 from capture.people import auth
 from capture.records.playbooks import seeding
-from capture.forms import InvalidInput
+from capture.forms import InvalidInput, local_path
 
 from exporters import calendar as ics
 
@@ -24,11 +24,6 @@ bp = Blueprint("guidance", __name__)
 
 def _zone():
     return current_app.config["TIMEZONE"]
-
-
-def safe_target(link):
-    """A local path to redirect to, or None (never another site)."""
-    return link if link and link.startswith("/") and not link.startswith("//") else None
 
 
 @bp.app_template_global()
@@ -233,7 +228,7 @@ def tick_follow_up(body_id, follow_up_id):
     follow_up = checkins.follow_up_for_body(body, follow_up_id) or abort(404)
     if checkins.tick(body, follow_up, auth.user(), clock.local_today(_zone())):
         flash(_("已完成：%(action)s", action=follow_up.action), "success")
-    target = safe_target(request.form.get("next"))
+    target = local_path(request.form.get("next"))
     return redirect(target or url_for(".body_checkins", body_id=body.id))
 
 
@@ -273,7 +268,7 @@ def inbox():
 def open_notification(notification_id):
     """Mark a notification read and go where it points."""
     notification = notify.mark_read(current_user, notification_id)
-    target = safe_target(notification.link) if notification else None
+    target = local_path(notification.link) if notification else None
     return redirect(target or url_for(".inbox"))
 
 

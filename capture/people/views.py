@@ -1,7 +1,5 @@
 """The people pages: logging in and out, one's password and language, the administrator's
 accounts, and one's API tokens."""
-from urllib.parse import urlsplit
-
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
 from flask_babel import get_locale, gettext as _
@@ -9,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from capture import audit, labels
 from capture.db import db
-from capture.forms import InvalidInput
+from capture.forms import InvalidInput, local_path
 from capture.i18n import LANGUAGES
 from capture.models import User
 
@@ -21,10 +19,8 @@ bp = Blueprint("people", __name__)
 
 
 def _safe_next(target):
-    """Only same-site relative paths are followed after login."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("records.home")
+    """Only paths on this site are followed after login."""
+    return local_path(target) or url_for("records.home")
 
 
 @bp.route("/login", methods=["GET", "POST"])
