@@ -111,7 +111,7 @@ def register(body_id):
 
 def _register(found):
     fields = form_fields(ALL_FIELDS + ("duplicate_ok",))
-    knowingly = str(fields.pop("duplicate_ok", "")).strip().lower() in ("1", "true", "yes", "on")
+    knowingly = fields.pop("duplicate_ok", "").strip().lower() in ("1", "true")  # form_fields refused other words
     try:
         document = registry.register_document(found, api_user(), fields, uploads(),
                                               duplicates_ok=knowingly, **_store_args())

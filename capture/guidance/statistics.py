@@ -10,6 +10,7 @@ from peewee import fn
 from capture import clock
 from capture.models import Body, CheckIn, Commitment, Document, FollowUp, ScopeItem, User
 from capture.people import auth
+from capture.records.playbooks.learning import ENDED
 from capture.records.playbooks.versions import kind_label
 from exporters import statistics as workbook_writer
 
@@ -86,7 +87,6 @@ class KindFigures:
 
 
 # A body's records are complete once it is dissolved; its completeness then is the one handed over.
-ENDED = ("dissolved", "transferred")
 
 
 def _by_kind(ids):

@@ -76,10 +76,9 @@ def check(store, weekday=None, progress=None):
     `progress(files done, files in all, done_bytes=…, total_bytes=…)` follows the pass."""
     report = FixityReport(weekday=weekday)
     registered, stored = _registered_digests(), set(store.all_digests())
-    report.orphans = sorted(digest for digest in stored - registered
-                            if weekday is None or in_slice(digest, weekday))
     digests = [digest for digest in sorted(registered | stored)
                if weekday is None or in_slice(digest, weekday)]
+    report.orphans = [digest for digest in digests if digest not in registered]
     sizes = {digest: store.size_of(digest) or 0 for digest in digests}
     total_bytes = sum(sizes.values())
     if progress:
@@ -163,7 +162,7 @@ def fixity_command(slice_, weekday):
     for digest in report.orphans:
         age = store.age_of(digest) or 0
         click.echo(f"ORPHAN {digest}  {store.size_of(digest) or 0} bytes, no document holds it; "
-                   + ("removed by the next nightly pass" if age >= ORPHAN_SECONDS else
+                   + ("removed by the nightly pass of its slice (within a week)" if age >= ORPHAN_SECONDS else
                       f"removed by the nightly pass once {ORPHAN_SECONDS // 3600} hours old "
                       f"(now {int(age // 3600)})"), err=True)
     scope = "the whole store" if day is None else f"slice {day} of {SLICES}"

@@ -24,9 +24,10 @@ def check_our_package(source, result, payload, info):
     if "data/catalogue/catalogue.xml" in source.files:
         from exporters import catalogue
         # Packages written before 文件目录 had a schema carry none: theirs is not required.
-        _check_against_schema(source, result, "data/catalogue/catalogue.xml",
-                              {catalogue.XML_SCHEMA_NAME: catalogue.XML_SCHEMA_PATH}, required=False)
-        count = _catalogue_entries(source, result)
+        document = _check_against_schema(source, result, "data/catalogue/catalogue.xml",
+                                         {catalogue.XML_SCHEMA_NAME: catalogue.XML_SCHEMA_PATH}, required=False)
+        # Counted from the document already parsed; read again only when it was not (no schema).
+        count = (_entries(document.iter()) if document is not None else _catalogue_entries(source, result))
         if count is not None and count != rows:
             result.fail(N_("文件目录（catalogue.xml）有 %(count)s 条，items.csv 有 %(rows)s 条"), count=count, rows=rows)
     item_count = dict(info).get("Item-Count")
@@ -88,12 +89,17 @@ def _check_against_schema(source, result, xml_path, ours, required):
     return document
 
 
+def _entries(elements):
+    from lxml import etree
+    return sum(1 for element in elements if etree.QName(element).localname == "文件")
+
+
 def _catalogue_entries(source, result):
     from lxml import etree
     try:
         with source.open("data/catalogue/catalogue.xml") as raw:
-            return sum(1 for _, element in etree.iterparse(raw, resolve_entities=False, no_network=True)
-                       if etree.QName(element).localname == "文件")
+            return _entries(element for _, element in etree.iterparse(raw, resolve_entities=False,
+                                                                       no_network=True))
     except etree.XMLSyntaxError as exc:
         result.fail(N_("文件目录（catalogue.xml）不是合式的 XML：%(error)s"), error=str(exc))
         return None

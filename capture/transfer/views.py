@@ -204,6 +204,7 @@ def check(body_id):
 WARNING_KINDS = {"AUTH-YEAR": _l("日期不在其年度内"), "AUTH-RESPONSIBLE": _l("责任者写法不规范"),
                  "COMP-PENDING": _l("未移交的文件"), "COMP-SCOPE": _l("归档范围的非必需条目尚无文件"),
                  "USE-FORMAT": _l("不是长期保存格式"), "USE-PAGES": _l("页数与 PDF 不符"),
+                 "AUTH-PAGES": _l("页数与文件不符（已说明原因）"),
                  "SEC-VIRUS-NOT-RUN": _l("未做病毒查杀")}
 
 
