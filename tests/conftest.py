@@ -138,6 +138,13 @@ def world(app):
 
 
 @pytest.fixture
+def flood(app):
+    """The flood command body of transfer_support, with its secretary and documents."""
+    from transfer_support import flood_body
+    return flood_body(app)
+
+
+@pytest.fixture
 def live_server(app):
     """The app served on a free loopback port for a browser test."""
     from browser_support import LiveServer

@@ -15,12 +15,7 @@ from capture.models import AuditEvent, Document, File
 from capture.ops import samples
 from capture.transfer import checks
 
-from transfer_support import flood_body, jpeg_bytes, pdf_bytes, register
-
-
-@pytest.fixture
-def flood(app):
-    return flood_body(app)
+from transfer_support import jpeg_bytes, pdf_bytes, register
 
 
 def findings(report, code, severity=None):

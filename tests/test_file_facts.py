@@ -16,12 +16,7 @@ from capture.records import registry, usability
 from capture.transfer import checks, packaging
 
 from test_documents import register as post_document
-from transfer_support import export_folder, flood_body
-
-
-@pytest.fixture
-def flood(app):
-    return flood_body(app)
+from transfer_support import export_folder
 
 
 def pdf_claiming_pdfa():

@@ -22,18 +22,13 @@ from capture import clock
 from capture.models import AuditEvent, Document, File, Transfer
 from capture.transfer import packaging, verify
 
-from transfer_support import export_folder, flip_byte, flood_body, jpeg_bytes, register
+from transfer_support import export_folder, flip_byte, jpeg_bytes, register
 
 
 def LOCAL_TODAY():
     """Today in the archive's zone (packages are dated there), as YYYYMMDD."""
     from capture import clock
     return f"{clock.local_today('Asia/Shanghai'):%Y%m%d}"
-
-
-@pytest.fixture
-def flood(app):
-    return flood_body(app)
 
 
 def test_exported_package_validates_with_bagit_and_verify(app, runner, flood, tmp_path):
